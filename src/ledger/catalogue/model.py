@@ -1,0 +1,195 @@
+"""Typed rules of the policy catalogue.
+
+One catalogue file describes one source document (or the national law on late
+fees, or the operator's locality parameters). Every rule cites the paragraph of
+its document (``source``) so a decision can say why it was made.
+
+A value a document leaves to the locality is written ``"local"`` and supplied
+per region by the operator in ``locality.toml``; :mod:`ledger.catalogue.policyset`
+resolves it and refuses to decide without it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from ledger.domain.period import Period, PeriodRange
+from ledger.domain.sizeclass import SizeClass
+from ledger.domain.terms import Part, Trigger, UnitType
+
+LOCAL = "local"
+
+
+def _no_float(value: Any) -> Any:
+    # TOML floats are binary: a rate written 0.07 is not 0.07. Rates are strings.
+    if isinstance(value, float):
+        raise ValueError('write decimal numbers as strings, e.g. "0.07", never as TOML floats')
+    return value
+
+
+def _period(value: Any) -> Any:
+    return Period.parse(value) if isinstance(value, str) else value
+
+
+def _period_range(value: Any) -> Any:
+    return PeriodRange.parse(value) if isinstance(value, str) else value
+
+
+Dec = Annotated[Decimal, BeforeValidator(_no_float), PlainSerializer(str, return_type=str)]
+PeriodField = Annotated[Period, BeforeValidator(_period), PlainSerializer(str, return_type=str)]
+RangeField = Annotated[
+    PeriodRange, BeforeValidator(_period_range), PlainSerializer(str, return_type=str)
+]
+LocalDate = date | Literal["local"]
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    #: the paragraph of the document the rule comes from
+    source: str = Field(min_length=1)
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    number: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    issued_on: date
+    #: the day the rules took effect; may be later than periods they cover (retroactive)
+    enacted_on: date
+    version: int = Field(ge=1)
+    #: administrative-division code prefixes; "" is national
+    regions: tuple[str, ...] = Field(min_length=1)
+    seed: str = ""
+    forwards: tuple[str, ...] = ()
+    forwarded_by: tuple[str, ...] = ()
+
+
+class RateRule(Rule):
+    """Contribution rates of a region from a period on, until the next entry."""
+
+    region: str
+    since: PeriodField
+    unit_medical: Dec = Field(ge=0, le=1)
+    unit_maternity: Dec = Field(ge=0, le=1)
+    individual: Dec = Field(ge=0, le=1)
+
+    def of(self, part: Part) -> Decimal:
+        return {
+            Part.unit_medical: self.unit_medical,
+            Part.unit_maternity: self.unit_maternity,
+            Part.individual: self.individual,
+        }[part]
+
+
+class DueDateRule(Rule):
+    """Due date of a normal monthly assessment: day N of the month after the period."""
+
+    region: str
+    since: PeriodField
+    day: int = Field(ge=1, le=28)
+    months_after: int = Field(default=1, ge=0, le=3)
+
+
+class ReductionRule(Rule):
+    """2020 half reduction (减征) of the unit part."""
+
+    periods: RangeField
+    eligible_unit_types: tuple[UnitType, ...] = Field(min_length=1)
+    shares: tuple[Part, ...] = Field(min_length=1)
+    fraction: Dec = Field(gt=0, le=1)
+    #: what happens to a paid period once reduced: refunded, or held as credit
+    #: (待转基金) and offset against the next month's contribution
+    overpaid: Literal["refund", "carry_forward"]
+
+
+class AutomaticDeferralRule(Rule):
+    """2022 phased deferral of the unit part (缓缴, 免申即享)."""
+
+    fund_months_above: int = Field(ge=0)
+    eligible_unit_types: tuple[UnitType, ...] = Field(min_length=1)
+    eligible_size_classes: tuple[SizeClass, ...] = Field(min_length=1)
+    periods: RangeField
+    #: months the window moves when the unit already paid its first period
+    shift_if_first_paid: int = Field(default=0, ge=0, le=3)
+    #: a unit established inside the window defers from its first month to this one
+    new_unit_until: PeriodField | None = None
+    parts: tuple[Part, ...] = Field(min_length=1)
+    repayment_deadline: LocalDate
+    late_fee_from: LocalDate
+    triggers: tuple[Trigger, ...] = ()
+
+
+class ApplicationDeferralRule(Rule):
+    """2020 deferral on application (申请缓缴)."""
+
+    eligible_unit_types: tuple[UnitType, ...] = Field(min_length=1)
+    max_months: int = Field(ge=1, le=24)
+    latest_end: date | None = None
+    #: "filing": granted when filed (备案); "approval": needs the approver's decision
+    approval: Literal["filing", "approval"]
+    approver: str = ""
+    parts: tuple[Part, ...] = Field(min_length=1)
+    #: whether personal accounts are credited while deferred (Lincang: not, then 补划)
+    credit_personal_accounts_while_deferred: bool
+    late_fee_if_repaid_in_time: bool = False
+
+
+class CommitmentRule(Rule):
+    """The written commitment (承诺书) path for units data cannot classify."""
+
+    window: RangeField
+    consecutive: bool = True
+    review_working_days: int = Field(ge=0, le=30)
+    false_commitment_late_fee_from_original_due: bool = True
+
+
+class LateFeeRule(Rule):
+    """Social Insurance Law art. 86: daily rate on overdue principal, simple interest."""
+
+    daily_rate: Dec = Field(gt=0, lt=1)
+    #: days counted from the day after the due date through the day of payment
+    day_count: Literal["after_due_through_payment"]
+
+
+class LocalValue(Rule):
+    """A value a document leaves to the locality, supplied by the operator for a region."""
+
+    document: str
+    rule: Literal["automatic_deferral", "application_deferral", "commitment", "reduction"]
+    field: str
+    region: str
+    value: date | int | str
+
+
+class WorkingCalendarData(Rule):
+    holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+class CatalogueFile(BaseModel):
+    """The whole content of one catalogue file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    document: Document
+    rates: tuple[RateRule, ...] = ()
+    due_dates: tuple[DueDateRule, ...] = ()
+    reduction: ReductionRule | None = None
+    automatic_deferral: AutomaticDeferralRule | None = None
+    application_deferral: ApplicationDeferralRule | None = None
+    commitment: CommitmentRule | None = None
+    late_fee: LateFeeRule | None = None
+    local_values: tuple[LocalValue, ...] = ()
+    working_calendar: WorkingCalendarData | None = None
+
+    def content(self) -> dict[str, Any]:
+        """The JSON-able content recorded in a PolicyEnacted event."""
+        return self.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,51 @@
+"""The ``ledger`` command line (typer; rich for tables and progress bars).
+
+Every command builds its settings from LEDGER_* variables, runs one use case and
+turns a refusal into a message on stderr and exit status 2; nothing is written
+when a command fails.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ledger.domain.errors import LedgerError
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def refusals_exit(fn: Callable[P, T]) -> Callable[P, T]:
+    """A LedgerError becomes a one-line message and exit status 2 (no traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except LedgerError as exc:
+            where = f" ({exc.field})" if exc.field else ""
+            err.print(
+                f"[bold red]refused[/]{escape(where)}: {escape(exc.message)}", highlight=False
+            )
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def main() -> None:
+    from ledger.cli.app import app
+
+    app()
+
+
+def as_json(result: Any) -> None:
+    out.print_json(data=result, default=str)

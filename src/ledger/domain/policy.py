@@ -1,0 +1,83 @@
+"""A policy document as enacted in the ledger: its full content, version by version."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.errors import Conflict
+
+
+class Policy(Aggregate):
+    TOPIC = "ledger.policy"
+
+    class Event(Aggregate.Event):
+        actor: str
+        reason: str
+        request_id: str
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "ledger.policy.created"
+
+    class Enacted(Created):
+        """The first version of a document enacted: the aggregate begins with it."""
+
+        TOPIC = "ledger.policy.enacted"
+        document_id: str
+        number: str
+        version: int
+        enacted_on: date
+        content: dict[str, Any]
+
+    class Amended(Event):
+        """A later version enacted (issue 5 replays decisions on it)."""
+
+        TOPIC = "ledger.policy.amended"
+        version: int
+        enacted_on: date
+        content: dict[str, Any]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.version = self.version
+            aggregate.enacted_on = self.enacted_on
+            aggregate.content = self.content
+
+    class Revoked(Event):
+        TOPIC = "ledger.policy.revoked"
+        revoked_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.revoked_on = self.revoked_on
+
+    def __init__(
+        self,
+        *,
+        document_id: str,
+        number: str,
+        version: int,
+        enacted_on: date,
+        content: dict[str, Any],
+        actor: str,
+        reason: str,
+        request_id: str,
+    ) -> None:
+        self.document_id = document_id
+        self.number = number
+        self.version = version
+        self.enacted_on = enacted_on
+        self.content = content
+        self.revoked_on: date | None = None
+
+    def is_same(self, version: int, content: dict[str, Any]) -> bool:
+        """Enacting the same version with the same content again changes nothing."""
+        if version == self.version and content == self.content:
+            return True
+        if version <= self.version:
+            raise Conflict(
+                f"{self.number} version {version} is not newer than the enacted "
+                f"version {self.version}; an amendment needs a higher version",
+                field="document.version",
+            )
+        return False

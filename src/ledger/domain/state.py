@@ -1,0 +1,146 @@
+"""The mutable state a Unit folds its events into.
+
+Plain dataclasses so the decision rules can read them without knowing about
+event sourcing. Amounts are Decimal yuan to the fen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ledger.domain.money import ZERO
+from ledger.domain.period import Period, PeriodRange
+from ledger.domain.terms import DeferralKind, Part, Trigger
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One person's assessed contribution for a period."""
+
+    resident_id: str
+    base: Decimal
+    unit_medical: Decimal
+    unit_maternity: Decimal
+    individual: Decimal
+
+    def part(self, part: Part) -> Decimal:
+        if part is Part.unit_medical:
+            return self.unit_medical
+        if part is Part.unit_maternity:
+            return self.unit_maternity
+        return self.individual
+
+    def as_row(self) -> list[str]:
+        """The JSON-native form stored in PeriodAssessed (cheap to encode in bulk)."""
+        return [
+            self.resident_id,
+            str(self.base),
+            str(self.unit_medical),
+            str(self.unit_maternity),
+            str(self.individual),
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[str]) -> Line:
+        rid, base, um, mat, ind = row
+        return cls(rid, Decimal(base), Decimal(um), Decimal(mat), Decimal(ind))
+
+
+@dataclass(slots=True)
+class Member:
+    resident_id: str
+    base: Decimal
+    joined_on: date
+    left_on: date | None = None
+    left_by: Trigger | None = None
+
+
+@dataclass(slots=True)
+class Item:
+    """What the unit owes for one period and part: an assessment item."""
+
+    period: Period
+    part: Part
+    assessed: Decimal
+    due_date: date
+    reduced: Decimal = ZERO
+    paid: Decimal = ZERO
+    credit_applied: Decimal = ZERO
+    refunded: Decimal = ZERO
+    carried_forward: Decimal = ZERO
+    #: set while the item is deferred: the repayment deadline
+    deferred_until: date | None = None
+    late_fee_from: date | None = None
+    deferral_policy: str = ""
+    #: principal called due before the deadline, and not yet paid
+    called_due_open: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.assessed - self.reduced
+
+    @property
+    def settled(self) -> Decimal:
+        return self.paid + self.credit_applied - self.refunded - self.carried_forward
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.net - self.settled
+
+    @property
+    def deferred_open(self) -> Decimal:
+        """Principal still deferred: outstanding, not yet called due."""
+        if self.deferred_until is None:
+            return ZERO
+        return max(ZERO, self.outstanding - self.called_due_open)
+
+
+@dataclass(slots=True)
+class Assessment:
+    period: Period
+    lines: dict[str, Line]
+    due_date: date
+    assessed_on: date
+    rates: str
+
+
+@dataclass(slots=True)
+class Deferral:
+    kind: DeferralKind
+    periods: PeriodRange
+    deadline: date
+    late_fee_from: date
+    parts: tuple[Part, ...]
+    document: str
+    policy: str
+    triggers: tuple[Trigger, ...]
+    ended: bool = False
+
+
+@dataclass(slots=True)
+class Commitment:
+    periods: PeriodRange
+    filed_on: date
+    review_by: date
+    document: str
+    reviewed_on: date | None = None
+    accepted: bool | None = None
+    found_false_on: date | None = None
+
+
+@dataclass(slots=True)
+class Application:
+    periods: PeriodRange
+    applied_on: date
+    document: str
+    decided: bool = False
+
+
+@dataclass(slots=True)
+class Reductions:
+    """Per person and share reductions of one period, as decided."""
+
+    document: str
+    by_person: dict[tuple[str, Part], Decimal] = field(default_factory=dict)

@@ -1,0 +1,451 @@
+"""The insured unit (参保单位): the aggregate most facts and decisions belong to.
+
+Facts are what happened (registered, assessed, paid, a person resigned); decisions
+are what the enacted policies made of them (a reduction applied, a deferral granted,
+a deferred amount called due). Every event carries actor, reason and request id;
+every decision names its policy (document number, version, paragraph) and the fact
+that caused it.
+
+Event ``apply`` bodies only assign from the event: they run again on every load.
+All arithmetic and rule look-ups happen before an event is triggered. Topics are
+explicit (``ledger.unit.*``) so moving code never orphans stored events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.errors import Conflict
+from ledger.domain.money import ZERO
+from ledger.domain.period import Period, PeriodRange
+from ledger.domain.state import (
+    Application,
+    Assessment,
+    Commitment,
+    Deferral,
+    Item,
+    Line,
+    Member,
+    Reductions,
+)
+from ledger.domain.terms import ClassSource, DeferralKind, Part, Trigger, UnitType
+
+#: (period, part, amount) as stored in events: JSON-native strings
+ItemAmount = tuple[str, str, str]
+
+
+def _item_amounts(rows: list[list[str]]) -> list[tuple[Period, Part, Decimal]]:
+    return [(Period.parse(p), Part(part), Decimal(a)) for p, part, a in rows]
+
+
+class Unit(Aggregate):
+    TOPIC = "ledger.unit"
+
+    class Event(Aggregate.Event):
+        actor: str
+        reason: str
+        request_id: str
+
+    class Decision(Event):
+        """A decision names the policy applied and the fact that caused it."""
+
+        TOPIC = "ledger.unit.decision"  # an abstract base, never stored
+        document: str
+        policy: str
+        caused_by: str
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "ledger.unit.created"
+
+    # ----------------------------------------------------------------- facts
+
+    class Registered(Created):
+        TOPIC = "ledger.unit.registered"
+        uscc: str
+        uscc_check_overridden: bool
+        name: str
+        unit_type: str
+        region: str
+        agency: str
+        unit_number: str
+        established_on: date
+
+    class Classified(Event):
+        TOPIC = "ledger.unit.classified"
+        size_class: str
+        industry: str
+        source: str
+        classified_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.size_class = self.size_class
+            aggregate.industry = self.industry
+            aggregate.class_source = ClassSource(self.source)
+
+    class CommitmentFiled(Event):
+        TOPIC = "ledger.unit.commitment-filed"
+        periods: str
+        filed_on: date
+        review_by: date
+        document: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.commitment = Commitment(
+                PeriodRange.parse(self.periods), self.filed_on, self.review_by, self.document
+            )
+
+    class CommitmentReviewed(Event):
+        TOPIC = "ledger.unit.commitment-reviewed"
+        accepted: bool
+        reviewed_on: date
+        late: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.commitment.reviewed_on = self.reviewed_on
+            aggregate.commitment.accepted = self.accepted
+
+    class CommitmentFoundFalse(Event):
+        TOPIC = "ledger.unit.commitment-found-false"
+        found_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.commitment.found_false_on = self.found_on
+
+    class PersonJoined(Event):
+        TOPIC = "ledger.unit.person-joined"
+        resident_id: str
+        base: Decimal
+        joined_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.members[self.resident_id] = Member(
+                self.resident_id, self.base, self.joined_on
+            )
+
+    class BaseChanged(Event):
+        TOPIC = "ledger.unit.base-changed"
+        resident_id: str
+        base: Decimal
+        since: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.members[self.resident_id].base = self.base
+
+    class PersonLeft(Event):
+        """Resigned (离职), retired (退休) or transferred out (关系转移)."""
+
+        TOPIC = "ledger.unit.person-left"
+        resident_id: str
+        trigger: str
+        left_on: date
+        destination: str
+
+        def apply(self, aggregate: Any) -> None:
+            member = aggregate.members[self.resident_id]
+            member.left_on = self.left_on
+            member.left_by = Trigger(self.trigger)
+
+    class PeriodAssessed(Event):
+        """核定: per person, the base and the three parts; rates cited in ``rates``."""
+
+        TOPIC = "ledger.unit.period-assessed"
+        period: str
+        lines: list[list[str]]
+        totals: list[list[str]]
+        due_date: date
+        assessed_on: date
+        rates: str
+
+        def apply(self, aggregate: Any) -> None:
+            period = Period.parse(self.period)
+            lines = {row[0]: Line.from_row(row) for row in self.lines}
+            aggregate.assessments[period] = Assessment(
+                period, lines, self.due_date, self.assessed_on, self.rates
+            )
+            for p, part, amount in _item_amounts(self.totals):
+                aggregate.items[(p, part)] = Item(p, part, amount, self.due_date)
+
+    class AssessmentRevoked(Event):
+        TOPIC = "ledger.unit.assessment-revoked"
+        period: str
+        revoked_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            period = Period.parse(self.period)
+            del aggregate.assessments[period]
+            for part in Part:
+                aggregate.items.pop((period, part), None)
+            aggregate.reductions.pop(period, None)
+
+    class PaymentCollected(Event):
+        """征收回传: what the tax bureau collected, per assessment item."""
+
+        TOPIC = "ledger.unit.payment-collected"
+        paid_on: date
+        amount: Decimal
+        allocations: list[list[str]]
+        unallocated: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            for period, part, amount in _item_amounts(self.allocations):
+                item = aggregate.items[(period, part)]
+                item.paid += amount
+                item.called_due_open = max(ZERO, item.called_due_open - amount)
+            aggregate.credit += self.unallocated
+
+    class DeregistrationRequested(Event):
+        TOPIC = "ledger.unit.deregistration-requested"
+        requested_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deregistration_requested_on = self.requested_on
+
+    class DeferralApplied(Event):
+        """A written application for deferral (2020), with its supporting documents."""
+
+        TOPIC = "ledger.unit.deferral-applied"
+        periods: str
+        applied_on: date
+        document: str
+        attachments: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.application = Application(
+                PeriodRange.parse(self.periods), self.applied_on, self.document
+            )
+
+    # ------------------------------------------------------------- decisions
+
+    class ReductionApplied(Decision):
+        TOPIC = "ledger.unit.reduction-applied"
+        period: str
+        fraction: Decimal
+        #: [resident_id, part, amount]
+        by_person: list[list[str]]
+        #: [period, part, amount] per item
+        totals: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            period = Period.parse(self.period)
+            reductions = Reductions(self.document)
+            for rid, share, cut in self.by_person:
+                reductions.by_person[(rid, Part(share))] = Decimal(cut)
+            aggregate.reductions[period] = reductions
+            for p, part, amount in _item_amounts(self.totals):
+                aggregate.items[(p, part)].reduced += amount
+
+    class RefundOwed(Decision):
+        """Overpaid after a retroactive reduction, refunded without application (临沧)."""
+
+        TOPIC = "ledger.unit.refund-owed"
+        items: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].refunded += amount
+
+    class CreditCarriedForward(Decision):
+        """Overpaid, held as credit (待转基金) for the next month (赤峰)."""
+
+        TOPIC = "ledger.unit.credit-carried-forward"
+        items: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].carried_forward += amount
+                aggregate.credit += amount
+
+    class CreditApplied(Decision):
+        """Credit offset against a later period's contribution (冲减下个月的缴费)."""
+
+        TOPIC = "ledger.unit.credit-applied"
+        items: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].credit_applied += amount
+                aggregate.credit -= amount
+
+    class DeferralGranted(Decision):
+        TOPIC = "ledger.unit.deferral-granted"
+        kind: str
+        periods: str
+        deadline: date
+        late_fee_from: date
+        parts: list[str]
+        triggers: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deferrals.append(
+                Deferral(
+                    DeferralKind(self.kind),
+                    PeriodRange.parse(self.periods),
+                    self.deadline,
+                    self.late_fee_from,
+                    tuple(Part(p) for p in self.parts),
+                    self.document,
+                    self.policy,
+                    tuple(Trigger(t) for t in self.triggers),
+                )
+            )
+            if aggregate.application is not None and self.kind == DeferralKind.application:
+                aggregate.application.decided = True
+
+    class DeferralShifted(Decision):
+        """Already paid its first period: the window moves (内医保办发〔2022〕19号 二)."""
+
+        TOPIC = "ledger.unit.deferral-shifted"
+        periods: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deferrals[-1].periods = PeriodRange.parse(self.periods)
+
+    class DeferralRefused(Decision):
+        TOPIC = "ledger.unit.deferral-refused"
+        kind: str
+        refusal: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.refusals.append((self.document, self.kind))
+            if aggregate.application is not None and self.kind == DeferralKind.application:
+                aggregate.application.decided = True
+
+    class AssessmentSplit(Decision):
+        """分拆核定: the deferred parts become separate items due at the deadline."""
+
+        TOPIC = "ledger.unit.assessment-split"
+        period: str
+        deferred_parts: list[str]
+        deadline: date
+        late_fee_from: date
+
+        def apply(self, aggregate: Any) -> None:
+            period = Period.parse(self.period)
+            for part in self.deferred_parts:
+                item = aggregate.items[(period, Part(part))]
+                item.deferred_until = self.deadline
+                item.late_fee_from = self.late_fee_from
+                item.deferral_policy = self.document
+
+    class DeferredAmountCalledDue(Decision):
+        """A repayment trigger makes deferred principal due before the deadline."""
+
+        TOPIC = "ledger.unit.deferred-amount-called-due"
+        trigger: str
+        resident_id: str
+        due_on: date
+        #: late fees run from each item's original due date (false commitment)
+        from_original_due: bool
+        items: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].called_due_open += amount
+            if self.resident_id:
+                aggregate.called_due_persons.add(self.resident_id)
+            else:
+                for deferral in aggregate.deferrals:
+                    deferral.ended = True
+
+    class DeregistrationCompleted(Decision):
+        TOPIC = "ledger.unit.deregistration-completed"
+        completed_on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.deregistered_on = self.completed_on
+
+    # ------------------------------------------------------------------ state
+
+    def __init__(
+        self,
+        *,
+        uscc: str,
+        uscc_check_overridden: bool,
+        name: str,
+        unit_type: str,
+        region: str,
+        agency: str,
+        unit_number: str,
+        established_on: date,
+        actor: str,
+        reason: str,
+        request_id: str,
+    ) -> None:
+        self.uscc = uscc
+        self.uscc_check_overridden = uscc_check_overridden
+        self.name = name
+        self.unit_type = UnitType(unit_type)
+        self.region = region
+        self.agency = agency
+        self.unit_number = unit_number
+        self.established_on = established_on
+        self.size_class: str | None = None
+        self.industry: str | None = None
+        self.class_source: ClassSource | None = None
+        self.members: dict[str, Member] = {}
+        self.assessments: dict[Period, Assessment] = {}
+        self.items: dict[tuple[Period, Part], Item] = {}
+        self.reductions: dict[Period, Reductions] = {}
+        self.credit: Decimal = ZERO
+        self.deferrals: list[Deferral] = []
+        self.refusals: list[tuple[str, str]] = []
+        self.commitment: Commitment | None = None
+        self.application: Application | None = None
+        self.called_due_persons: set[str] = set()
+        self.deregistration_requested_on: date | None = None
+        self.deregistered_on: date | None = None
+
+    @classmethod
+    def register(cls, unit_id: UUID, **fields: Any) -> Unit:
+        return cls._create(cls.Registered, id=unit_id, **fields)
+
+    # --------------------------------------------------------------- queries
+
+    def check_active(self) -> None:
+        if self.deregistered_on is not None:
+            raise Conflict(
+                f"unit {self.uscc} was deregistered on {self.deregistered_on}", field="uscc"
+            )
+
+    def items_of(self, period: Period) -> list[Item]:
+        return [self.items[(period, part)] for part in Part if (period, part) in self.items]
+
+    def deferred_open(self) -> Decimal:
+        return sum((i.deferred_open + i.called_due_open for i in self._deferred()), ZERO)
+
+    def _deferred(self) -> list[Item]:
+        return [i for i in self.items.values() if i.deferred_until is not None]
+
+    def open_deferrals(self) -> list[Deferral]:
+        return [d for d in self.deferrals if not d.ended]
+
+    def deferral_for(self, period: Period) -> Deferral | None:
+        for deferral in self.open_deferrals():
+            if period in deferral.periods:
+                return deferral
+        return None
+
+    def period_paid(self, period: Period) -> bool:
+        items = self.items_of(period)
+        return bool(items) and all(i.outstanding <= ZERO for i in items)
+
+    def check_member(self, resident_id: str) -> Member:
+        member = self.members.get(resident_id)
+        if member is None or member.left_on is not None:
+            raise Conflict(
+                f"person {resident_id} is not a current member of unit {self.uscc}",
+                field="resident_id",
+            )
+        return member
+
+    def check_period_not_assessed(self, period: Period) -> None:
+        if period in self.assessments:
+            raise Conflict(
+                f"unit {self.uscc} is already assessed for {period}: revoke it first",
+                field="period",
+            )

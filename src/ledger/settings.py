@@ -1,0 +1,71 @@
+"""One typed settings object, read from LEDGER_* environment variables.
+
+Built by the CLI entry point or create_app(), never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    #: sqlite:///path/to/file.db (the default, in the working directory) or
+    #: postgresql://user:password@host:port/dbname
+    database_url: str = "sqlite:///ledger.db"
+    #: PostgreSQL only: the schema holding this pooling region's ledger
+    postgres_schema: str = ""
+    #: seconds a save waits for the event table's lock before failing (retriable)
+    postgres_lock_timeout: int = Field(default=5, ge=0)
+    postgres_pool_size: int = Field(default=5, ge=1)
+    #: a directory of catalogue files; the packaged catalogue when unset
+    catalogue_dir: Path | None = None
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def store_kind(self) -> Literal["sqlite", "postgres"]:
+        scheme = urlsplit(self.database_url).scheme
+        if scheme == "sqlite":
+            return "sqlite"
+        if scheme in ("postgresql", "postgres"):
+            return "postgres"
+        raise ValueError(
+            f"LEDGER_DATABASE_URL {self.database_url!r}: scheme must be sqlite or postgresql"
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's configuration for this store."""
+        url = urlsplit(self.database_url)
+        if self.store_kind == "sqlite":
+            path = unquote(url.path)
+            # sqlite:///ledger.db is relative, sqlite:////abs/ledger.db absolute
+            dbname = path[1:] if path.startswith("/") and not path.startswith("//") else path
+            if url.netloc:
+                dbname = url.netloc + path
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": dbname or ":memory:",
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",
+        }
+        if self.postgres_schema:
+            env["POSTGRES_SCHEMA"] = self.postgres_schema
+        return env

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import getpass
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -57,7 +58,8 @@ def day(text: str, field: str = "date") -> date:
     from ledger.domain.errors import InvalidValue
 
     if not text:
-        return date.today()
+        # Business dates are the bureau's: China Standard Time, whatever the server's zone.
+        return datetime.now(ZoneInfo("Asia/Shanghai")).date()
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -9,7 +9,7 @@ replaying a policy set over history relies on.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -381,11 +381,19 @@ def allocate_payment(
             )
         return _rows(allocations), amount - allocated
     left = amount
-    undeferred = [i for i in unit.items.values() if i.deferred_open <= ZERO]
-    deferred = [i for i in unit.items.values() if i.deferred_open > ZERO]
-    for item in _in_allocation_order(undeferred) + _in_allocation_order(deferred):
-        take = min(left, item.outstanding)
-        if take > ZERO:
-            allocations[(item.period, item.part)] = take
-            left -= take
+    undeferred = [i for i in unit.items.values() if i.deferred_until is None]
+    deferred = _in_allocation_order(i for i in unit.items.values() if i.deferred_until is not None)
+    # Due now first, then principal called due early, then what is still deferred.
+    passes: list[tuple[list[Item], Callable[[Item], Decimal]]] = [
+        (_in_allocation_order(undeferred), lambda i: i.outstanding),
+        (deferred, lambda i: min(i.called_due_open, i.outstanding)),
+        (deferred, lambda i: i.outstanding),
+    ]
+    for items, room in passes:
+        for item in items:
+            key = (item.period, item.part)
+            take = min(left, room(item) - allocations.get(key, ZERO))
+            if take > ZERO:
+                allocations[key] = allocations.get(key, ZERO) + take
+                left -= take
     return _rows(allocations), left

@@ -166,7 +166,9 @@ class LocalValue(Rule):
     rule: Literal["automatic_deferral", "application_deferral", "commitment", "reduction"]
     field: str
     region: str
-    value: date | int | str
+    # left to right: the JSON round trip of an enacted policy turns dates into
+    # strings, which must come back as dates, not stay strings
+    value: date | int | str = Field(union_mode="left_to_right")
 
 
 class WorkingCalendarData(Rule):

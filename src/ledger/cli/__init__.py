@@ -8,6 +8,7 @@ when a command fails.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -21,7 +22,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 err = Console(stderr=True)
-out = Console()
+# Wide enough for the tables of amounts when the output goes to a file or a pipe.
+out = Console(width=None if sys.stdout.isatty() else 140)
 
 
 def refusals_exit(fn: Callable[P, T]) -> Callable[P, T]:
@@ -42,6 +44,7 @@ def refusals_exit(fn: Callable[P, T]) -> Callable[P, T]:
 
 
 def main() -> None:
+    from ledger.cli import show  # noqa: F401  (registers demo and unit show)
     from ledger.cli.app import app
 
     app()

@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import re
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from psycopg import sql
+
 from ledger.application import Ledger
+from ledger.domain.errors import InvalidValue, Unavailable
 from ledger.logs import configure_logging
 from ledger.settings import Settings
 
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
 
 def build_ledger(settings: Settings, *, configure_logs: bool = True) -> Ledger:
+    """The application on the configured store (tables, and a region's schema, created)."""
     if configure_logs:
         configure_logging(settings.log_format, settings.log_level)
-    return Ledger(env=settings.eventsourcing_env())
+    if settings.store_kind == "postgres":
+        ensure_schema(settings)
+    try:
+        return Ledger(env=settings.eventsourcing_env())
+    except (OperationalError, InterfaceError) as exc:
+        raise Unavailable(f"the event store cannot be reached: {exc}") from exc
+
+
+def ensure_schema(settings: Settings) -> None:
+    """A pooling region's ledger can live in a PostgreSQL schema of its own."""
+    schema = settings.postgres_schema
+    if not schema:
+        return
+    if not _SCHEMA.match(schema):
+        raise InvalidValue(
+            f"LEDGER_POSTGRES_SCHEMA {schema!r}: lower-case letters, digits and _ only",
+            field="postgres_schema",
+        )
+    try:
+        with psycopg.connect(settings.database_url, connect_timeout=10, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    except psycopg.OperationalError as exc:
+        raise Unavailable(f"PostgreSQL cannot be reached: {exc}".strip()) from exc

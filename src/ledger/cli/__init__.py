@@ -1,8 +1,8 @@
 """The ``ledger`` command line (typer; rich for tables and progress bars).
 
 Every command builds its settings from LEDGER_* variables, runs one use case and
-turns a refusal into a message on stderr and exit status 2; nothing is written
-when a command fails.
+turns a refusal into a message on stderr and exit status 2 (3 when the store
+cannot be reached; retry); nothing is written when a command fails.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import typer
+from eventsourcing.persistence import InterfaceError, OperationalError
 from rich.console import Console
 from rich.markup import escape
 
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import LedgerError, Unavailable
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -27,12 +28,19 @@ out = Console(width=None if sys.stdout.isatty() else 140)
 
 
 def refusals_exit(fn: Callable[P, T]) -> Callable[P, T]:
-    """A LedgerError becomes a one-line message and exit status 2 (no traceback)."""
+    """A refusal becomes a one-line message and exit status 2, an unreachable store 3."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return fn(*args, **kwargs)
+        except Unavailable as exc:
+            err.print(f"[bold red]unavailable[/]: {escape(exc.message)}", highlight=False)
+            raise typer.Exit(3) from None
+        except (OperationalError, InterfaceError) as exc:
+            # Lost connection mid-command: the save is atomic, so nothing is half-written.
+            err.print(f"[bold red]unavailable[/]: {escape(str(exc))}; retry", highlight=False)
+            raise typer.Exit(3) from None
         except LedgerError as exc:
             where = f" ({exc.field})" if exc.field else ""
             err.print(

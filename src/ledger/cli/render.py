@@ -46,7 +46,7 @@ def render_history(console: Console, events: list[Any]) -> None:
         policy = getattr(event, "policy", "")
         cited = f"  <- {policy.split(': ')[0]}" if policy else ""
         line = f"{event.originator_version:>4} {type(event).__name__:<24} {describe(event)}{cited}"
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def render_items(console: Console, unit: Unit) -> None:

@@ -17,7 +17,7 @@ from ledger.settings import Settings
 
 
 def say(text: str) -> None:
-    out.print(text, highlight=False)
+    out.print(text, highlight=False, soft_wrap=True)
 
 
 def show_unit(led: Ledger, uscc: str) -> None:

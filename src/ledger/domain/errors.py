@@ -54,3 +54,9 @@ class CatalogueError(LedgerError):
     """A policy catalogue file that does not validate; names the file and the field."""
 
     code = "catalogue-error"
+
+
+class Unavailable(LedgerError):
+    """The store cannot be reached: nothing was written; the command may be retried."""
+
+    code = "store-unavailable"

@@ -60,6 +60,9 @@ class PolicySet:
         self.files = {f.document.id: f for f in files}
         self._rates: dict[tuple[str, Period], Cited[RateRule]] = {}
         self._due: dict[tuple[str, Period], date] = {}
+        # Resolution per region is asked once per assessment: memoised, it costs a dict look-up.
+        self._by_region: dict[tuple[str, str], Cited[Rule] | None] = {}
+        self._deferral: dict[str, Cited[AutomaticDeferralRule]] = {}
         self.calendar = self._calendar()
 
     def __contains__(self, document_id: str) -> bool:
@@ -69,6 +72,12 @@ class PolicySet:
         return [f.document for f in self.files.values()]
 
     def _most_specific(self, region: str, kind: str) -> Cited[Rule] | None:
+        key = (region, kind)
+        if key not in self._by_region:
+            self._by_region[key] = self._resolve(region, kind)
+        return self._by_region[key]
+
+    def _resolve(self, region: str, kind: str) -> Cited[Rule] | None:
         best: tuple[int, date, int] | None = None
         found: Cited[Rule] | None = None
         for f in self.files.values():
@@ -138,6 +147,8 @@ class PolicySet:
 
     def automatic_deferral(self, region: str) -> Cited[AutomaticDeferralRule] | None:
         """The 2022 deferral rule for the region, its local values filled in."""
+        if region in self._deferral:
+            return self._deferral[region]
         found = self._most_specific(region, "automatic_deferral")
         if found is None:
             return None
@@ -147,7 +158,9 @@ class PolicySet:
             for name in ("repayment_deadline", "late_fee_from")
             if getattr(rule, name) == LOCAL
         }
-        return Cited(found.document, rule.model_copy(update=updates))
+        resolved = Cited(found.document, rule.model_copy(update=updates))
+        self._deferral[region] = resolved
+        return resolved
 
     def application_deferral(self, region: str) -> Cited[ApplicationDeferralRule] | None:
         found = self._most_specific(region, "application_deferral")

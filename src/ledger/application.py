@@ -45,7 +45,7 @@ from ledger.domain.region import (
     unit_id,
 )
 from ledger.domain.sizeclass import Industry, SizeClass, classify
-from ledger.domain.terms import ClassSource, Part, Trigger, UnitType
+from ledger.domain.terms import ClassSource, DeferralKind, Part, Trigger, UnitType
 from ledger.domain.unit import Unit
 from ledger.logs import get_logger
 
@@ -847,6 +847,21 @@ class Ledger(Application[UUID]):
                 raise RuleViolation(
                     f"a deferral of {len(periods)} months exceeds the {rule.max_months} allowed "
                     f"by {cited.document.number}",
+                    rule="application_deferral.max_months",
+                )
+            # The limit is the unit's deferral: applications together, never overlapping.
+            granted = [d for d in unit.deferrals if d.kind is DeferralKind.application]
+            for earlier in granted:
+                if earlier.periods.overlaps(periods):
+                    raise Conflict(
+                        f"unit {uscc} already defers {earlier.periods} on application",
+                        field="periods",
+                    )
+            already = sum(len(d.periods) for d in granted)
+            if already and already + len(periods) > rule.max_months:
+                raise RuleViolation(
+                    f"a deferral of {len(periods)} more months on top of the {already} granted "
+                    f"exceeds the {rule.max_months} allowed by {cited.document.number}",
                     rule="application_deferral.max_months",
                 )
             deadline = decide.application_deadline(periods)

@@ -149,6 +149,10 @@ def consider_automatic_deferral(
     rule, doc = cited.rule, cited.document.id
     if any(d.document == doc for d in unit.deferrals) or any(r[0] == doc for r in unit.refusals):
         return ""
+    if unit.deregistration_requested_on is not None:
+        # 医保发〔2022〕21号 四: deferred amounts are paid before deregistration; a unit
+        # on its way out is not granted a deferral its request would call due at once.
+        return "not decided: the unit has requested deregistration"
     kind = (
         DeferralKind.commitment
         if unit.class_source is ClassSource.commitment
@@ -187,9 +191,12 @@ def consider_automatic_deferral(
         parts=[p.value for p in rule.parts],
         triggers=[t.value for t in rule.triggers],
     )
+    # The shift is for units that paid the window's first month (2022-07); a new SME's
+    # months end where the rule says (内医保办发〔2022〕19号 二: 新办当月至2022年9月).
     if (
         kind is DeferralKind.automatic
         and rule.shift_if_first_paid
+        and window == rule.periods
         and unit.period_paid(window.start)
     ):
         shifted = window.shift(rule.shift_if_first_paid)
@@ -366,13 +373,20 @@ def allocate_payment(
                     f"unit {unit.uscc} has no assessment item {period} {part.value}",
                     rule="payment allocation",
                 )
+            if share <= ZERO:
+                raise RuleViolation(
+                    f"the share of {period} {part.value} is {share}: it must be positive",
+                    rule="payment allocation",
+                )
+            # An item named twice is paid the sum of its shares: check the sum.
+            share += allocations.get((period, part), ZERO)
             if share > item.outstanding:
                 raise RuleViolation(
                     f"payment of {share} for {period} {part.value} exceeds the "
                     f"outstanding {item.outstanding}",
                     rule="payment allocation",
                 )
-            allocations[(period, part)] = allocations.get((period, part), ZERO) + share
+            allocations[(period, part)] = share
         allocated = sum(allocations.values(), ZERO)
         if allocated > amount:
             raise RuleViolation(

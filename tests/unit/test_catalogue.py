@@ -20,7 +20,8 @@ def test_enacted_content_resolves_like_the_file_it_came_from() -> None:
     for region in ("150300", "370100", "513322"):
         before = from_files.automatic_deferral(region)
         after = from_record.automatic_deferral(region)
-        assert before is not None and after is not None
+        assert before is not None
+        assert after is not None
         assert after.rule == before.rule
         assert isinstance(after.rule.repayment_deadline, date)
 

@@ -191,7 +191,12 @@ class Ledger(Application[UUID]):
             self._policy_cache = (version, PolicySet(files))
         return self._policy_cache[1]
 
-    def _ctx(self, actor: Actor, on: date, caused_by: str) -> decide.Context:
+    def _ctx(
+        self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None
+    ) -> decide.Context:
+        """The decision context; with ``unit``, the cause names the fact's version."""
+        if unit is not None:
+            caused_by = f"{caused_by} (v{unit.version})"
         return decide.Context(actor.name, actor.reason, actor.request_id, on, caused_by)
 
     def _fund_months(self, code: str) -> int | None:
@@ -433,7 +438,7 @@ class Ledger(Application[UUID]):
                 classified_on=classified_on,
                 **actor.meta(),
             )
-            ctx = self._ctx(actor, classified_on, f"Classified {klass.value}")
+            ctx = self._ctx(actor, classified_on, f"Classified {klass.value}", unit)
             decide.consider_automatic_deferral(
                 unit, self.policies(), self._fund_months(unit.region), ctx
             )
@@ -490,8 +495,9 @@ class Ledger(Application[UUID]):
                     "commitment is only for units data cannot classify",
                     field="uscc",
                 )
-            if unit.commitment is not None:
+            if unit.commitment is not None and unit.commitment.accepted is not False:
                 raise Conflict(f"unit {uscc} already filed a commitment", field="uscc")
+            unit.check_not_leaving()
             review_by = self.policies().calendar.add_working_days(
                 filed_on, rule.review_working_days
             )
@@ -528,7 +534,7 @@ class Ledger(Application[UUID]):
                 late=reviewed_on > commitment.review_by,
                 **actor.meta(),
             )
-            ctx = self._ctx(actor, reviewed_on, "CommitmentReviewed")
+            ctx = self._ctx(actor, reviewed_on, "CommitmentReviewed", unit)
             if accepted:
                 unit.trigger_event(
                     Unit.Classified,
@@ -559,7 +565,9 @@ class Ledger(Application[UUID]):
                 raise Conflict(f"unit {uscc}'s commitment was already found false", field="uscc")
             unit.trigger_event(Unit.CommitmentFoundFalse, found_on=found_on, **actor.meta())
             decide.call_due_all(
-                unit, Trigger.false_commitment, self._ctx(actor, found_on, "CommitmentFoundFalse")
+                unit,
+                Trigger.false_commitment,
+                self._ctx(actor, found_on, "CommitmentFoundFalse", unit),
             )
             return [unit]
 
@@ -654,7 +662,7 @@ class Ledger(Application[UUID]):
                 **actor.meta(),
             )
             decide.call_due_for_person(
-                unit, rid, why, self._ctx(actor, left_on, f"PersonLeft {why.value}")
+                unit, rid, why, self._ctx(actor, left_on, f"PersonLeft {why.value}", unit)
             )
             return [unit]
 
@@ -697,7 +705,7 @@ class Ledger(Application[UUID]):
         unit.check_active()
         unit.check_period_not_assessed(period)
         if lines is None:
-            lines = [(m.resident_id, m.base) for m in unit.members.values() if m.left_on is None]
+            lines = unit.insured_lines(period)
         if not lines:
             raise InvalidValue(
                 f"unit {unit.uscc} has no persons to assess for {period}", field="lines"
@@ -732,12 +740,12 @@ class Ledger(Application[UUID]):
             rates=cited.citation,
             **actor.meta(),
         )
-        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period}")
+        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period}", unit)
         months = fund_months if fund_months is not None else self._fund_months(unit.region)
         decide.consider_automatic_deferral(unit, policies, months, ctx)
         decide.apply_reduction(unit, period, policies, ctx)
         deferral = unit.deferral_for(period)
-        if deferral is not None:
+        if deferral is not None and unit.deregistration_requested_on is None:
             decide.split_period(unit, period, deferral, ctx)
         decide.apply_credit(unit, ctx)
 
@@ -813,7 +821,7 @@ class Ledger(Application[UUID]):
             **actor.meta(),
         )
         if unallocated:
-            decide.apply_credit(unit, self._ctx(actor, paid_on, "PaymentCollected"))
+            decide.apply_credit(unit, self._ctx(actor, paid_on, "PaymentCollected", unit))
 
     # ------------------------------------------------------ 2020 deferrals
 
@@ -838,6 +846,7 @@ class Ledger(Application[UUID]):
                     rule="application_deferral",
                 )
             rule = cited.rule
+            unit.check_not_leaving()
             if unit.unit_type not in rule.eligible_unit_types:
                 raise RuleViolation(
                     f"unit type {unit.unit_type.value} may not apply ({cited.citation})",
@@ -885,7 +894,7 @@ class Ledger(Application[UUID]):
                 decide.grant_application_deferral(
                     unit,
                     self.policies(),
-                    self._ctx(actor, applied_on, "DeferralApplied"),
+                    self._ctx(actor, applied_on, "DeferralApplied", unit),
                     approved=True,
                     approver="",
                 )
@@ -944,7 +953,7 @@ class Ledger(Application[UUID]):
             decide.call_due_all(
                 unit,
                 Trigger.deregistration,
-                self._ctx(actor, requested_on, "DeregistrationRequested"),
+                self._ctx(actor, requested_on, "DeregistrationRequested", unit),
             )
             return [unit]
 

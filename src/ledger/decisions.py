@@ -99,12 +99,22 @@ def apply_reduction(unit: Unit, period: Period, policies: PolicySet, ctx: Contex
 
 
 def apply_credit(unit: Unit, ctx: Context) -> None:
-    """Offset credit held (待转基金) against unpaid, undeferred items, oldest first."""
+    """Offset credit held (待转基金) against unpaid, undeferred items, oldest first.
+
+    Credit carried forward from an overpaid month offsets the months after it
+    (赤医保发〔2020〕3号 附件二 三: 冲减下个月的缴费), not older arrears.
+    """
     if unit.credit <= ZERO:
         return
     left = unit.credit
     applied: dict[tuple[Period, Part], Decimal] = {}
-    for item in _in_allocation_order(i for i in unit.items.values() if i.deferred_until is None):
+    after = unit.credit_after
+    candidates = (
+        i
+        for i in unit.items.values()
+        if i.deferred_until is None and (after is None or i.period > after)
+    )
+    for item in _in_allocation_order(candidates):
         if left <= ZERO:
             break
         take = min(left, item.outstanding)
@@ -112,8 +122,16 @@ def apply_credit(unit: Unit, ctx: Context) -> None:
             applied[(item.period, item.part)] = take
             left -= take
     if applied:
-        # The credit came from a reduction policy or an overpayment; cite neither version.
-        _decide(unit, Unit.CreditApplied, None, ctx, items=_rows(applied))
+        # Cites the policy that carried the credit forward (none for a plain overpayment).
+        document, policy = unit.credit_policy
+        unit.trigger_event(
+            Unit.CreditApplied,
+            document=document,
+            policy=policy,
+            caused_by=ctx.caused_by,
+            items=_rows(applied),
+            **ctx.meta(),
+        )
 
 
 _ORDER = {part: n for n, part in enumerate(ALLOCATION_ORDER)}
@@ -149,6 +167,12 @@ def consider_automatic_deferral(
     rule, doc = cited.rule, cited.document.id
     if any(d.document == doc for d in unit.deferrals) or any(r[0] == doc for r in unit.refusals):
         return ""
+    deadline = rule.repayment_deadline
+    opens = min(cited.document.issued_on, rule.periods.start.first_day)
+    if not isinstance(deadline, date) or not opens <= ctx.on <= deadline:
+        # A fact dated before the notice or after its deadline decides nothing: the
+        # enactment, or the unit's first fact inside that time, will.
+        return f"not decided: {ctx.on} is outside {opens}..{deadline}"
     if unit.deregistration_requested_on is not None:
         # 医保发〔2022〕21号 四: deferred amounts are paid before deregistration; a unit
         # on its way out is not granted a deferral its request would call due at once.

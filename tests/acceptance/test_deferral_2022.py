@@ -48,7 +48,7 @@ def test_an_sme_defers_the_unit_part_of_july_to_september_without_applying(
     assert granted.parts == ["unit_medical", "unit_maternity"]
     assert granted.triggers == ["resignation", "retirement", "transfer", "deregistration"]
     assert granted.document == "inner-mongolia-2022-19"
-    assert granted.caused_by == "Classified small"
+    assert granted.caused_by == "Classified small (v2)"
 
 
 def test_the_assessment_is_split_into_a_deferred_unit_part_and_an_individual_part_due_as_usual(

@@ -33,11 +33,15 @@ def test_smes_individual_businesses_and_social_organisations_defer(
 def test_government_organs_and_public_institutions_are_refused(
     agency: Agency, unit_type: str
 ) -> None:
-    """内医保办发〔2022〕19号 一: (不包括机关事业单位和大型企业). Refused at registration:
-    no size class can make them eligible."""
+    """内医保办发〔2022〕19号 一: (不包括机关事业单位和大型企业). Refused at the unit's first
+    fact inside the notice's time (here its July 2022 assessment): no size class can make
+    them eligible. Registered long before, nothing is decided at registration."""
     agency.region(WUHAI, fund_months=9)
-
     uscc = agency.unit(WUHAI, unit_type=unit_type)
+    agency.person(uscc, "5000.00")
+    assert agency.decisions(uscc, Unit.DeferralRefused) == []
+
+    agency.assess(uscc, "2022-07", date(2022, 7, 5))
 
     (refusal,) = agency.decisions(uscc, Unit.DeferralRefused)
     assert refusal.refusal == f"unit type {unit_type} is not eligible"

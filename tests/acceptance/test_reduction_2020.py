@@ -180,5 +180,5 @@ def test_a_reduction_cites_its_document_and_the_assessment_that_caused_it(
     (reduction,) = agency.decisions(uscc, Unit.ReductionApplied)
     assert reduction.document == "lincang-2020-14"
     assert reduction.policy.startswith("临医保联发〔2020〕14号 v1: ")
-    assert reduction.caused_by == "PeriodAssessed 2020-04"
+    assert reduction.caused_by == "PeriodAssessed 2020-04 (v3)"
     assert reduction.fraction == Decimal("0.5")

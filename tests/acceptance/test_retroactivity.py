@@ -92,7 +92,10 @@ def test_a_period_assessed_after_enactment_is_reduced_when_assessed(bare_agency:
     bare_agency.assess(uscc, "2020-04", date(2020, 5, 1))
 
     april = [r for r in bare_agency.decisions(uscc, Unit.ReductionApplied) if r.period == "2020-04"]
-    assert [r.caused_by for r in april] == ["PeriodAssessed 2020-04"]
+    # the decision names the fact that caused it, down to its version (the event just before)
+    assert [r.caused_by for r in april] == [
+        f"PeriodAssessed 2020-04 (v{april[0].originator_version - 1})"
+    ]
     assert bare_agency.item(uscc, "2020-04", Part.unit_medical).net == Decimal("333.34")
     assert len(bare_agency.decisions(uscc, Unit.RefundOwed)) == 2
 

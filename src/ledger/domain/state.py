@@ -55,6 +55,19 @@ class Member:
     joined_on: date
     left_on: date | None = None
     left_by: Trigger | None = None
+    #: (from period, base), oldest first: a base applies from its period until the next
+    bases: list[tuple[Period, Decimal]] = field(default_factory=list)
+
+    def insured_in(self, period: Period) -> bool:
+        """A member at the month's end is assessed for the month (the ledger's convention:
+        joiners count from the month they join, leavers stop with the month they leave)."""
+        return self.joined_on <= period.last_day and (
+            self.left_on is None or self.left_on > period.last_day
+        )
+
+    def base_for(self, period: Period) -> Decimal:
+        applicable = [base for since, base in self.bases if since <= period]
+        return applicable[-1] if applicable else self.base
 
 
 @dataclass(slots=True)

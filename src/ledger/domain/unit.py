@@ -124,7 +124,10 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.members[self.resident_id] = Member(
-                self.resident_id, self.base, self.joined_on
+                self.resident_id,
+                self.base,
+                self.joined_on,
+                bases=[(Period.of(self.joined_on), self.base)],
             )
 
     class BaseChanged(Event):
@@ -134,7 +137,10 @@ class Unit(Aggregate):
         since: str
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.members[self.resident_id].base = self.base
+            member = aggregate.members[self.resident_id]
+            member.base = self.base
+            member.bases.append((Period.parse(self.since), self.base))
+            member.bases.sort(key=lambda entry: entry[0])
 
     class PersonLeft(Event):
         """Resigned (离职), retired (退休) or transferred out (关系转移)."""
@@ -259,6 +265,10 @@ class Unit(Aggregate):
             for p, part, amount in _item_amounts(self.items):
                 aggregate.items[(p, part)].carried_forward += amount
                 aggregate.credit += amount
+                # 冲减下个月的缴费: the credit offsets months after the one overpaid
+                if aggregate.credit_after is None or p > aggregate.credit_after:
+                    aggregate.credit_after = p
+            aggregate.credit_policy = (self.document, self.policy)
 
     class CreditApplied(Decision):
         """Credit offset against a later period's contribution (冲减下个月的缴费)."""
@@ -392,6 +402,8 @@ class Unit(Aggregate):
         self.items: dict[tuple[Period, Part], Item] = {}
         self.reductions: dict[Period, Reductions] = {}
         self.credit: Decimal = ZERO
+        self.credit_after: Period | None = None
+        self.credit_policy: tuple[str, str] = ("", "")
         self.deferrals: list[Deferral] = []
         self.refusals: list[tuple[str, str]] = []
         self.commitment: Commitment | None = None
@@ -434,6 +446,14 @@ class Unit(Aggregate):
         items = self.items_of(period)
         return bool(items) and all(i.outstanding <= ZERO for i in items)
 
+    def insured_lines(self, period: Period) -> list[tuple[str, Decimal]]:
+        """Who is assessed for a period by default: members insured in it, at its base."""
+        return [
+            (m.resident_id, m.base_for(period))
+            for m in self.members.values()
+            if m.insured_in(period)
+        ]
+
     def check_member(self, resident_id: str) -> Member:
         member = self.members.get(resident_id)
         if member is None or member.left_on is not None:
@@ -442,6 +462,14 @@ class Unit(Aggregate):
                 field="resident_id",
             )
         return member
+
+    def check_not_leaving(self) -> None:
+        if self.deregistration_requested_on is not None:
+            raise Conflict(
+                f"unit {self.uscc} requested deregistration on "
+                f"{self.deregistration_requested_on}: no new deferral",
+                field="uscc",
+            )
 
     def check_period_not_assessed(self, period: Period) -> None:
         if period in self.assessments:

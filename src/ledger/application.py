@@ -984,6 +984,7 @@ class Ledger(Application[UUID]):
                 document=policy.document if policy else "",
                 policy=policy.policy if policy else "",
                 caused_by="DeregistrationRequested",
+                decided_on=completed_on,
                 **actor.meta(),
             )
             return [unit]

@@ -58,6 +58,8 @@ class Unit(Aggregate):
         document: str
         policy: str
         caused_by: str
+        #: the business date of the decision (the causing fact's date, or the enactment's)
+        decided_on: date
 
     class Created(Event, Aggregate.Created):
         TOPIC = "ledger.unit.created"

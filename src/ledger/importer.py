@@ -1,0 +1,170 @@
+"""Bulk import of a month's assessments and of the tax bureau's payments, from CSV.
+
+The file streams through in batches of units. Per batch: every row is checked
+(a unit with a bad row is rejected whole, each bad row named with its line),
+the batch's units are loaded with one query per chunk, the same use-case code as
+the single commands records the facts and decisions on them
+(``Ledger.record_assessment`` / ``record_payment``), and all written units are
+saved in one atomic ``save()``: one table lock and one round trip per batch
+instead of per unit. Importing the same file again changes nothing: assessments
+already recorded with the same lines, and payments whose content key is already
+recorded, count as unchanged.
+
+Formats, rules and messages per file kind: :mod:`ledger.importing.assessments`
+and :mod:`ledger.importing.payments`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+from eventsourcing.postgres import PostgresAggregateRecorder
+
+from ledger.application import Actor, Ledger
+from ledger.importing import assessments, payments
+from ledger.importing.batch import Batches, Spec
+from ledger.importing.csvfile import CsvSource, UnitRecords, by_unit
+from ledger.importing.outcome import ImportSummary, Rejection, Timings
+from ledger.importing.parallel import run_in_workers
+from ledger.importing.pgrecorder import TOPIC as RECORDER_TOPIC
+from ledger.importing.pgrecorder import BinaryArrayRecorder
+
+__all__ = [
+    "BATCH_UNITS",
+    "ImportSummary",
+    "Rejection",
+    "default_workers",
+    "import_assessments",
+    "import_payments",
+]
+
+#: units per save(): measured on PostgreSQL with benchmarks/bench_import.py, smaller
+#: batches pay the per-save lock and round trip, larger ones gain nothing more
+BATCH_UNITS = 1_000
+#: a batch also ends at this many rows, so that batches of big units stay small
+BATCH_LINES = 40_000
+#: below this size a file is imported in-process: starting workers costs more
+PARALLEL_FROM_BYTES = 8 << 20
+
+Progress = Callable[[int], None]
+"""Called as the import advances, with the bytes of the file read so far."""
+
+
+def import_assessments(
+    ledger: Ledger,
+    path: Path,
+    *,
+    actor: Actor,
+    assessed_on: date,
+    batch_units: int = BATCH_UNITS,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """核定 from a file: one assessment per unit and period.
+
+    ``assessed_on`` is the date of rows without an ``assessed_on`` column value.
+    ``workers=None`` chooses (see :func:`default_workers`).
+    """
+    source = CsvSource(path, assessments.REQUIRED, assessments.OPTIONAL)
+    spec = Spec("assessments", source.columns, source.width, actor, assessed_on)
+    return _import(ledger, source, spec, batch_units, workers, progress)
+
+
+def import_payments(
+    ledger: Ledger,
+    path: Path,
+    *,
+    actor: Actor,
+    batch_units: int = BATCH_UNITS,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """征收回传 from a file: one payment per unit and day, naming the items it settles."""
+    source = CsvSource(path, payments.REQUIRED, payments.OPTIONAL)
+    spec = Spec("payments", source.columns, source.width, actor)
+    return _import(ledger, source, spec, batch_units, workers, progress)
+
+
+def default_workers(ledger: Ledger, size: int) -> int:
+    """Worker processes for a file of ``size`` bytes: one per core on PostgreSQL for a
+    large file; SQLite takes one writer at a time, so there it is always one."""
+    if not isinstance(ledger.recorder, PostgresAggregateRecorder) or size < PARALLEL_FROM_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _import(
+    ledger: Ledger,
+    source: CsvSource,
+    spec: Spec,
+    batch_units: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> ImportSummary:
+    summary = ImportSummary(str(source.path), spec.command)
+    if workers is None:
+        workers = default_workers(ledger, source.size)
+    if not isinstance(ledger.recorder, PostgresAggregateRecorder):
+        workers = 1
+    summary.workers = workers
+    start = time.perf_counter()
+
+    def done(part: ImportSummary) -> None:
+        summary.merge(part)
+        if progress is not None:
+            progress(source.bytes_read)
+
+    writer = _bulk_writer(ledger)
+    try:
+        with source:
+            batches = _batches(source, batch_units, summary.timings)
+            if workers > 1:
+                run_in_workers(writer, spec, batches, workers, done)
+            else:
+                runner = Batches(writer, spec)
+                for batch in batches:
+                    done(runner.run(batch))
+    finally:
+        if writer is not ledger:
+            writer.close()
+    summary.rejections.sort(key=lambda r: r.line)
+    summary.elapsed = time.perf_counter() - start
+    ledger.logger.info(
+        spec.command,
+        actor=spec.actor.name,
+        request_id=spec.actor.request_id,
+        **summary.as_log(),
+    )
+    return summary
+
+
+def _bulk_writer(ledger: Ledger) -> Ledger:
+    """The ledger to write through: on PostgreSQL, one whose recorder sends binary arrays
+    (see ``importing.pgrecorder``), unless the given one already does."""
+    recorder = ledger.recorder
+    if not isinstance(recorder, PostgresAggregateRecorder) or isinstance(
+        recorder, BinaryArrayRecorder
+    ):
+        return ledger
+    return type(ledger)(env={**ledger.env, "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC})
+
+
+def _batches(source: CsvSource, units: int, timings: Timings) -> Iterator[list[UnitRecords]]:
+    """The file's units in batches of up to ``units`` units or BATCH_LINES rows."""
+    groups = by_unit(source.records(), source.columns["uscc"])
+    while True:
+        with timings.phase("read rows"):
+            batch: list[UnitRecords] = []
+            rows = 0
+            for group in groups:
+                batch.append(group)
+                rows += len(group.records)
+                if len(batch) >= units or rows >= BATCH_LINES:
+                    break
+        if not batch:
+            return
+        yield batch

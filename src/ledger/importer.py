@@ -27,7 +27,7 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 from ledger.application import Actor, Ledger
 from ledger.importing import assessments, payments
 from ledger.importing.batch import Batches, Spec
-from ledger.importing.csvfile import CsvSource, UnitRecords, by_unit
+from ledger.importing.csvfile import CsvSource, UnitRecords
 from ledger.importing.outcome import ImportSummary, Rejection, Timings
 from ledger.importing.parallel import run_in_workers
 from ledger.importing.pgrecorder import TOPIC as RECORDER_TOPIC
@@ -42,12 +42,15 @@ __all__ = [
     "import_payments",
 ]
 
-#: units per save(): measured on PostgreSQL with benchmarks/bench_import.py, smaller
-#: batches pay the per-save lock and round trip, larger ones gain nothing more
+#: units per save(): one table lock and one round trip per ~17,000 person-lines, which
+#: is then a small share of a batch (benchmarks/bench_import.py: the insert, database
+#: included, is ~3 us of ~26 us per line); larger batches only hold more in memory and
+#: leave a longer last batch for one worker to finish alone
 BATCH_UNITS = 1_000
 #: a batch also ends at this many rows, so that batches of big units stay small
 BATCH_LINES = 40_000
-#: below this size a file is imported in-process: starting workers costs more
+#: below this size (~150,000 person-lines, a few seconds) a file is imported in-process:
+#: starting worker processes (imports, connections, policies) takes about two seconds
 PARALLEL_FROM_BYTES = 8 << 20
 
 Progress = Callable[[int], None]
@@ -118,9 +121,9 @@ def _import(
         if progress is not None:
             progress(source.bytes_read)
 
-    writer = _bulk_writer(ledger)
-    try:
-        with source:
+    with source:
+        writer = _bulk_writer(ledger)
+        try:
             batches = _batches(source, batch_units, summary.timings)
             if workers > 1:
                 run_in_workers(writer, spec, batches, workers, done)
@@ -128,9 +131,9 @@ def _import(
                 runner = Batches(writer, spec)
                 for batch in batches:
                     done(runner.run(batch))
-    finally:
-        if writer is not ledger:
-            writer.close()
+        finally:
+            if writer is not ledger:
+                writer.close()
     summary.rejections.sort(key=lambda r: r.line)
     summary.elapsed = time.perf_counter() - start
     ledger.logger.info(
@@ -155,14 +158,14 @@ def _bulk_writer(ledger: Ledger) -> Ledger:
 
 def _batches(source: CsvSource, units: int, timings: Timings) -> Iterator[list[UnitRecords]]:
     """The file's units in batches of up to ``units`` units or BATCH_LINES rows."""
-    groups = by_unit(source.records(), source.columns["uscc"])
+    groups = source.units()
     while True:
         with timings.phase("read rows"):
             batch: list[UnitRecords] = []
             rows = 0
             for group in groups:
                 batch.append(group)
-                rows += len(group.records)
+                rows += group.count
                 if len(batch) >= units or rows >= BATCH_LINES:
                     break
         if not batch:

@@ -163,7 +163,13 @@ def _progress_bar(file: Path, wanted: bool) -> Iterator[Callable[[int], None]]:
         disable=not wanted or not err.is_terminal,
     ) as bar:
         task = bar.add_task(escape(file.name), total=size or None)
-        yield lambda done: bar.update(task, completed=done)
+
+        def advance(done: int) -> None:
+            bar.update(task, completed=done)
+            if done >= size:
+                bar.stop()  # before the import's closing log line, which goes to stderr too
+
+        yield advance
 
 
 def _finish(summary: ImportSummary, report: Path | None, what: str) -> None:

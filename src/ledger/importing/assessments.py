@@ -14,22 +14,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledger.application import Actor, Ledger
-from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import InvalidValue, LedgerError
-from ledger.domain.identifiers import mask_resident_id, parse_resident_id, parse_uscc
+from ledger.domain.identifiers import mask_resident_id, parse_resident_id
 from ledger.domain.money import ZERO, money
 from ledger.domain.period import Period
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
+from ledger.importing.common import Context, Lookups, check_unit
 from ledger.importing.csvfile import UnitRecords
-from ledger.importing.outcome import (
-    Rejection,
-    Status,
-    UnitOutcome,
-    rejected,
-    unit_rejected,
-)
+from ledger.importing.outcome import Rejection, Status, UnitOutcome, rejected, unit_rejected
 
 REQUIRED = ("uscc", "period", "resident_id", "base")
 OPTIONAL = ("assessed_on",)
@@ -45,33 +38,6 @@ def parse_base(text: str) -> Decimal:
     if amount <= ZERO:
         raise InvalidValue(f"contribution base {text.strip()} must be positive", field="base")
     return amount
-
-
-class Lookups:
-    """Per-import memo of values that repeat on many rows (periods, dates)."""
-
-    def __init__(self) -> None:
-        self.periods: dict[str, Period] = {}
-        self.dates: dict[str, date] = {}
-
-    def period(self, text: str) -> Period:
-        found = self.periods.get(text)
-        if found is None:
-            found = Period.parse(text.strip())
-            if len(self.periods) < 10_000:
-                self.periods[text] = found
-        return found
-
-    def date(self, text: str, name: str) -> date:
-        found = self.dates.get(text)
-        if found is None:
-            try:
-                found = date.fromisoformat(text.strip())
-            except ValueError:
-                raise InvalidValue(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
-            if len(self.dates) < 10_000:
-                self.dates[text] = found
-        return found
 
 
 @dataclass(slots=True)
@@ -100,16 +66,9 @@ def parse(
     group: UnitRecords, columns: dict[str, int], width: int, default_on: date, lookups: Lookups
 ) -> AssessmentPlan | UnitOutcome:
     """Checks every row of a unit; the plan, or the unit's rejection naming each bad row."""
-    if group.first_seen_on:
-        return unit_rejected(
-            group,
-            f"unit {group.uscc} appears again after its rows from line {group.first_seen_on}: "
-            "the rows of one unit must be contiguous",
-        )
-    try:
-        uscc = parse_uscc(group.uscc)
-    except LedgerError as exc:
-        return unit_rejected(group, exc.message)
+    uscc = check_unit(group)
+    if isinstance(uscc, UnitOutcome):
+        return uscc
     i_period, i_rid, i_base = columns["period"], columns["resident_id"], columns["base"]
     i_on = columns.get("assessed_on", -1)
     periods: dict[Period, PeriodLines] = {}
@@ -118,7 +77,7 @@ def parse(
     # one period per unit is served by ``current`` without hashing the period again.
     current: PeriodLines | None = None
     current_period: Period | None = None
-    for line, fields, problem in group.records:
+    for line, fields, problem in group.records():
         if problem:
             bad.append(Rejection(line, uscc, problem))
             continue
@@ -164,23 +123,8 @@ def parse(
             continue
         current.lines.append((rid, base))
     if bad:
-        return UnitOutcome(Status.rejected, len(group.records), bad)
+        return UnitOutcome(Status.rejected, group.count, bad)
     return AssessmentPlan(group, uscc, periods)
-
-
-@dataclass(slots=True)
-class Context:
-    """What every unit of one import shares: the ledger, the actor, the rules in force."""
-
-    ledger: Ledger
-    actor: Actor
-    policies: PolicySet
-    fund_months: dict[str, int | None] = field(default_factory=dict)
-
-    def months(self, region: str) -> int | None:
-        if region not in self.fund_months:
-            self.fund_months[region] = self.ledger.region(region).fund_months
-        return self.fund_months[region]
 
 
 def apply(plan: AssessmentPlan, loaded: dict[Any, Any], ctx: Context) -> UnitOutcome:
@@ -217,8 +161,8 @@ def apply(plan: AssessmentPlan, loaded: dict[Any, Any], ctx: Context) -> UnitOut
             return rejected(group, given.first_line, f"{period}: {exc.message}")
         written = True
     if not written:
-        return UnitOutcome(Status.unchanged, len(group.records))
-    return UnitOutcome(Status.written, len(group.records), saved=[unit])
+        return UnitOutcome(Status.unchanged, group.count)
+    return UnitOutcome(Status.written, group.count, saved=[unit])
 
 
 def _difference(recorded: dict[str, Any], given: list[tuple[str, Decimal]]) -> str:

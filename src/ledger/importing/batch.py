@@ -20,8 +20,8 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Actor, Ledger
 from ledger.importing import assessments, payments
-from ledger.importing.assessments import Context, Lookups
 from ledger.importing.bulkload import load_aggregates
+from ledger.importing.common import Context, Lookups
 from ledger.importing.csvfile import UnitRecords
 from ledger.importing.outcome import ImportSummary, Timings, UnitOutcome, unit_rejected
 
@@ -125,13 +125,11 @@ def timed_inserts(ledger: Ledger, timings: Timings) -> Iterator[None]:
     insert: Callable[..., Any] = recorder.insert_events
 
     def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         try:
             return insert(*args, **kwargs)
         finally:
-            timings.seconds["insert"] = (
-                timings.seconds.get("insert", 0.0) + time.perf_counter() - start
-            )
+            timings.add("insert", time.perf_counter() - start, time.process_time() - start_cpu)
 
     setattr(recorder, "insert_events", timed)  # noqa: B010 -- mypy forbids assigning a method
     try:

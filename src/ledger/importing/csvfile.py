@@ -1,10 +1,14 @@
-"""Streaming CSV input for the bulk imports: records with their line numbers, by unit.
+"""Streaming CSV input for the bulk imports: one record per line, grouped by unit.
 
 The file is read in large binary chunks and decoded a chunk at a time (the fast
 path); only a chunk that is not valid UTF-8 is decoded line by line, so that the
-bad line is named and the rest of the file still imports. Each physical line is
-one item of the iterator handed to :mod:`csv`, which keeps ``reader.line_num``
-equal to the line number an operator sees in an editor.
+bad line is named and the rest of the file still imports. A record is one
+physical line (the import formats have no field that could hold a line break),
+so a record's number is the line number an operator sees in an editor.
+
+Grouping needs only each line's USCC; the other fields are split later, by
+whoever checks the unit's rows (possibly a worker process). A unit's lines
+travel as one string, which costs next to nothing to hand to another process.
 """
 
 from __future__ import annotations
@@ -13,36 +17,59 @@ import csv
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from ledger.domain.errors import InvalidValue, NotFound
 
 _CHUNK = 1 << 20
-_BOM = "\ufeff"
-
+_BOM = "\ufeff".encode()
 
 Record = tuple[int, list[str], str]
-"""One CSV record: (physical line, fields, why it is unreadable or ""). A plain tuple:
-millions are made per import and a dataclass instance costs ten times as much."""
+"""(line number, fields, why the line is unreadable or "")."""
+
+
+def split_fields(line: str) -> list[str]:
+    """A line's fields: a plain split unless the line quotes (then the csv module)."""
+    if '"' not in line:
+        return line.split(",")
+    return next(csv.reader([line]))
 
 
 @dataclass(slots=True)
 class UnitRecords:
-    """The contiguous records of one unit (by its USCC as written, upper-cased)."""
+    """The contiguous lines of one unit (keyed by its USCC as written, upper-cased)."""
 
     uscc: str
-    records: list[Record] = field(default_factory=list)
+    first_line: int
+    #: the lines, "\n"-joined; blank lines are kept so that numbers hold
+    text: str
+    #: line number -> why that line is unreadable (not UTF-8)
+    problems: dict[int, str] = field(default_factory=dict)
     #: where this unit's rows first appeared, when they appear again further down
     first_seen_on: int = 0
+    #: non-blank lines
+    count: int = 0
 
     @property
-    def first_line(self) -> int:
-        return self.records[0][0]
+    def last_line(self) -> int:
+        return self.first_line + self.text.count("\n")
 
     @property
     def lines(self) -> str:
-        first, last = self.records[0][0], self.records[-1][0]
+        first, last = self.first_line, self.last_line
         return f"line {first}" if first == last else f"lines {first}-{last}"
+
+    def records(self) -> Iterator[Record]:
+        problems = self.problems
+        for number, line in enumerate(self.text.split("\n"), self.first_line):
+            if not line:
+                continue
+            try:
+                fields = split_fields(line)
+            except csv.Error as exc:
+                yield number, [], f"is not a CSV record ({exc})"
+                continue
+            yield number, fields, problems.get(number, "") if problems else ""
 
 
 class CsvSource:
@@ -60,46 +87,36 @@ class CsvSource:
         except OSError as exc:
             raise InvalidValue(f"{path}: cannot be read ({exc.strerror})", field="file") from None
         self.bytes_read = 0
-        self._bad_lines: dict[int, str] = {}
-        self._reader = csv.reader(self._lines(), strict=False)
+        #: line number -> why it is unreadable, for lines not yet handed out
+        self.problems: dict[int, str] = {}
+        self._lines = self._read_lines()
         try:
-            header = next(self._reader)
-        except StopIteration:
+            self._header(required, optional)
+        except BaseException:
             self.close()
-            raise InvalidValue(
-                f"{path}: is empty; a header row is required", field="file"
-            ) from None
-        problem = self._bad_lines.get(1)
-        if problem:
-            self.close()
-            raise InvalidValue(f"{path}: line 1 (the header) {problem}", field="file")
-        names = [h.strip().lower() for h in header]
+            raise
+
+    def _header(self, required: Sequence[str], optional: Sequence[str]) -> None:
+        header = next(self._lines, None)
+        if header is None:
+            raise InvalidValue(f"{self.path}: is empty; a header row is required", field="file")
+        if 1 in self.problems:
+            raise InvalidValue(f"{self.path}: line 1 (the header) {self.problems[1]}", field="file")
+        try:
+            names = [name.strip().lower() for name in split_fields(header[1])]
+        except csv.Error as exc:
+            raise InvalidValue(f"{self.path}: line 1 (the header) is not CSV ({exc})") from None
         missing = [c for c in required if c not in names]
         if missing:
-            self.close()
             raise InvalidValue(
-                f"{path}: the header lacks {', '.join(missing)}; expected the columns "
+                f"{self.path}: the header lacks {', '.join(missing)}; expected the columns "
                 f"{','.join(required)} (optional: {','.join(optional) or 'none'}), got "
-                f"{','.join(header)!r}",
+                f"{header[1]!r}",
                 field="file",
             )
         #: column positions by name; an optional column that is absent is left out
         self.columns = {name: names.index(name) for name in (*required, *optional) if name in names}
         self.width = len(names)
-
-    def records(self) -> Iterator[Record]:
-        """The data records after the header; blank lines are skipped."""
-        reader, bad = self._reader, self._bad_lines
-        while True:
-            try:
-                for fields in reader:
-                    if fields:
-                        line = reader.line_num
-                        yield line, fields, bad.pop(line, "") if bad else ""
-                return
-            except csv.Error as exc:
-                # e.g. a field over csv's size limit: report the line, read on after it.
-                yield reader.line_num, [], f"is not a CSV record ({exc})"
 
     def close(self) -> None:
         self._file.close()
@@ -110,10 +127,58 @@ class CsvSource:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _lines(self) -> Iterator[str]:
-        # One item per physical line ("\n"), ends stripped: csv then counts lines as we do.
+    def units(self) -> Iterator[UnitRecords]:
+        """The data lines grouped by unit; a USCC seen before is flagged, not merged.
+
+        Merging a reappearing unit with its earlier rows would need the whole file in
+        memory; the format requires a unit's rows to be contiguous instead.
+        """
+        column = self.columns["uscc"]
+        seen: dict[str, int] = {}
+        key: str | None = None
+        first = 0
+        lines: list[str] = []
+        count = 0
+        for number, line in self._lines:
+            if not line:
+                if key is not None:
+                    lines.append(line)  # keeps the numbering of the unit's lines
+                continue
+            if column == 0 and '"' not in line:
+                uscc = line.partition(",")[0].strip().upper()
+            else:
+                try:
+                    fields = split_fields(line)
+                    uscc = fields[column].strip().upper() if len(fields) > column else ""
+                except csv.Error:
+                    uscc = key or ""  # unreadable: it fails the unit it sits in
+            if uscc != key:
+                if key is not None:
+                    yield self._group(key, first, lines, count, seen)
+                key, first, lines, count = uscc, number, [], 0
+            lines.append(line)
+            count += 1
+        if key is not None:
+            yield self._group(key, first, lines, count, seen)
+
+    def _group(
+        self, key: str, first: int, lines: list[str], count: int, seen: dict[str, int]
+    ) -> UnitRecords:
+        while lines and not lines[-1]:
+            lines.pop()  # trailing blank lines belong to no unit
+        last = first + len(lines) - 1
+        problems = self.problems
+        mine = {}
+        if problems:
+            mine = {n: problems.pop(n) for n in range(first, last + 1) if n in problems}
+        group = UnitRecords(key, first, "\n".join(lines), mine, seen.get(key, 0), count)
+        seen.setdefault(key, first)
+        return group
+
+    def _read_lines(self) -> Iterator[tuple[int, str]]:
+        # One item per physical line ("\n"), line ends stripped.
         number = 0
-        tail = _BOM.encode()
+        tail = b""
         first = True
         while True:
             chunk = self._file.read(_CHUNK)
@@ -121,8 +186,7 @@ class CsvSource:
             if first:
                 # A UTF-8 byte-order mark (spreadsheet exports) is not part of the header.
                 first = False
-                chunk = chunk.removeprefix(tail)
-                tail = b""
+                chunk = chunk.removeprefix(_BOM)
             if not chunk:
                 if tail:
                     yield from self._decode(tail, number)
@@ -133,54 +197,32 @@ class CsvSource:
                 tail = data
                 continue
             tail = data[cut:]
-            lines = list(self._decode(data[:cut], number))
-            number += len(lines)
+            lines = self._decode(data[:cut], number)
             yield from lines
+            number += len(lines)
 
-    def _decode(self, block: bytes, number: int) -> Iterator[str]:
+    def _decode(self, block: bytes, number: int) -> list[tuple[int, str]]:
         try:
             text = block.decode("utf-8")
         except UnicodeDecodeError:
-            for offset, raw in enumerate(block.removesuffix(b"\n").split(b"\n"), start=1):
-                try:
-                    yield raw.decode("utf-8").rstrip("\r")
-                except UnicodeDecodeError as exc:
-                    self._bad_lines[number + offset] = (
-                        f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
-                    )
-                    yield raw.decode("utf-8", errors="replace").rstrip("\r")
-            return
-        if text.endswith("\n"):
-            text = text[:-1]
-        for line in text.split("\n"):
-            yield line.removesuffix("\r")
+            return [self._decode_line(raw, n) for n, raw in _numbered(block.split(b"\n"), number)]
+        return list(_numbered([line.removesuffix("\r") for line in text.split("\n")], number))
+
+    def _decode_line(self, raw: bytes, number: int) -> tuple[int, str]:
+        try:
+            return number, raw.decode("utf-8").removesuffix("\r")
+        except UnicodeDecodeError as exc:
+            self.problems[number] = (
+                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+            )
+            return number, raw.decode("utf-8", errors="replace").removesuffix("\r")
 
 
-def by_unit(records: Iterator[Record], uscc_column: int) -> Iterator[UnitRecords]:
-    """Groups contiguous records of one USCC; a USCC seen before is flagged, not merged.
+T = TypeVar("T", str, bytes)
 
-    Merging a reappearing unit with its earlier rows would need the whole file in
-    memory; the format requires a unit's rows to be contiguous instead.
-    """
-    seen: dict[str, int] = {}
-    group: UnitRecords | None = None
-    for record in records:
-        fields = record[1]
-        if len(fields) > uscc_column:
-            key = fields[uscc_column].strip().upper()
-        elif group is not None and not fields:
-            # An unreadable record has no USCC: it fails the unit around it, conservatively.
-            group.records.append(record)
-            continue
-        else:
-            key = ""
-        if group is None or key != group.uscc:
-            if group is not None:
-                yield group
-            group = UnitRecords(key, [record], seen.get(key, 0))
-            if key not in seen:
-                seen[key] = record[0]
-        else:
-            group.records.append(record)
-    if group is not None:
-        yield group
+
+def _numbered(items: list[T], last: int) -> Iterator[tuple[int, T]]:
+    # A block ends with "\n", so its split ends with an empty item that is no line.
+    if items and (items[-1] == "" or items[-1] == b""):
+        items.pop()
+    return enumerate(items, last + 1)

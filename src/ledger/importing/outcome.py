@@ -42,7 +42,7 @@ class UnitOutcome:
 
 
 def rejected(group: UnitRecords, line: int, reason: str) -> UnitOutcome:
-    return UnitOutcome(Status.rejected, len(group.records), [Rejection(line, group.uscc, reason)])
+    return UnitOutcome(Status.rejected, group.count, [Rejection(line, group.uscc, reason)])
 
 
 def unit_rejected(group: UnitRecords, reason: str) -> UnitOutcome:
@@ -52,17 +52,30 @@ def unit_rejected(group: UnitRecords, reason: str) -> UnitOutcome:
 
 @dataclass(slots=True)
 class Timings:
-    """Seconds spent per phase: where an import's time goes."""
+    """Seconds spent per phase, elapsed and on the CPU: where an import's time goes.
+
+    With more processes than cores the elapsed time of a phase includes waiting for
+    a core; its CPU time does not (and leaves out waiting for the database).
+    """
 
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            self.add(name, time.perf_counter() - start, time.process_time() - start_cpu)
+
+    def add(self, name: str, seconds: float, cpu: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu
+
+    def merge(self, other: Timings) -> None:
+        for name, seconds in other.seconds.items():
+            self.add(name, seconds, other.cpu.get(name, 0.0))
 
 
 @dataclass(slots=True)
@@ -118,8 +131,7 @@ class ImportSummary:
         self.lines_rejected += part.lines_rejected
         self.events += part.events
         self.rejections.extend(part.rejections)
-        for name, seconds in part.timings.seconds.items():
-            self.timings.seconds[name] = self.timings.seconds.get(name, 0.0) + seconds
+        self.timings.merge(part.timings)
 
     def as_log(self) -> dict[str, Any]:
         """The counts for the one log event per import (no rejection details: they hold IDs)."""

@@ -17,8 +17,10 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from ledger.application import Ledger
+from ledger.domain.errors import Unavailable
 from ledger.importing.batch import Batches, Spec
 from ledger.importing.csvfile import UnitRecords
 from ledger.importing.outcome import ImportSummary
@@ -51,7 +53,9 @@ def run_in_workers(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start,
-        initargs=(type(ledger), dict(ledger.env), spec),
+        # The importing ledger has created the tables: workers starting at once must not
+        # (concurrent CREATE OR REPLACE FUNCTION fails with "tuple concurrently updated").
+        initargs=(type(ledger), {**ledger.env, "CREATE_TABLE": "n"}, spec),
     )
     pending: set[Future[ImportSummary]] = set()
     try:
@@ -65,6 +69,11 @@ def run_in_workers(
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 done(future.result())
+    except BrokenProcessPool as exc:
+        # A worker died (it printed why: e.g. its store went away). Saved batches stay
+        # saved and count as unchanged next time, so the import can simply be run again.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise Unavailable(f"an import worker stopped ({exc}); run the import again") from exc
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise

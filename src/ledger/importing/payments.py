@@ -16,13 +16,12 @@ from typing import Any
 
 from ledger.domain.command import CommandRecord
 from ledger.domain.errors import InvalidValue, LedgerError
-from ledger.domain.identifiers import parse_uscc
 from ledger.domain.money import ZERO, format_money, money
 from ledger.domain.period import Period
 from ledger.domain.region import command_id, unit_id
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
-from ledger.importing.assessments import Context, Lookups
+from ledger.importing.common import Context, Lookups, check_unit
 from ledger.importing.csvfile import UnitRecords
 from ledger.importing.outcome import Rejection, Status, UnitOutcome, rejected, unit_rejected
 
@@ -73,21 +72,14 @@ def parse(
     group: UnitRecords, columns: dict[str, int], width: int, lookups: Lookups
 ) -> PaymentPlan | UnitOutcome:
     """Checks every row of a unit; the plan, or the unit's rejection naming each bad row."""
-    if group.first_seen_on:
-        return unit_rejected(
-            group,
-            f"unit {group.uscc} appears again after its rows from line {group.first_seen_on}: "
-            "the rows of one unit must be contiguous",
-        )
-    try:
-        uscc = parse_uscc(group.uscc)
-    except LedgerError as exc:
-        return unit_rejected(group, exc.message)
+    uscc = check_unit(group)
+    if isinstance(uscc, UnitOutcome):
+        return uscc
     i_period, i_part, i_amount, i_on = (columns[c] for c in REQUIRED[1:])
     payments: dict[date, Payment] = {}
     seen: dict[tuple[date, Period, Part], int] = {}
     bad: list[Rejection] = []
-    for line, fields, problem in group.records:
+    for line, fields, problem in group.records():
         if problem:
             bad.append(Rejection(line, uscc, problem))
             continue
@@ -117,7 +109,7 @@ def parse(
             continue
         payments.setdefault(paid_on, Payment(line)).items.append((period, part, amount))
     if bad:
-        return UnitOutcome(Status.rejected, len(group.records), bad)
+        return UnitOutcome(Status.rejected, group.count, bad)
     return PaymentPlan(group, uscc, payments)
 
 
@@ -155,5 +147,5 @@ def apply(plan: PaymentPlan, loaded: dict[Any, Any], ctx: Context) -> UnitOutcom
             )
         )
     if not saved:
-        return UnitOutcome(Status.unchanged, len(group.records))
-    return UnitOutcome(Status.written, len(group.records), saved=[unit, *saved])
+        return UnitOutcome(Status.unchanged, group.count)
+    return UnitOutcome(Status.written, group.count, saved=[unit, *saved])

@@ -130,7 +130,7 @@ def apply_credit(unit: Unit, ctx: Context) -> None:
             document=document,
             policy=policy,
             caused_by=ctx.caused_by,
-        decided_on=ctx.on,
+            decided_on=ctx.on,
             items=_rows(applied),
             **ctx.meta(),
         )
@@ -343,7 +343,7 @@ def call_due_for_person(unit: Unit, resident_id: str, trigger: Trigger, ctx: Con
                 document=deferral.document,
                 policy=deferral.policy,
                 caused_by=ctx.caused_by,
-        decided_on=ctx.on,
+                decided_on=ctx.on,
                 trigger=trigger.value,
                 resident_id=resident_id,
                 due_on=ctx.on,

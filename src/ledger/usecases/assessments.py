@@ -1,0 +1,175 @@
+"""Use cases of the month: assessment (with its decisions), revocation, payments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from types import EllipsisType
+
+from ledger import decisions as decide
+from ledger.catalogue.policyset import PolicySet
+from ledger.domain.errors import Conflict, InvalidValue, NotFound
+from ledger.domain.identifiers import parse_resident_id
+from ledger.domain.money import ZERO, apply_rate, format_money, money
+from ledger.domain.period import Period
+from ledger.domain.terms import Part
+from ledger.domain.unit import Unit
+from ledger.usecases.base import Actor, LedgerBase, Result, Saved, part_of, positive_base
+
+
+class AssessmentCases(LedgerBase):
+    # ---------------------------------------------------------- assessment
+
+    def assess(
+        self,
+        uscc: str,
+        period: Period,
+        assessed_on: date,
+        actor: Actor,
+        lines: Sequence[tuple[str, str | Decimal]] | None = None,
+        key: str | None = None,
+    ) -> Result:
+        """核定 a period: per person the base (given, or the members' current bases)."""
+        given = [(parse_resident_id(rid), positive_base(b)) for rid, b in lines or ()]
+
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            self.record_assessment(unit, period, given or None, assessed_on, actor)
+            return [unit]
+
+        payload = {"uscc": uscc, "period": str(period), "lines": given, "on": assessed_on}
+        return self._run("assess", key, payload, actor, work)
+
+    def record_assessment(
+        self,
+        unit: Unit,
+        period: Period,
+        lines: list[tuple[str, Decimal]] | None,
+        assessed_on: date,
+        actor: Actor,
+        policies: PolicySet | None = None,
+        fund_months: int | EllipsisType | None = ...,
+    ) -> None:
+        """The assessment fact and its decisions on a loaded unit (shared with bulk import)."""
+        unit.check_active()
+        unit.check_period_not_assessed(period)
+        if lines is None:
+            lines = unit.insured_lines(period)
+        if not lines:
+            raise InvalidValue(
+                f"unit {unit.uscc} has no persons to assess for {period}", field="lines"
+            )
+        seen: set[str] = set()
+        for rid, _ in lines:
+            if rid in seen:
+                raise InvalidValue(f"person {rid} appears twice in {period}", field="resident_id")
+            seen.add(rid)
+        policies = policies or self.policies()
+        cited = policies.rates(unit.region, period)
+        rates = cited.rule
+        rows: list[list[str]] = []
+        totals: dict[Part, Decimal] = dict.fromkeys(Part, ZERO)
+        for rid, base in lines:
+            um = apply_rate(base, rates.unit_medical)
+            mat = apply_rate(base, rates.unit_maternity)
+            ind = apply_rate(base, rates.individual)
+            totals[Part.unit_medical] += um
+            totals[Part.unit_maternity] += mat
+            totals[Part.individual] += ind
+            rows.append([rid, str(base), str(um), str(mat), str(ind)])
+        unit.trigger_event(
+            Unit.PeriodAssessed,
+            period=str(period),
+            lines=rows,
+            totals=[
+                [str(period), part.value, str(amount)] for part, amount in totals.items() if amount
+            ],
+            due_date=policies.due_date(unit.region, period),
+            assessed_on=assessed_on,
+            rates=cited.citation,
+            **actor.meta(),
+        )
+        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period}", unit)
+        # ``...`` means not looked up yet; None is a region without declared months.
+        months = self._fund_months(unit.region) if fund_months is ... else fund_months
+        decide.consider_automatic_deferral(unit, policies, months, ctx)
+        decide.apply_reduction(unit, period, policies, ctx)
+        deferral = unit.deferral_for(period)
+        if deferral is not None and unit.deregistration_requested_on is None:
+            decide.split_period(unit, period, deferral, ctx)
+        decide.apply_credit(unit, ctx)
+
+    def revoke_assessment(
+        self, uscc: str, period: Period, revoked_on: date, actor: Actor, key: str | None = None
+    ) -> Result:
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            if period not in unit.assessments:
+                raise NotFound(f"unit {uscc} has no assessment for {period}", field="period")
+            settled = sum((i.settled for i in unit.items_of(period)), ZERO)
+            if settled:
+                raise Conflict(
+                    f"the assessment of {period} has {format_money(settled)} paid or credited; "
+                    "it cannot be revoked",
+                    field="period",
+                )
+            unit.trigger_event(
+                Unit.AssessmentRevoked, period=str(period), revoked_on=revoked_on, **actor.meta()
+            )
+            return [unit]
+
+        payload = {"uscc": uscc, "period": str(period), "revoked_on": revoked_on}
+        return self._run("revoke_assessment", key, payload, actor, work)
+
+    # ------------------------------------------------------------- payments
+
+    def collect_payment(
+        self,
+        uscc: str,
+        paid_on: date,
+        amount: str | Decimal,
+        actor: Actor,
+        items: Sequence[tuple[Period, str, str | Decimal]] | None = None,
+        key: str | None = None,
+    ) -> Result:
+        """回传: money the tax bureau collected, per item if it says so."""
+        total = money(amount)
+        if total <= ZERO:
+            raise InvalidValue(f"payment amount {total} must be positive", field="amount")
+        requested: list[tuple[Period, Part, Decimal]] = [
+            (p, part_of(part), money(a, field="items.amount")) for p, part, a in items or ()
+        ]
+
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            self.record_payment(unit, paid_on, total, requested or None, actor)
+            return [unit]
+
+        payload = {
+            "uscc": uscc,
+            "paid_on": paid_on,
+            "amount": total,
+            "items": [(str(p), part.value, a) for p, part, a in requested],
+        }
+        return self._run("collect_payment", key, payload, actor, work)
+
+    def record_payment(
+        self,
+        unit: Unit,
+        paid_on: date,
+        total: Decimal,
+        requested: list[tuple[Period, Part, Decimal]] | None,
+        actor: Actor,
+    ) -> None:
+        allocations, unallocated = decide.allocate_payment(unit, total, requested)
+        unit.trigger_event(
+            Unit.PaymentCollected,
+            paid_on=paid_on,
+            amount=total,
+            allocations=allocations,
+            unallocated=unallocated,
+            **actor.meta(),
+        )
+        if unallocated:
+            decide.apply_credit(unit, self._ctx(actor, paid_on, "PaymentCollected", unit))

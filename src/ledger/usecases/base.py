@@ -1,0 +1,231 @@
+"""The machinery shared by the use cases: one atomic save per command, idempotency,
+loading units, regions and the enacted policies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from ledger import decisions as decide
+from ledger.catalogue.model import CatalogueFile
+from ledger.catalogue.policyset import PolicySet
+from ledger.domain.command import CommandRecord
+from ledger.domain.errors import Conflict, InvalidValue, NotFound
+from ledger.domain.money import ZERO, money
+from ledger.domain.policy import Policy
+from ledger.domain.region import (
+    POLICIES_LOG_ID,
+    REGIONS_LOG_ID,
+    PolicyIndexed,
+    Region,
+    RegionIndexed,
+    UnitIndexed,
+    command_id,
+    policy_id,
+    region_id,
+    region_units_log_id,
+    unit_id,
+)
+from ledger.domain.terms import Part
+from ledger.domain.unit import Unit
+from ledger.logs import get_logger
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks, why, and under which request: recorded in every event."""
+
+    name: str
+    reason: str = ""
+    request_id: str = ""
+
+    def meta(self) -> dict[str, str]:
+        return {"actor": self.name, "reason": self.reason, "request_id": self.request_id}
+
+
+Result = dict[str, Any]
+Saved = list[Any]  # aggregates and log events, as save() takes them
+
+
+class LedgerBase(Application[UUID]):
+    """The machinery every use case shares: running a command once, loading what it names."""
+
+    name = "ledger"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._policy_cache: tuple[int, PolicySet] | None = None
+        self.logger = get_logger()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ---------------------------------------------------------- machinery
+
+    def _run(
+        self,
+        command: str,
+        key: str | None,
+        payload: dict[str, Any],
+        actor: Actor,
+        work: Callable[[], Saved],
+        extra: Result | None = None,
+    ) -> Result:
+        """Runs a use case once: refused commands save nothing; retries replay.
+
+        ``extra`` joins the result (and so the idempotency record): what a retry must
+        get back beyond the events, such as the id of a token issued.
+        """
+        fingerprint = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        if key:
+            previous = self._command(key)
+            if previous is not None:
+                return previous.replay(command, fingerprint)
+        saved = work()
+        result = self._summary(command, saved) | (extra or {})
+        if key:
+            record = CommandRecord._create(
+                CommandRecord.Recorded,
+                id=command_id(key),
+                key=key,
+                command=command,
+                fingerprint=fingerprint,
+                result=result,
+            )
+            saved.append(record)
+        try:
+            self.save(*saved)
+        except IntegrityError:
+            # Someone else saved first: the same key replays, anything else is a conflict.
+            if key and (previous := self._command(key)) is not None:
+                return previous.replay(command, fingerprint)
+            raise Conflict(
+                f"{command}: the ledger changed while this command ran; try again"
+            ) from None
+        self.logger.info(
+            command,
+            actor=actor.name,
+            request_id=actor.request_id,
+            events=len(result["events"]),
+            **{k: v for k, v in payload.items() if k in ("uscc", "period", "region", "document")},
+        )
+        return result
+
+    @staticmethod
+    def _summary(command: str, saved: Saved) -> Result:
+        events: list[dict[str, Any]] = []
+        for obj in saved:
+            pending = obj.pending_events if isinstance(obj, Aggregate) else [obj]
+            for event in pending:
+                events.append({"type": type(event).__name__, "version": event.originator_version})
+        return {"command": command, "events": events}
+
+    def _command(self, key: str) -> CommandRecord | None:
+        try:
+            return cast(CommandRecord, self.repository.get(command_id(key)))
+        except AggregateNotFoundError:
+            return None
+
+    def unit(self, uscc: str) -> Unit:
+        try:
+            return cast(Unit, self.repository.get(unit_id(uscc)))
+        except AggregateNotFoundError:
+            raise NotFound(f"no unit registered with USCC {uscc}", field="uscc") from None
+
+    def region(self, code: str) -> Region:
+        try:
+            return cast(Region, self.repository.get(region_id(code)))
+        except AggregateNotFoundError:
+            raise NotFound(
+                f"no pooling region registered with code {code}", field="region"
+            ) from None
+
+    def regions(self) -> list[Region]:
+        log = EventSourcedLog(self.events, REGIONS_LOG_ID, RegionIndexed)
+        return [self.region(e.code) for e in log.get()]
+
+    def unit_ids_in(self, region: str) -> Iterator[UUID]:
+        log = EventSourcedLog(self.events, region_units_log_id(region), UnitIndexed)
+        for entry in log.get():
+            yield entry.unit_id
+
+    def policies(self) -> PolicySet:
+        """The enacted policy set (cached until another enactment is logged)."""
+        log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
+        last = log.get_last()
+        version = last.originator_version if last else 0
+        if self._policy_cache is None or self._policy_cache[0] != version:
+            files = []
+            for document_id in dict.fromkeys(e.document_id for e in log.get()):
+                policy = cast(Policy, self.repository.get(policy_id(document_id)))
+                if policy.revoked_on is None:
+                    files.append(CatalogueFile.model_validate(policy.content))
+            self._policy_cache = (version, PolicySet(files))
+        return self._policy_cache[1]
+
+    def _ctx(
+        self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None
+    ) -> decide.Context:
+        """The decision context; with ``unit``, the cause names the fact's version."""
+        if unit is not None:
+            caused_by = f"{caused_by} (v{unit.version})"
+        return decide.Context(actor.name, actor.reason, actor.request_id, on, caused_by)
+
+    def _fund_months(self, code: str) -> int | None:
+        return self.region(code).fund_months
+
+    # --------------------------------------------------------------- reads
+
+    def unit_history(self, uscc: str) -> list[Any]:
+        """Every event of a unit, in order (the audit trail's raw material)."""
+        return list(self.events.get(unit_id(uscc)))
+
+    def load_units(self, ids: Iterable[UUID]) -> dict[UUID, Unit]:
+        """Many units at once; missing ones are absent from the result."""
+        found: dict[UUID, Unit] = {}
+        for uid in ids:
+            try:
+                found[uid] = cast(Unit, self.repository.get(uid))
+            except AggregateNotFoundError:
+                continue
+        return found
+
+
+def positive_base(base: str | Decimal) -> Decimal:
+    amount = money(base, field="base")
+    if amount <= ZERO:
+        raise InvalidValue(f"contribution base {amount} must be positive", field="base")
+    return amount
+
+
+def part_of(value: str) -> Part:
+    try:
+        return Part(value)
+    except ValueError:
+        raise InvalidValue(
+            f"part {value!r} is not unit_medical, unit_maternity or individual", field="part"
+        ) from None

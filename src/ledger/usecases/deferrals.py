@@ -1,0 +1,190 @@
+"""Use cases of the 2020 deferral on application and of deregistration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from ledger import decisions as decide
+from ledger.domain.errors import Conflict, RuleViolation
+from ledger.domain.money import ZERO, format_money
+from ledger.domain.period import PeriodRange
+from ledger.domain.terms import DeferralKind, Trigger
+from ledger.domain.unit import Unit
+from ledger.usecases.base import Actor, LedgerBase, Result, Saved
+
+
+class DeferralCases(LedgerBase):
+    # ------------------------------------------------------ 2020 deferrals
+
+    def apply_for_deferral(
+        self,
+        uscc: str,
+        periods: PeriodRange,
+        applied_on: date,
+        attachments: Sequence[str],
+        actor: Actor,
+        key: str | None = None,
+    ) -> Result:
+        """申请缓缴 (2020): written application and balance sheet; limits by region."""
+
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            unit.check_active()
+            cited = self.policies().application_deferral(unit.region)
+            if cited is None:
+                raise RuleViolation(
+                    f"no deferral on application is enacted for region {unit.region}",
+                    rule="application_deferral",
+                )
+            rule = cited.rule
+            unit.check_not_leaving()
+            if unit.unit_type not in rule.eligible_unit_types:
+                raise RuleViolation(
+                    f"unit type {unit.unit_type.value} may not apply ({cited.citation})",
+                    rule="application_deferral.eligible_unit_types",
+                )
+            if len(periods) > rule.max_months:
+                raise RuleViolation(
+                    f"a deferral of {len(periods)} months exceeds the {rule.max_months} allowed "
+                    f"by {cited.document.number}",
+                    rule="application_deferral.max_months",
+                )
+            # The limit is the unit's deferral: applications together, never overlapping.
+            granted = [d for d in unit.deferrals if d.kind is DeferralKind.application]
+            for earlier in granted:
+                if earlier.periods.overlaps(periods):
+                    raise Conflict(
+                        f"unit {uscc} already defers {earlier.periods} on application",
+                        field="periods",
+                    )
+            already = sum(len(d.periods) for d in granted)
+            if already and already + len(periods) > rule.max_months:
+                raise RuleViolation(
+                    f"a deferral of {len(periods)} more months on top of the {already} granted "
+                    f"exceeds the {rule.max_months} allowed by {cited.document.number}",
+                    rule="application_deferral.max_months",
+                )
+            deadline = decide.application_deadline(periods)
+            if rule.latest_end is not None and deadline > rule.latest_end:
+                raise RuleViolation(
+                    f"a deferral of {periods} would run to {deadline}, past {rule.latest_end} "
+                    f"({cited.document.number})",
+                    rule="application_deferral.latest_end",
+                )
+            if unit.application is not None and not unit.application.decided:
+                raise Conflict(f"unit {uscc} has an application awaiting decision", field="uscc")
+            unit.trigger_event(
+                Unit.DeferralApplied,
+                periods=str(periods),
+                applied_on=applied_on,
+                document=cited.document.id,
+                attachments=list(attachments),
+                **actor.meta(),
+            )
+            if rule.approval == "filing":
+                decide.grant_application_deferral(
+                    unit,
+                    self.policies(),
+                    self._ctx(actor, applied_on, "DeferralApplied", unit),
+                    approved=True,
+                    approver="",
+                )
+            return [unit]
+
+        payload = {
+            "uscc": uscc,
+            "periods": str(periods),
+            "applied_on": applied_on,
+            "attachments": list(attachments),
+        }
+        return self._run("apply_for_deferral", key, payload, actor, work)
+
+    def decide_deferral_application(
+        self,
+        uscc: str,
+        approved: bool,
+        decided_on: date,
+        approver: str,
+        actor: Actor,
+        key: str | None = None,
+    ) -> Result:
+        """The approver's decision where the policy needs one (赤峰: 市医疗保障局核准)."""
+
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            if unit.application is None or unit.application.decided:
+                raise Conflict(f"unit {uscc} has no application awaiting decision", field="uscc")
+            decide.grant_application_deferral(
+                unit,
+                self.policies(),
+                self._ctx(actor, decided_on, "DeferralDecided"),
+                approved=approved,
+                approver=approver,
+            )
+            return [unit]
+
+        payload = {
+            "uscc": uscc,
+            "approved": approved,
+            "decided_on": decided_on,
+            "approver": approver,
+        }
+        return self._run("decide_deferral_application", key, payload, actor, work)
+
+    # ------------------------------------------------------- deregistration
+
+    def request_deregistration(
+        self, uscc: str, requested_on: date, actor: Actor, key: str | None = None
+    ) -> Result:
+        """注销 requested: every deferred amount is called due at once."""
+
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            unit.check_active()
+            if unit.deregistration_requested_on is not None:
+                raise Conflict(f"unit {uscc} already requested deregistration", field="uscc")
+            unit.trigger_event(
+                Unit.DeregistrationRequested, requested_on=requested_on, **actor.meta()
+            )
+            decide.call_due_all(
+                unit,
+                Trigger.deregistration,
+                self._ctx(actor, requested_on, "DeregistrationRequested", unit),
+            )
+            return [unit]
+
+        payload = {"uscc": uscc, "requested_on": requested_on}
+        return self._run("request_deregistration", key, payload, actor, work)
+
+    def complete_deregistration(
+        self, uscc: str, completed_on: date, actor: Actor, key: str | None = None
+    ) -> Result:
+        """Refused while deferred amounts are unpaid (医保发〔2022〕21号 四: 注销前缴纳)."""
+
+        def work() -> Saved:
+            unit = self.unit(uscc)
+            unit.check_active()
+            if unit.deregistration_requested_on is None:
+                raise Conflict(f"unit {uscc} has not requested deregistration", field="uscc")
+            unpaid = unit.deferred_open()
+            if unpaid > ZERO:
+                raise RuleViolation(
+                    f"unit {uscc} cannot deregister: {format_money(unpaid)} of deferred "
+                    "contributions are unpaid (医保发〔2022〕21号 四: 应在注销前缴纳缓缴的缴费)",
+                    rule="deregistration",
+                )
+            policy = unit.deferrals[-1] if unit.deferrals else None
+            unit.trigger_event(
+                Unit.DeregistrationCompleted,
+                completed_on=completed_on,
+                document=policy.document if policy else "",
+                policy=policy.policy if policy else "",
+                caused_by="DeregistrationRequested",
+                decided_on=completed_on,
+                **actor.meta(),
+            )
+            return [unit]
+
+        payload = {"uscc": uscc, "completed_on": completed_on}
+        return self._run("complete_deregistration", key, payload, actor, work)

@@ -1,0 +1,113 @@
+"""``create_app(settings)``: the FastAPI application over one ledger.
+
+The ledger is built once, here, from the settings it is given (nothing is read or
+connected at import time), kept on ``app.state`` and closed when the server stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from ledger import __version__
+from ledger.api import problems
+from ledger.api.middleware import BodyLimit, RequestContext
+from ledger.api.routers import (
+    commitments,
+    deferrals,
+    payments,
+    persons,
+    policies,
+    regions,
+    tokens,
+    units,
+)
+from ledger.bootstrap import build_ledger
+from ledger.settings import Settings
+
+#: an assessment of a large unit carries one line per person; 16 MiB is ~300,000 lines
+MAX_BODY = 16 * 1024 * 1024
+
+DESCRIPTION = """\
+The write side of the contribution ledger over HTTP (issue 4); read routes come with
+the read side.
+
+* **Authentication**: `Authorization: Bearer <token>`, tokens from
+  `ledger token create --role case_worker|inspector|admin [--agency CODE]`.
+  Case workers write the units of their own agency; administrators register
+  regions, declare fund months, enact policies and manage tokens; inspectors write
+  nothing. Missing or bad token: 401; wrong role or agency: 403.
+* **Commands** are POSTs and need an `Idempotency-Key` header (400 without): a retry
+  with the same key and body returns the first response, the same key with another
+  body is 409. `X-Reason` (optional) is recorded in every event, with the actor and
+  the request id (`X-Request-ID`, taken from the request or made, and echoed).
+* **Money** is a JSON string with two decimals (`"1350.00"`); JSON numbers are
+  refused. Dates are `YYYY-MM-DD`, contribution periods `YYYY-MM`.
+* **Errors** are problem details (RFC 9457, `application/problem+json`) naming the
+  field and the rule; a refusal by a policy names the rule and the figures.
+  Nothing is written when a request fails.
+"""
+
+ROUTERS = (regions, policies, units, persons, payments, deferrals, commitments, tokens)
+
+
+class LedgerAPI(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            _document_problems(schema)
+            _require_idempotency_key(schema)
+        return self.openapi_schema or {}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    ledger = build_ledger(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        ledger.close()
+
+    app = LedgerAPI(
+        title="Medical-insurance contribution ledger",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ledger = ledger
+    problems.install(app)
+    # The last added is the outermost: the request id is set before the size is checked.
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)
+    app.add_middleware(RequestContext)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in schema.get("paths", {}).values() for op in path.values()]
+
+
+def _document_problems(schema: dict[str, Any]) -> None:
+    """Error responses are ``application/problem+json``, not FastAPI's application/json."""
+    for operation in _operations(schema):
+        for status, response in operation.get("responses", {}).items():
+            content = response.get("content", {})
+            if status[0] in "45" and "application/json" in content:
+                content[problems.PROBLEM_JSON] = content.pop("application/json")
+
+
+def _require_idempotency_key(schema: dict[str, Any]) -> None:
+    """The header is optional to FastAPI only so that a missing key can answer 400
+    (draft-ietf-httpapi-idempotency-key-header) rather than a generic 422."""
+    for operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+                parameter["required"] = True
+                # ``str | None`` gives anyOf [string, null]; a header is never null.
+                branches = parameter["schema"].pop("anyOf", [])
+                parameter["schema"].update(next(b for b in branches if b.get("type") == "string"))

@@ -1,0 +1,106 @@
+"""Who calls: bearer tokens (``ledger token create``), roles and the agency boundary.
+
+- no token, or not a bearer: 401; an unknown or revoked token: 401 (``invalid_token``);
+- a role the route does not allow, or a unit of another agency: 403.
+
+The principal is resolved in an ``async`` dependency (the token look-up itself runs
+in the thread pool): a structlog binding made here is in the request task's context,
+so the sync route handlers that run after it, copied from that context, log with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from ledger.api.problems import ApiProblem
+from ledger.application import Ledger
+from ledger.domain.token import Role
+from ledger.tokens import authenticate
+
+bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="ldg_…",
+    description="A token from `ledger token create --role case_worker|inspector|admin`.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The holder of an active token."""
+
+    token_id: UUID
+    role: Role
+    agency: str
+    name: str
+
+    @property
+    def actor(self) -> str:
+        """The actor recorded in events: the holder's name and the token that acted."""
+        return f"api:{self.name}/{self.token_id}"
+
+
+def _unauthenticated(detail: str, error: str = "") -> ApiProblem:
+    challenge = f'Bearer error="{error}"' if error else "Bearer"
+    return ApiProblem(401, "unauthenticated", detail, headers={"WWW-Authenticate": challenge})
+
+
+def forbidden(detail: str, rule: str) -> ApiProblem:
+    return ApiProblem(403, "forbidden", detail, rule=rule)
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None:
+        raise _unauthenticated("this route needs an Authorization: Bearer <token> header")
+    ledger: Ledger = request.app.state.ledger
+    token = await run_in_threadpool(authenticate, ledger, credentials.credentials)
+    if token is None:
+        raise _unauthenticated("the bearer token is unknown or revoked", "invalid_token")
+    principal = Principal(token.id, token.role, token.agency, token.name)
+    # Read by the request-logging middleware, which runs outside this context.
+    request.state.actor = principal.actor
+    structlog.contextvars.bind_contextvars(actor=principal.actor)
+    return principal
+
+
+_WHO = {
+    Role.case_worker: "a case worker of the unit's agency",
+    Role.inspector: "an inspector",
+    Role.admin: "an administrator",
+}
+
+
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency letting through only the given roles (403 for the others)."""
+
+    async def check(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
+        if principal.role not in roles:
+            allowed = " or ".join(_WHO[r] for r in roles)
+            raise forbidden(
+                f"a token of role {principal.role.value} may not do this; it takes {allowed}",
+                rule="role",
+            )
+        return principal
+
+    return check
+
+
+def check_agency(principal: Principal, agency: str, what: str) -> None:
+    """A case worker acts only on the units of their own agency."""
+    if agency != principal.agency:
+        raise forbidden(
+            f"{what} belongs to agency {agency}; this token acts for agency {principal.agency}",
+            rule="agency",
+        )

@@ -1,0 +1,135 @@
+"""The dependencies routes declare, as ``Annotated`` aliases (one place, one name each).
+
+A command route reads, in this order: who calls (401/403), the unit it acts on and
+whether the caller's agency holds it (404/403), then the headers and the body (400/422).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, Header, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from ledger.api import examples
+from ledger.api.auth import Principal, check_agency, current_principal, require
+from ledger.api.problems import ApiProblem
+from ledger.application import Actor, Ledger
+from ledger.domain.identifiers import parse_uscc
+from ledger.domain.token import Role
+
+#: printable ASCII without spaces, as the Idempotency-Key draft's examples
+KEY_PATTERN = r"^[!-~]{1,255}$"
+MAX_REASON = 500
+
+
+async def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+async def get_request_id(request: Request) -> str:
+    request_id: str = request.state.request_id
+    return request_id
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+RequestId = Annotated[str, Depends(get_request_id)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+CaseWorker = Annotated[Principal, Depends(require(Role.case_worker))]
+#: for the read routes to come: every role reads (case workers their agency's units only)
+Reader = Annotated[Principal, Depends(require(Role.case_worker, Role.inspector, Role.admin))]
+
+
+async def get_reason(
+    x_reason: Annotated[
+        str,
+        Header(
+            alias="X-Reason",
+            description="Why: recorded in every event of the command. UTF-8, "
+            "percent-encoded where the client cannot send it raw (%E5%87%8F%E5%BE%81 = 减征).",
+        ),
+    ] = "",
+) -> str:
+    # Starlette decodes header bytes as Latin-1; a client sending raw UTF-8 meant UTF-8.
+    try:
+        text = unquote(x_reason.encode("latin-1").decode("utf-8"), errors="strict")
+    except UnicodeError:
+        raise ApiProblem(
+            422,
+            "invalid-request",
+            "X-Reason is not UTF-8 (raw or percent-encoded)",
+            field="X-Reason",
+            rule="utf-8",
+        ) from None
+    if len(text) > MAX_REASON or not text.isprintable():
+        raise ApiProblem(
+            422,
+            "invalid-request",
+            f"X-Reason must be printable text of at most {MAX_REASON} characters",
+            field="X-Reason",
+            rule="reason",
+        )
+    return text.strip()
+
+
+Reason = Annotated[str, Depends(get_reason)]
+
+
+async def get_idempotency_key(
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=KEY_PATTERN,
+            description="Required. A retry with the same key and body returns the first "
+            "response; the same key with another body is refused (409).",
+            examples=["5f0c7a2e-9d1b-4c55-a0f1-2b7d8e3c6a90"],
+        ),
+    ] = None,
+) -> str:
+    if idempotency_key is None:
+        # draft-ietf-httpapi-idempotency-key-header: a missing key is a 400.
+        raise ApiProblem(
+            400,
+            "idempotency-key-missing",
+            "every POST takes an Idempotency-Key header (a UUID, say); "
+            "a retry with the same key returns the first response",
+            field="Idempotency-Key",
+            rule="idempotency-key.required",
+        )
+    # Keys are the client's: two tokens choosing the same key must not meet. (A key has
+    # no spaces, so the suffix cannot be forged; it also reads well in a 409's detail.)
+    return f"{idempotency_key} (token {principal.token_id})"
+
+
+IdempotencyKey = Annotated[str, Depends(get_idempotency_key)]
+
+
+async def get_actor(principal: CurrentPrincipal, request_id: RequestId, reason: Reason) -> Actor:
+    return Actor(principal.actor, reason, request_id)
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+async def own_unit(
+    uscc: Annotated[
+        str,
+        Path(description="the unit's USCC (统一社会信用代码)", examples=[examples.CHIFENG_USCC]),
+    ],
+    principal: CaseWorker,
+    ledger: LedgerDep,
+) -> str:
+    """The USCC of an existing unit of the case worker's agency (else 422, 404 or 403)."""
+    # A registered code may carry a bad check character (registered with the override).
+    code = parse_uscc(uscc, allow_bad_check=True)
+    unit = await run_in_threadpool(ledger.unit, code)
+    check_agency(principal, unit.agency, f"unit {code}")
+    return code
+
+
+OwnUnit = Annotated[str, Depends(own_unit)]

@@ -1,0 +1,76 @@
+"""Policy documents: administrators enact a catalogue file, sent as TOML.
+
+TOML, not JSON: the body is the very file the CLI enacts (``ledger policy enact
+FILE``), validated by the same loader, so an error names the same field
+(``reduction.fraction: …``) and decimal numbers stay strings (a TOML float is refused).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from ledger.api import examples
+from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep
+from ledger.api.problems import ApiProblem
+from ledger.api.routers import COMMAND_PROBLEMS, problems
+from ledger.api.schemas.results import CommandResult
+from ledger.application import Result
+from ledger.catalogue.loader import parse_catalogue_file
+
+router = APIRouter(
+    prefix="/policies", tags=["policies"], responses=COMMAND_PROBLEMS | problems(415)
+)
+
+TOML_TYPES = ("application/toml", "text/plain")
+
+
+async def toml_body(request: Request) -> str:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in TOML_TYPES:
+        raise ApiProblem(
+            415,
+            "unsupported-media-type",
+            f"send the catalogue file as application/toml, not {media or 'no content type'}",
+            field="Content-Type",
+            rule="media-type",
+        )
+    try:
+        return (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiProblem(
+            422, "invalid-request", "the catalogue file is not UTF-8", rule="utf-8"
+        ) from None
+
+
+TomlBody = Annotated[str, Depends(toml_body)]
+
+
+@router.post(
+    "",
+    response_model=CommandResult,
+    summary="Enact a policy document",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "One catalogue file (TOML), as in src/ledger/catalogue/data/.",
+            "content": {
+                media: {"schema": {"type": "string"}, "example": examples.POLICY_TOML}
+                for media in TOML_TYPES
+            },
+        }
+    },
+)
+def enact_policy(
+    _: Admin,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    text: TomlBody,
+    ledger: LedgerDep,
+) -> Result:
+    """Records the document's content; decisions on periods it covers are taken at once
+    (retroactivity). The same version and content again records nothing; a changed
+    content needs a higher version. Administrators only."""
+    file = parse_catalogue_file(text, "the request body")
+    return ledger.enact_policy(file, actor, key)

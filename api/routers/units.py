@@ -1,0 +1,137 @@
+"""Units: case workers register them for their agency, classify, assess, deregister."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from ledger.api.auth import check_agency
+from ledger.api.deps import CaseWorker, CurrentActor, IdempotencyKey, LedgerDep, OwnUnit
+from ledger.api.routers import COMMAND_PROBLEMS
+from ledger.api.schemas.results import CommandResult
+from ledger.api.schemas.types import PERIOD_PATTERN
+from ledger.api.schemas.units import (
+    AssessmentRequest,
+    AssessmentRevocation,
+    Classification,
+    DeregistrationCompletion,
+    DeregistrationRequest,
+    UnitRegistration,
+)
+from ledger.application import Result
+from ledger.domain.period import Period
+
+router = APIRouter(prefix="/units", tags=["units"], responses=COMMAND_PROBLEMS)
+
+
+@router.post("", status_code=201, response_model=CommandResult, summary="Register a unit")
+def register_unit(
+    body: UnitRegistration,
+    principal: CaseWorker,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    """参保单位 under its USCC, for the case worker's own agency (else 403)."""
+    check_agency(principal, body.agency.strip(), "the unit to register")
+    return ledger.register_unit(
+        uscc=body.uscc,
+        name=body.name,
+        unit_type=body.unit_type.value,
+        region=body.region,
+        agency=body.agency,
+        unit_number=body.unit_number,
+        established_on=body.established_on,
+        actor=actor,
+        allow_bad_check=body.allow_bad_check,
+        key=key,
+    )
+
+
+@router.post(
+    "/{uscc}/classification", response_model=CommandResult, summary="Classify a unit (企业划型)"
+)
+def classify_unit(
+    uscc: OwnUnit,
+    body: Classification,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    """From department data: a size class, or the figures of the 300号 table to compute it."""
+    return ledger.classify_unit(
+        uscc,
+        industry=body.industry.value,
+        classified_on=body.classified_on,
+        actor=actor,
+        size_class=body.size_class.value if body.size_class else None,
+        employees=body.employees,
+        revenue=body.revenue,
+        assets=body.assets,
+        key=key,
+    )
+
+
+@router.post("/{uscc}/assessments", response_model=CommandResult, summary="Assess a period")
+def assess(
+    uscc: OwnUnit,
+    body: AssessmentRequest,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    """核定: per person the base given, or the members' bases for the period. The
+    decisions of the enacted policies (reduction, deferral split, credit) follow."""
+    lines = [(line.resident_id, line.base) for line in body.lines] if body.lines else None
+    return ledger.assess(uscc, body.period, body.assessed_on, actor, lines=lines, key=key)
+
+
+@router.post(
+    "/{uscc}/assessments/{period}/revocation",
+    response_model=CommandResult,
+    summary="Revoke an unpaid assessment",
+)
+def revoke_assessment(
+    uscc: OwnUnit,
+    period: Annotated[
+        str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM", examples=["2022-07"])
+    ],
+    body: AssessmentRevocation,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    return ledger.revoke_assessment(uscc, Period.parse(period), body.revoked_on, actor, key)
+
+
+@router.post(
+    "/{uscc}/deregistration",
+    response_model=CommandResult,
+    summary="Request deregistration (注销)",
+)
+def request_deregistration(
+    uscc: OwnUnit,
+    body: DeregistrationRequest,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    """Every deferred amount is called due at once (医保发〔2022〕21号 四)."""
+    return ledger.request_deregistration(uscc, body.requested_on, actor, key)
+
+
+@router.post(
+    "/{uscc}/deregistration/completion",
+    response_model=CommandResult,
+    summary="Complete a deregistration",
+)
+def complete_deregistration(
+    uscc: OwnUnit,
+    body: DeregistrationCompletion,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    """Refused (422, rule `deregistration`) while deferred contributions are unpaid."""
+    return ledger.complete_deregistration(uscc, body.completed_on, actor, key)

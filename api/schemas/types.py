@@ -1,0 +1,177 @@
+"""Field types of the API: money, periods and dates as the wire carries them.
+
+Money is a JSON *string* with exactly two decimals ("1350.00"): a JSON number is
+refused, because a client's float may already have lost the fen. Each type parses
+with the domain's own function (``money``, ``Period.parse``) so the API and the
+ledger can never disagree on what a valid value is, and a refusal names the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from ledger.domain.errors import LedgerError
+from ledger.domain.money import format_money, money
+from ledger.domain.period import Period, PeriodRange
+
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})\.[0-9]{2}$"
+DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+RANGE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])\.\.[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class Command(BaseModel):
+    """Base of request bodies: unknown fields refused. Fields use the strict types
+    below (``"true"`` is not a boolean, ``1656633600`` is not a date): FastAPI
+    validates the decoded JSON as Python data, where a model-wide ``strict`` would
+    refuse every date and enum, so strictness is per type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _text(value: Any, *, rule: str, pattern: str, example: str) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            rule,
+            "must be a JSON string such as {example}, not a {kind}",
+            {"example": f'"{example}"', "kind": type(value).__name__},
+        )
+    if re.fullmatch(pattern, value) is None:
+        raise PydanticCustomError(
+            rule, "'{value}' is not of the form {example}", {"value": value, "example": example}
+        )
+    return value
+
+
+def _domain(rule: str, parse: Any, text: str) -> Any:
+    try:
+        return parse(text)
+    except LedgerError as exc:
+        raise PydanticCustomError(rule, "{message}", {"message": exc.message}) from None
+
+
+def _money(value: Any) -> Decimal:
+    text = _text(value, rule="money_string", pattern=MONEY_PATTERN, example="1234.50")
+    amount: Decimal = _domain("money_string", money, text)
+    return amount
+
+
+def _decimal(value: Any) -> Decimal:
+    text = _text(value, rule="decimal_string", pattern=DECIMAL_PATTERN, example="4500.5")
+    return Decimal(text)
+
+
+def _day(value: Any) -> date:
+    text = _text(value, rule="date", pattern=DATE_PATTERN, example="2022-07-01")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("date", "'{value}' is not a real date", {"value": text}) from None
+
+
+def _period(value: Any) -> Period:
+    text = _text(value, rule="period", pattern=PERIOD_PATTERN, example="2022-07")
+    period: Period = _domain("period", Period.parse, text)
+    return period
+
+
+def _period_range(value: Any) -> PeriodRange:
+    text = _text(value, rule="period_range", pattern=RANGE_PATTERN, example="2020-05..2020-10")
+    periods: PeriodRange = _domain("period_range", PeriodRange.parse, text)
+    return periods
+
+
+Money = Annotated[
+    Decimal,
+    PlainValidator(_money),
+    PlainSerializer(format_money, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "description": "yuan, a string with exactly two decimals; never a JSON number",
+            "examples": ["1350.00"],
+        }
+    ),
+]
+"""An amount in yuan: ``"1350.00"`` in, ``"1350.00"`` out."""
+
+DecimalText = Annotated[
+    Decimal,
+    PlainValidator(_decimal),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DECIMAL_PATTERN,
+            "description": "a decimal number as a string; never a JSON number",
+            "examples": ["4500"],
+        }
+    ),
+]
+
+PeriodField = Annotated[
+    Period,
+    PlainValidator(_period),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "a contribution period (费款所属期), YYYY-MM",
+            "examples": ["2022-07"],
+        }
+    ),
+]
+
+PeriodRangeField = Annotated[
+    PeriodRange,
+    PlainValidator(_period_range),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": RANGE_PATTERN,
+            "description": "consecutive contribution periods, YYYY-MM..YYYY-MM",
+            "examples": ["2020-05..2020-10"],
+        }
+    ),
+]
+
+Day = Annotated[
+    date,
+    PlainValidator(_day),
+    PlainSerializer(date.isoformat, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": "a business date, ISO 8601 (YYYY-MM-DD)",
+            "examples": ["2022-07-01"],
+        }
+    ),
+]
+"""Only ``"YYYY-MM-DD"`` is a date: not a timestamp, not a date-time."""
+
+ResidentId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        description="居民身份号码 (GB 11643), 18 characters; the check character is verified",
+    ),
+]

@@ -90,12 +90,13 @@ def known_at(movements: Iterable[Movement], instant: datetime | None) -> list[Mo
 def unit_balance(movements: Iterable[Movement], as_of: date, daily_rate: Decimal) -> UnitBalance:
     """Every item's balance and late fee as of ``as_of`` (movements dated after are ignored).
 
-    Movements are applied in business-date order, ties in recorded order.
+    Movements are applied in business-date order, ties in recorded order (a movement
+    dated before its item's assessment takes effect on the assessment's date).
     """
     items: dict[tuple[Period, Part], ItemBalance] = {}
     credit: Decimal = ZERO
-    for m in sorted(movements, key=lambda m: (m.on, m.version)):
-        if m.on > as_of:
+    for on, m in in_business_order(movements):
+        if on > as_of:
             continue
         if m.kind is Kind.credit_received:
             credit += m.amount
@@ -120,6 +121,29 @@ def unit_balance(movements: Iterable[Movement], as_of: date, daily_rate: Decimal
         _close(item, as_of, daily_rate)
     ordered = sorted(items.values(), key=lambda i: (i.period, i.part))
     return UnitBalance(ordered, credit)
+
+
+def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movement]]:
+    """Movements with the date they take effect, in that order (ties: recorded order).
+
+    A movement takes effect on its business date, but never before the assessment of
+    its item: a payment dated before the assessment it settles (collected early, the
+    assessment recorded with a later date) or a decision dated before the period was
+    assessed applies once the item exists, instead of being lost.
+    """
+    assessed_on: dict[tuple[Period, Part], date] = {}
+    dated: list[tuple[date, Movement]] = []
+    for m in sorted(movements, key=lambda m: m.version):
+        on = m.on
+        if m.period is not None and m.part is not None:
+            key = (m.period, m.part)
+            if m.kind is Kind.assessed:
+                assessed_on[key] = m.on
+            elif key in assessed_on:
+                on = max(on, assessed_on[key])
+        dated.append((on, m))
+    dated.sort(key=lambda pair: (pair[0], pair[1].version))
+    return dated
 
 
 def _apply(item: ItemBalance, m: Movement, rate: Decimal) -> Decimal:

@@ -98,6 +98,18 @@ class DueDateRule(Rule):
     months_after: int = Field(default=1, ge=0, le=3)
 
 
+class PersonalAccountRule(Rule):
+    """What of a person's month is credited to the personal account (个人账户划入), from a
+    period on, until the next entry: shares of the individual part and of the unit's
+    medical part (the maternity share never goes to it). Since the 2021 reform
+    (国办发〔2021〕14号) the individual part goes in full and the unit part to the pool."""
+
+    region: str
+    since: PeriodField
+    individual_share: Dec = Field(ge=0, le=1)
+    unit_share: Dec = Field(ge=0, le=1)
+
+
 class ReductionRule(Rule):
     """2020 half reduction (减征) of the unit part."""
 
@@ -184,6 +196,7 @@ class CatalogueFile(BaseModel):
     document: Document
     rates: tuple[RateRule, ...] = ()
     due_dates: tuple[DueDateRule, ...] = ()
+    personal_account: tuple[PersonalAccountRule, ...] = ()
     reduction: ReductionRule | None = None
     automatic_deferral: AutomaticDeferralRule | None = None
     application_deferral: ApplicationDeferralRule | None = None

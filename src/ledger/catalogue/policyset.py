@@ -24,6 +24,7 @@ from ledger.catalogue.model import (
     Document,
     DueDateRule,
     LateFeeRule,
+    PersonalAccountRule,
     RateRule,
     ReductionRule,
     Rule,
@@ -140,6 +141,20 @@ class PolicySet:
         due = date(month.year, month.month, found.day)
         self._due[key] = due
         return due
+
+    def personal_account(self, region: str, period: Period) -> Cited[PersonalAccountRule] | None:
+        """The personal-account allocation for a region and period; None when none is enacted
+        (a view then shows no credit rather than guessing one)."""
+        best: tuple[int, Period] | None = None
+        found: Cited[PersonalAccountRule] | None = None
+        for f in self.files.values():
+            for rule in f.personal_account:
+                if not region.startswith(rule.region) or rule.since > period:
+                    continue
+                candidate = (len(rule.region), rule.since)
+                if best is None or candidate > best:
+                    best, found = candidate, Cited(f.document, rule)
+        return found
 
     def reduction(self, region: str) -> Cited[ReductionRule] | None:
         found = self._most_specific(region, "reduction")

@@ -1,0 +1,149 @@
+"""The unit balance view: every item (period and part) of a unit, with its late fee.
+
+Per item: assessed, reduced, deferred, called due, paid, refunded, credit applied and
+carried forward, outstanding, overdue, the due date (the assessment's; while deferred,
+the deadline; once called due, the day it was called) and the late fee as of the day
+asked: the catalogue's daily rate (0.05%) on each overdue slice from the day after its
+due date through the day of payment (or through ``as_of`` while unpaid), nothing while
+deferred, rounded half-up to the fen per item; the unit's total is the sum of the items'.
+The arithmetic is :func:`ledger.projections.balance.unit_balance`; this module names the
+unit, applies both clocks and shapes the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from ledger.catalogue.policyset import PolicySet
+from ledger.domain.money import ZERO
+from ledger.domain.period import Period
+from ledger.domain.terms import Part
+from ledger.projections.items import balances, called_due_on, find_unit
+from ledger.projections.store import ViewStore
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLine:
+    period: Period
+    part: Part
+    #: the normal due date of the assessment
+    due_date: date
+    assessed: Decimal
+    reduced: Decimal
+    paid: Decimal
+    credit_applied: Decimal
+    refunded: Decimal
+    carried_forward: Decimal
+    #: principal still deferred, due at ``deadline``
+    deferred: Decimal
+    deadline: date | None
+    #: deferred principal called due early and still unpaid, due at ``called_due_on``
+    called_due: Decimal
+    called_due_on: date | None
+    outstanding: Decimal
+    #: principal past its due day, unpaid
+    overdue: Decimal
+    late_fee: Decimal
+
+    @property
+    def due_now(self) -> date:
+        """The day by which what is left of the item must be paid: the day it was called
+        due, else the deferral's deadline (passed or not), else the assessment's due date."""
+        if self.called_due and self.called_due_on is not None:
+            return self.called_due_on
+        if self.deadline is not None:
+            return self.deadline
+        return self.due_date
+
+
+@dataclass(frozen=True, slots=True)
+class UnitBalanceView:
+    uscc: str
+    name: str
+    region: str
+    agency: str
+    as_of: date
+    known_at: datetime | None
+    daily_rate: Decimal
+    #: the late-fee rule applied (document, version, paragraph)
+    late_fee_rule: str
+    items: list[ItemLine]
+    #: credit held (待转基金, or a payment's excess) not yet applied
+    credit_held: Decimal
+
+    def total(self, field: str) -> Decimal:
+        """The sum of one amount over the items (``late_fee``: the unit's late fee)."""
+        return sum((getattr(i, field) for i in self.items), ZERO)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total("outstanding")
+
+    @property
+    def late_fee(self) -> Decimal:
+        return self.total("late_fee")
+
+
+#: the amounts a balance totals, in the order a table shows them
+AMOUNTS = (
+    "assessed",
+    "reduced",
+    "paid",
+    "credit_applied",
+    "refunded",
+    "carried_forward",
+    "deferred",
+    "called_due",
+    "outstanding",
+    "overdue",
+    "late_fee",
+)
+
+
+def unit_balance_view(
+    store: ViewStore,
+    uscc: str,
+    *,
+    as_of: date,
+    known_at: datetime | None,
+    policies: PolicySet,
+) -> UnitBalanceView:
+    """A unit's items as of ``as_of``, from what was recorded by ``known_at``."""
+    unit = find_unit(store, uscc, known_at)
+    balance, moves = balances(store, [unit], as_of, known_at, policies)[unit.unit_id]
+    cited = policies.late_fee(unit.region)
+    lines = [
+        ItemLine(
+            period=i.period,
+            part=i.part,
+            due_date=i.due_date,
+            assessed=i.assessed,
+            reduced=i.reduced,
+            paid=i.paid,
+            credit_applied=i.credit_applied,
+            refunded=i.refunded,
+            carried_forward=i.carried_forward,
+            deferred=i.deferred,
+            deadline=i.deadline,
+            called_due=i.called_due,
+            called_due_on=called_due_on(moves, i.period, i.part, as_of) if i.called_due else None,
+            outstanding=i.outstanding,
+            overdue=i.overdue,
+            late_fee=i.late_fee,
+        )
+        for i in balance.items
+    ]
+    return UnitBalanceView(
+        uscc=unit.uscc,
+        name=unit.name,
+        region=unit.region,
+        agency=unit.agency,
+        as_of=as_of,
+        known_at=known_at,
+        daily_rate=cited.rule.daily_rate,
+        late_fee_rule=cited.citation,
+        items=lines,
+        credit_held=balance.credit_held,
+    )

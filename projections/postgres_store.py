@@ -1,0 +1,143 @@
+"""The views in the events' PostgreSQL database and schema (one schema per pooling region).
+
+A page is one transaction: the tracking row is locked (``SELECT ... FOR UPDATE``)
+before anything else, so a second runner waits for the first one's page to commit,
+then finds the position moved and writes nothing; each table's rows are sent with
+one ``COPY``; the position is updated last. Connections come from a small pool
+(reads from API threads, the runner's writer thread), in autocommit mode with
+explicit transactions, and in UTC so instants come back as they were written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from ledger.domain.errors import Unavailable
+from ledger.projections.pages import Page
+from ledger.projections.schema import (
+    TABLES,
+    TRACKING_NAME,
+    TRACKING_TABLE,
+    create_statements,
+    drop_index_statements,
+    index_statements,
+)
+from ledger.projections.sql import PositionMoved, SqlViewStore
+
+#: how long a page waits for another runner's page (or a rebuild) before giving up
+LOCK_TIMEOUT = "60s"
+#: memory for building an index after a rebuild (a session setting, not the server's)
+INDEX_MEMORY = "256MB"
+
+
+class PostgresViewStore(SqlViewStore):
+    dialect = "postgres"
+
+    def __init__(self, url: str, schema: str, *, pool_size: int = 5) -> None:
+        super().__init__()
+        self.schema = schema
+        self._pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(2, pool_size),
+            kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+            open=True,
+            name=f"views-{schema}",
+        )
+        try:
+            self._pool.wait(timeout=10)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise Unavailable(f"PostgreSQL cannot be reached for the views: {exc}") from exc
+        self._create()
+
+    def _create(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            # Two processes opening the store at once must not race on CREATE TABLE.
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.schema}.view_tables",)
+            )
+            for statement in create_statements("postgres", self.schema):
+                conn.execute(statement)
+            conn.execute(
+                f"INSERT INTO {self._qualified(TRACKING_TABLE)} (name, position) "
+                "VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
+                (TRACKING_NAME,),
+            )
+            for statement in index_statements("postgres", self.schema):
+                conn.execute(statement)
+
+    # ------------------------------------------------------------ dialect
+
+    def _select(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._pool.connection() as conn:
+            return conn.execute(sql.replace("?", "%s"), list(params)).fetchall()
+
+    def _qualified(self, name: str) -> str:
+        return f'"{self.schema}".{name}'
+
+    def _in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(?)", [values]
+
+    def _starts_with(self, column: str, prefix: str) -> tuple[str, list[Any]]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"{column} LIKE ?", [escaped + "%"]
+
+    def _param(self, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise TypeError(f"{value!r} has no time zone: instants are compared in UTC")
+        return value
+
+    # ------------------------------------------------------------ writing
+
+    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+        tracking = self._qualified(TRACKING_TABLE)
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            row = cur.execute(
+                f"SELECT position FROM {tracking} WHERE name = %s FOR UPDATE", (TRACKING_NAME,)
+            ).fetchone()
+            found = int(row[0]) if row else 0
+            if after is not None and found != after:
+                raise PositionMoved(after, found)
+            for table, payload in page.payloads():
+                columns = ", ".join(table.column_names)
+                with cur.copy(f"COPY {self._qualified(table.name)} ({columns}) FROM STDIN") as copy:
+                    copy.write(payload)
+            cur.execute(
+                f"UPDATE {tracking} SET position = %s WHERE name = %s", (position, TRACKING_NAME)
+            )
+
+    def clear(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            conn.execute(
+                f"SELECT position FROM {self._qualified(TRACKING_TABLE)} "
+                "WHERE name = %s FOR UPDATE",
+                (TRACKING_NAME,),
+            )
+            for statement in drop_index_statements(self.schema):
+                conn.execute(statement)
+            names = ", ".join(self._qualified(t.name) for t in TABLES)
+            conn.execute(f"TRUNCATE {names}")
+            conn.execute(
+                f"UPDATE {self._qualified(TRACKING_TABLE)} SET position = 0 WHERE name = %s",
+                (TRACKING_NAME,),
+            )
+
+    def create_indexes(self) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
+            for statement in index_statements("postgres", self.schema):
+                conn.execute(statement)
+            for table in TABLES:
+                conn.execute(f"ANALYZE {self._qualified(table.name)}")
+            conn.execute("RESET maintenance_work_mem")
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,287 @@
+"""The views' runner: the notification log in pages, each page one transaction.
+
+For each page: the notifications after the views' position are read
+(``recorder.select_notifications``), decoded with the ledger's mapper, mapped to
+rows (``journal.rows_of``) and written with the new position in one transaction
+(``store.write``), guarded by the position the page was read after. A crash loses
+at most the page in flight, which the next run reads again: nothing is counted
+twice or skipped.
+
+The three steps overlap: while page N is written (by one writer thread, in order)
+page N+1 is decoded and mapped, and page N+2 is being read. Decoding and mapping
+are Python and hold the interpreter; reading and writing are mostly the database's
+work, so the overlap hides most of it. At most three pages are held at any time,
+whatever the size of the history. (Mapping in worker processes was measured on
+two cores shared with PostgreSQL: slower, the server needs the second core.)
+
+The eventsourcing library's own ``ProjectionRunner`` commits once per event, and
+cannot follow SQLite (no subscriptions there): this one serves both stores alike.
+"""
+
+from __future__ import annotations
+
+import gc
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError
+from psycopg import sql
+
+from ledger.application import Ledger
+from ledger.domain.errors import Unavailable
+from ledger.logs import get_logger
+from ledger.projections.journal import PersonLine, Row, rows_of
+from ledger.projections.pages import Page
+from ledger.projections.sql import SqlViewStore
+from ledger.projections.store import ViewStore
+
+PAGE_SIZE = 5_000
+#: errors of a database that cannot be reached (a retry may succeed)
+_TRANSIENT = (
+    psycopg.OperationalError,
+    sqlite3.OperationalError,
+    OperationalError,
+    InterfaceError,
+    Unavailable,
+)
+Progress = Callable[[int, int], None]
+"""Called after each page with (position reached, last notification id to reach)."""
+
+
+@dataclass(slots=True)
+class Applied:
+    """What one catch-up did."""
+
+    events: int = 0
+    pages: int = 0
+    person_lines: int = 0
+    position: int = 0
+    seconds: float = 0.0
+
+
+def catch_up(
+    ledger: Ledger,
+    store: ViewStore,
+    *,
+    page_size: int = PAGE_SIZE,
+    progress: Progress | None = None,
+) -> int:
+    """Applies every notification after ``store.position()``; returns how many."""
+    return run(ledger, store, page_size=page_size, progress=progress).events
+
+
+def rebuild(
+    ledger: Ledger,
+    store: SqlViewStore,
+    *,
+    page_size: int = PAGE_SIZE,
+    progress: Progress | None = None,
+) -> int:
+    """Empties the views and their position, then applies the whole log; returns events.
+
+    The read paths' indexes are dropped while the views fill and built at the end
+    (one sort instead of millions of inserts). If the rebuild is stopped, the next
+    ``open_view_store`` builds them again and ``catch_up`` finishes the work.
+    """
+    start = time.perf_counter()
+    store.clear()
+    applied = run(ledger, store, page_size=page_size, progress=progress, log=False)
+    store.create_indexes()
+    applied.seconds = time.perf_counter() - start
+    get_logger().info("views_rebuilt", **_fields(applied))
+    return applied.events
+
+
+def run(
+    ledger: Ledger,
+    store: ViewStore,
+    *,
+    page_size: int = PAGE_SIZE,
+    progress: Progress | None = None,
+    log: bool = True,
+) -> Applied:
+    """``catch_up``, with its counts."""
+    if page_size < 1:
+        raise ValueError(f"page size {page_size} must be at least 1")
+    start = time.perf_counter()
+    applied = Applied(position=store.position())
+    last = ledger.recorder.max_notification_id() or 0
+    if progress is not None:
+        progress(applied.position, max(last, applied.position))
+    if applied.position >= last:
+        return applied
+    with _batch_gc(), _Pipeline(ledger, store, page_size, applied.position) as pipeline:
+        for page in pipeline.pages():
+            applied.pages += 1
+            applied.events += page.events
+            applied.person_lines += page.person_lines
+            applied.position = page.position
+            last = max(last, page.position)
+            if progress is not None:
+                progress(page.position, last)
+    applied.seconds = time.perf_counter() - start
+    if log and applied.events:
+        get_logger().info("views_caught_up", **_fields(applied))
+    return applied
+
+
+def follow(
+    ledger: Ledger,
+    store: ViewStore,
+    *,
+    wait: Callable[[], object],
+    page_size: int = PAGE_SIZE,
+    stop: threading.Event | None = None,
+) -> None:
+    """Catches up, then again each time ``wait`` returns, until ``stop`` is set.
+
+    A database that cannot be reached for a moment is logged and tried again after
+    the next wait (a page is all or nothing, so nothing is lost or doubled); another
+    runner writing the same views (``PositionMoved``) ends the loop.
+    """
+    while stop is None or not stop.is_set():
+        try:
+            run(ledger, store, page_size=page_size)
+        except _TRANSIENT as exc:
+            get_logger().warning("views_catch_up_failed", error=str(exc), retry="after the wait")
+        wait()
+
+
+def polling(interval: float, stop: threading.Event) -> Callable[[], object]:
+    """A wait of ``interval`` seconds (cut short by ``stop``): SQLite has nothing to listen to."""
+    return lambda: stop.wait(interval)
+
+
+@contextmanager
+def listening(url: str, channel: str, interval: float) -> Iterator[Callable[[], object]]:
+    """PostgreSQL: a wait that ends when the event store NOTIFYs ``channel`` (each save
+    does, on commit), or after ``interval`` seconds at most.
+
+    Enter it before the first catch-up: a save committed after that catch-up read the
+    log is then always heard.
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+        def wait() -> None:
+            for _ in conn.notifies(timeout=interval, stop_after=1):
+                pass
+
+        yield wait
+
+
+@dataclass(slots=True)
+class _Written:
+    position: int
+    events: int
+    person_lines: int
+
+
+class _Pipeline:
+    """Reads page N+2 and writes page N while page N+1 is mapped (see the module)."""
+
+    def __init__(self, ledger: Ledger, store: ViewStore, page_size: int, position: int) -> None:
+        self.recorder = ledger.recorder
+        self.decode = ledger.mapper.to_domain_event
+        self.store = store
+        self.page_size = page_size
+        self.position = position
+        self.reader = ThreadPoolExecutor(1, thread_name_prefix="views-reader")
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="views-writer")
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        # On an error the page in flight is rolled back by its transaction; wait for
+        # it so that nothing runs on after the caller has seen the error.
+        self.reader.shutdown(wait=True, cancel_futures=True)
+        self.writer.shutdown(wait=True, cancel_futures=True)
+
+    def pages(self) -> Iterator[_Written]:
+        """Yields each page once it is committed."""
+        reading = self.reader.submit(self._read, self.position + 1)
+        writing: Future[_Written] | None = None
+        while True:
+            notifications = reading.result()
+            if notifications:
+                reading = self.reader.submit(self._read, notifications[-1].id + 1)
+                mapped = self._map(notifications)
+            if writing is not None:
+                yield writing.result()  # in order: page N is committed before N+1 is sent
+                writing = None
+            if not notifications:
+                return
+            after, self.position = self.position, notifications[-1].id
+            writing = self.writer.submit(self._write, mapped, self.position, after)
+
+    def _read(self, start: int) -> Sequence[Notification]:
+        return self.recorder.select_notifications(start, self.page_size)
+
+    def _map(self, notifications: Sequence[Notification]) -> Any:
+        decode = self.decode
+        n: Notification | None = None
+        try:
+            if isinstance(self.store, SqlViewStore):
+                page = self.store.new_page()
+                for n in notifications:
+                    page.add_event(n.id, decode(n))
+                return page
+            rows: list[Row] = []
+            for n in notifications:
+                rows.extend(rows_of(decode(n)))
+            return rows, len(notifications)
+        except Exception as exc:
+            if n is not None:
+                exc.add_note(f"while projecting notification {n.id} ({n.topic})")
+            raise
+
+    def _write(self, mapped: Any, position: int, after: int) -> _Written:
+        store = self.store
+        if isinstance(store, SqlViewStore):
+            page: Page = mapped
+            store.write(page, position, after=after)
+            return _Written(position, page.events, page.count(PersonLine))
+        rows, events = mapped
+        store.append(rows, position)
+        lines = sum(1 for r in rows if isinstance(r, PersonLine))
+        return _Written(position, events, lines)
+
+
+@contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Fewer garbage collections while pages are mapped.
+
+    A page allocates hundreds of thousands of small objects, nearly all freed by
+    reference counting; the collector's default thresholds would run a full
+    collection over the whole heap every few pages and halve the rate. The heap
+    that exists before the run is frozen (not scanned), and young collections run
+    less often; both are restored afterwards.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _fields(applied: Applied) -> dict[str, Any]:
+    rate = applied.events / applied.seconds if applied.seconds else 0.0
+    return {
+        "events": applied.events,
+        "pages": applied.pages,
+        "person_lines": applied.person_lines,
+        "position": applied.position,
+        "seconds": round(applied.seconds, 3),
+        "events_per_second": round(rate),
+    }

@@ -1,0 +1,285 @@
+"""The views' SQL stores: SQLite (embedded default) and PostgreSQL, one contract.
+
+``open_view_store(settings)`` opens the store beside the events (the same SQLite
+file, or the same PostgreSQL database and schema), tables prefixed ``view_``,
+created if missing. ``SqlViewStore`` implements every read of ``ViewStore`` with
+``MemoryViewStore``'s semantics (filters, ``known_at``, order of rows) in SQL;
+its subclasses only say how to talk to their database.
+
+Writing is the runner's business (``ledger.projections.runner``): a page of rows and
+the tracking position in one transaction, ``after`` naming the position the page
+was read from so that a concurrent runner's page is refused, not doubled.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.errors import Conflict
+from ledger.domain.period import Period
+from ledger.projections.encoding import row_reader
+from ledger.projections.journal import (
+    AuditEntry,
+    DeferralDecision,
+    Movement,
+    PersonLine,
+    PersonReduction,
+    Row,
+    UnitRegistered,
+)
+from ledger.projections.pages import Page
+from ledger.projections.schema import TABLE_OF, TABLES, TRACKING_NAME, TRACKING_TABLE, Dialect
+from ledger.projections.store import region_prefix
+from ledger.settings import Settings
+
+
+class PositionMoved(Conflict):
+    """Another runner moved the tracking position since this page was read: nothing written."""
+
+    def __init__(self, expected: int, found: int) -> None:
+        super().__init__(
+            f"the views' position is {found}, this page was read after {expected}: "
+            "another runner is writing the views"
+        )
+        self.expected = expected
+        self.found = found
+
+
+def open_view_store(settings: Settings) -> SqlViewStore:
+    """The views' store beside the events of ``settings`` (tables created if missing)."""
+    if settings.store_kind == "sqlite":
+        from ledger.projections.sqlite_store import SQLiteViewStore
+
+        return SQLiteViewStore(settings.eventsourcing_env()["SQLITE_DBNAME"])
+    from ledger.bootstrap import ensure_schema
+    from ledger.projections.postgres_store import PostgresViewStore
+
+    ensure_schema(settings)  # checks the name, and creates the region's schema if missing
+    return PostgresViewStore(
+        settings.database_url,
+        settings.postgres_schema or "public",
+        pool_size=settings.postgres_pool_size,
+    )
+
+
+class SqlViewStore(ABC):
+    """``ViewStore`` over SQL tables; subclasses connect, write pages and clear."""
+
+    dialect: Dialect
+
+    def __init__(self) -> None:
+        self._readers = {t.row_type: row_reader(t.row_type, self.dialect) for t in TABLES}
+
+    # ------------------------------------------------------------ dialect
+
+    @abstractmethod
+    def _select(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of a query, with ``?`` placeholders."""
+
+    @abstractmethod
+    def _qualified(self, name: str) -> str:
+        """A table's name as queries write it (in the store's schema)."""
+
+    @abstractmethod
+    def _in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        """``column`` is one of ``values`` (any number of them, one parameter)."""
+
+    @abstractmethod
+    def _starts_with(self, column: str, prefix: str) -> tuple[str, list[Any]]: ...
+
+    @abstractmethod
+    def _param(self, value: Any) -> Any:
+        """A UUID or an instant as the database compares it."""
+
+    # ------------------------------------------------------------ writing
+
+    @abstractmethod
+    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+        """Stores the page and moves the tracking position to ``position``, in one
+        transaction. With ``after``, only if the position is still ``after``
+        (otherwise ``PositionMoved`` and nothing is written)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Empties every view and sets the position to 0, in one transaction; the read
+        paths' indexes are dropped until ``create_indexes`` (a rebuild loads faster)."""
+
+    @abstractmethod
+    def create_indexes(self) -> None:
+        """The read paths' indexes, built if missing (and statistics refreshed)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def new_page(self) -> Page:
+        return Page(self.dialect)
+
+    def append(self, rows: Sequence[Row], position: int, *, after: int | None = None) -> None:
+        """Stores rows and the new position in one transaction (``ViewStore.append``).
+
+        The rows are keyed by ``position`` and their place in ``rows``: appending
+        twice at one position is refused (the store never holds a page twice).
+        """
+        page = self.new_page()
+        page.add_rows(position, rows)
+        self.write(page, position, after=after)
+
+    # ------------------------------------------------------------ reading
+
+    def position(self) -> int:
+        found = self._select(
+            f"SELECT position FROM {self._qualified(TRACKING_TABLE)} WHERE name = ?",
+            [TRACKING_NAME],
+        )
+        return int(found[0][0]) if found else 0
+
+    def units(
+        self,
+        *,
+        region: str | None = None,
+        agency: str | None = None,
+        known_at: datetime | None = None,
+    ) -> list[UnitRegistered]:
+        where = _Where()
+        if region:
+            where.add(*self._starts_with("region", region_prefix(region)))
+        if agency is not None:
+            where.add("agency = ?", [agency])
+        self._known(where, known_at)
+        return self._rows(UnitRegistered, where)
+
+    def unit_by_uscc(self, uscc: str) -> UnitRegistered | None:
+        where = _Where()
+        where.add("uscc = ?", [uscc])
+        found = self._rows(UnitRegistered, where, limit=1)
+        return found[0] if found else None
+
+    def movements(
+        self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
+    ) -> list[Movement]:
+        where = _Where()
+        if not self._units(where, unit_ids):
+            return []
+        self._known(where, known_at)
+        return self._rows(Movement, where)
+
+    def person_lines(
+        self,
+        *,
+        unit_ids: Iterable[UUID] | None = None,
+        resident_id: str | None = None,
+        periods: Iterable[Period] | None = None,
+        known_at: datetime | None = None,
+    ) -> list[PersonLine]:
+        where = _Where()
+        if unit_ids is not None and not self._units(where, unit_ids):
+            return []
+        if resident_id is not None:
+            where.add("resident_id = ?", [resident_id])
+        if periods is not None:
+            months = sorted({str(p) for p in periods})
+            if not months:
+                return []
+            where.add(*self._in("period", months))
+        self._known(where, known_at)
+        return self._rows(PersonLine, where)
+
+    def person_reductions(
+        self,
+        *,
+        unit_ids: Iterable[UUID] | None = None,
+        resident_id: str | None = None,
+        known_at: datetime | None = None,
+    ) -> list[PersonReduction]:
+        where = _Where()
+        if unit_ids is not None and not self._units(where, unit_ids):
+            return []
+        if resident_id is not None:
+            where.add("resident_id = ?", [resident_id])
+        self._known(where, known_at)
+        return self._rows(PersonReduction, where)
+
+    def deferral_decisions(
+        self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
+    ) -> list[DeferralDecision]:
+        where = _Where()
+        if not self._units(where, unit_ids):
+            return []
+        self._known(where, known_at)
+        return self._rows(DeferralDecision, where)
+
+    def audit(
+        self,
+        *,
+        originator_id: UUID | None = None,
+        resident_id: str | None = None,
+        types: Iterable[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries in recorded order (recorded_at, originator, version)."""
+        where = _Where()
+        if originator_id is not None:
+            where.add("originator_id = ?", [self._param(originator_id)])
+        if resident_id is not None:
+            where.add("resident_id = ?", [resident_id])
+        if types is not None:
+            kinds = sorted(set(types))
+            if not kinds:
+                return []
+            where.add(*self._in("event_type", kinds))
+        if since is not None:
+            where.add("recorded_at >= ?", [self._param(since)])
+        if until is not None:
+            where.add("recorded_at <= ?", [self._param(until)])
+        self._known(where, known_at)
+        return self._rows(AuditEntry, where, order="recorded_at, originator_id, version")
+
+    # ------------------------------------------------------------ helpers
+
+    def _units(self, where: _Where, unit_ids: Iterable[UUID]) -> bool:
+        """Adds the unit filter; False when no unit is asked for (nothing can match)."""
+        ids = [self._param(u) for u in dict.fromkeys(unit_ids)]
+        if ids:
+            where.add(*self._in("unit_id", ids))
+        return bool(ids)
+
+    def _known(self, where: _Where, known_at: datetime | None) -> None:
+        if known_at is not None:
+            where.add("recorded_at <= ?", [self._param(known_at)])
+
+    def _rows(
+        self,
+        row_type: type[Row],
+        where: _Where,
+        *,
+        order: str = "position, ordinal",
+        limit: int | None = None,
+    ) -> list[Any]:
+        table = TABLE_OF[row_type]
+        columns = ", ".join(c.name for c in table.columns)
+        sql = f"SELECT {columns} FROM {self._qualified(table.name)}{where.sql()} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        read = self._readers[row_type]
+        return [read(values) for values in self._select(sql, where.params)]
+
+
+class _Where:
+    """Conditions joined by AND, with ``?`` placeholders, and their parameters."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, condition: str, params: list[Any]) -> None:
+        self.conditions.append(condition)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " WHERE " + " AND ".join(self.conditions) if self.conditions else ""

@@ -1,0 +1,170 @@
+"""The views in the events' SQLite file (the embedded default).
+
+Two connections: one writes pages, one reads, so a read never sees a page half
+written. A page is written under ``BEGIN IMMEDIATE``: SQLite's one write lock is
+taken before the tracking position is read, so two runners cannot both pass the
+position check (the second waits, then finds the position moved). The event
+writers wait for that lock too (up to their lock timeout) for the length of one
+page's insert; the file is in WAL mode (the event store sets it), so readers of
+either never wait.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.projections.encoding import utc_text
+from ledger.projections.pages import Page
+from ledger.projections.schema import (
+    TABLES,
+    TRACKING_NAME,
+    TRACKING_TABLE,
+    create_statements,
+    drop_index_statements,
+    index_statements,
+)
+from ledger.projections.sql import PositionMoved, SqlViewStore
+
+#: seconds a page waits for SQLite's write lock (held by event writers while they save)
+LOCK_TIMEOUT = 30.0
+
+
+class SQLiteViewStore(SqlViewStore):
+    dialect = "sqlite"
+
+    def __init__(self, database: str) -> None:
+        super().__init__()
+        self.database = database
+        self._writer = self._connect()
+        # An in-memory database is private to its connection: read where it is written.
+        self._reader = self._writer if _in_memory(database) else self._connect()
+        self._write_lock = threading.Lock()
+        self._read_lock = self._write_lock if self._reader is self._writer else threading.Lock()
+        with self._transaction() as conn:
+            for statement in create_statements("sqlite"):
+                conn.execute(statement)
+            conn.execute(
+                f"INSERT OR IGNORE INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
+                (TRACKING_NAME,),
+            )
+            for statement in index_statements("sqlite"):
+                conn.execute(statement)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.database,
+            uri=True,
+            isolation_level=None,  # transactions are begun explicitly
+            check_same_thread=False,  # the runner writes from its writer thread
+            timeout=LOCK_TIMEOUT,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a power cut may lose the last pages, never half of one
+        # (the views are derived, and their position goes back with them).
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    # ------------------------------------------------------------ dialect
+
+    def _select(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._read_lock:
+            return self._reader.execute(sql, list(params)).fetchall()
+
+    def _qualified(self, name: str) -> str:
+        return name
+
+    def _in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        # One JSON parameter, however many values (no bound-parameter limit).
+        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
+
+    def _starts_with(self, column: str, prefix: str) -> tuple[str, list[Any]]:
+        # A range, which the column's index serves (LIKE would not: case-insensitive).
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return f"{column} >= ? AND {column} < ?", [prefix, upper]
+
+    def _param(self, value: Any) -> Any:
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, datetime):
+            return utc_text(value)
+        return value
+
+    # ------------------------------------------------------------ writing
+
+    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+        with self._transaction() as conn:
+            (found,) = conn.execute(
+                f"SELECT position FROM {TRACKING_TABLE} WHERE name = ?", (TRACKING_NAME,)
+            ).fetchone()
+            if after is not None and found != after:
+                raise PositionMoved(after, found)
+            for table, rows in page.payloads():
+                marks = ", ".join("?" * len(table.column_names))
+                columns = ", ".join(table.column_names)
+                conn.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
+            conn.execute(
+                f"UPDATE {TRACKING_TABLE} SET position = ? WHERE name = ?",
+                (position, TRACKING_NAME),
+            )
+
+    def clear(self) -> None:
+        with self._transaction() as conn:
+            for statement in drop_index_statements():
+                conn.execute(statement)
+            for table in TABLES:
+                # Dropped and made again: faster than deleting every row one by one.
+                conn.execute(f"DROP TABLE IF EXISTS {table.name}")
+            for statement in create_statements("sqlite"):
+                conn.execute(statement)
+            conn.execute(
+                f"UPDATE {TRACKING_TABLE} SET position = 0 WHERE name = ?", (TRACKING_NAME,)
+            )
+
+    def create_indexes(self) -> None:
+        with self._transaction() as conn:
+            for statement in index_statements("sqlite"):
+                conn.execute(statement)
+            for table in TABLES:
+                conn.execute(f"ANALYZE {table.name}")
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._writer.close()
+            if self._reader is not self._writer:
+                self._reader.close()
+
+    def _transaction(self) -> _Immediate:
+        return _Immediate(self._writer, self._write_lock)
+
+
+class _Immediate:
+    """``BEGIN IMMEDIATE`` .. ``COMMIT`` (``ROLLBACK`` on any error), one at a time."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock) -> None:
+        self.conn = conn
+        self.lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.lock.acquire()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
+        return self.conn
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
+
+
+def _in_memory(database: str) -> bool:
+    return database in ("", ":memory:") or "mode=memory" in database

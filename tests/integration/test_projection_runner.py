@@ -1,0 +1,237 @@
+"""The runner on SQLite and PostgreSQL: the views hold what the fold says, exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+from benchmarks.history import build_history
+
+from ledger.application import Actor, Ledger
+from ledger.bootstrap import build_ledger
+from ledger.demo import Demo, Story
+from ledger.projections import runner
+from ledger.projections.sql import PositionMoved, SqlViewStore, open_view_store
+from ledger.projections.store import MemoryViewStore, ViewStore
+from ledger.settings import Settings
+from tests.conftest import StoreConfig
+
+ACTOR = Actor("case-worker:runner", "runner test", "req-runner")
+
+
+@pytest.fixture
+def settings(store: StoreConfig) -> Settings:
+    return Settings(database_url=store.database_url, postgres_schema=store.postgres_schema or "")
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    ledger = build_ledger(settings, configure_logs=False)
+    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
+    build_history(ledger, units=8, months=8)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def views(settings: Settings) -> Iterator[SqlViewStore]:
+    store = open_view_store(settings)
+    yield store
+    store.close()
+
+
+def everything(store: ViewStore) -> dict[str, list[Any]]:
+    """Every row the store holds, through its reads."""
+    ids = [u.unit_id for u in store.units()]
+    return {
+        "units": store.units(),
+        "movements": store.movements(ids),
+        "person_lines": store.person_lines(),
+        "person_reductions": store.person_reductions(),
+        "deferral_decisions": store.deferral_decisions(ids),
+        "audit": store.audit(),
+    }
+
+
+def test_a_rebuild_holds_what_the_fold_over_the_log_holds(
+    ledger: Ledger, views: SqlViewStore
+) -> None:
+    memory = MemoryViewStore()
+    runner.catch_up(ledger, memory)
+
+    applied = runner.rebuild(ledger, views, page_size=300)
+
+    assert applied == ledger.recorder.max_notification_id() == views.position()
+    assert everything(views) == everything(memory)
+    assert runner.catch_up(ledger, views) == 0
+
+
+def test_a_second_rebuild_starts_from_nothing(ledger: Ledger, views: SqlViewStore) -> None:
+    runner.rebuild(ledger, views)
+    first = everything(views)
+
+    runner.rebuild(ledger, views, page_size=77)
+
+    assert everything(views) == first
+
+
+def test_catching_up_applies_only_the_events_recorded_since(
+    ledger: Ledger, views: SqlViewStore
+) -> None:
+    runner.catch_up(ledger, views)
+    before = views.position()
+    ledger.register_region("110100", "北京市", "110000", ACTOR)
+
+    applied = runner.catch_up(ledger, views)
+
+    assert applied == 2  # the region and its index entry
+    assert views.position() > before
+    assert len(views.audit()) == len(ledger.recorder.select_notifications(1, 1_000_000))
+
+
+def test_a_page_read_before_another_runner_moved_the_position_is_refused(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    other = open_view_store(settings)
+    runner.catch_up(ledger, other, page_size=100)
+    other.close()
+    audit_before = len(views.audit())
+    page = views.new_page()
+    page.add_rows(1, [])
+
+    with pytest.raises(PositionMoved, match="another runner"):
+        views.write(page, 1, after=0)
+
+    assert len(views.audit()) == audit_before
+    assert views.position() == ledger.recorder.max_notification_id()
+
+
+def test_a_runner_waits_for_the_page_another_is_writing_then_is_refused(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    failure: list[BaseException] = []
+    page = views.new_page()
+    page.add_rows(1, [])
+
+    def write() -> None:
+        try:
+            views.write(page, 1, after=0)
+        except BaseException as exc:
+            failure.append(exc)
+
+    with holding_the_tracking_row(settings) as move_to:
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.3)
+        assert writer.is_alive()  # waiting for the other runner's transaction
+        move_to(50)
+    writer.join(10)
+
+    assert [type(e) for e in failure] == [PositionMoved]
+    assert views.position() == 50
+
+
+def test_a_position_written_twice_is_refused_and_writes_nothing(
+    ledger: Ledger, views: SqlViewStore
+) -> None:
+    decode = ledger.mapper.to_domain_event
+    notifications = ledger.recorder.select_notifications(1, 10)
+    page = views.new_page()
+    for n in notifications:
+        page.add_event(n.id, decode(n))
+    views.write(page, notifications[-1].id)
+
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
+        views.write(page, notifications[-1].id)  # unguarded: only the keys stop it
+
+    assert len(views.audit()) == 10
+
+
+def test_a_rebuild_leaves_the_read_indexes_in_place(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    runner.rebuild(ledger, views)
+
+    assert "view_person_lines_resident_id_idx" in index_names(settings)
+    assert "view_audit_recorded_at_idx" in index_names(settings)
+
+
+@pytest.mark.postgres
+def test_following_postgres_wakes_on_a_save_not_on_the_interval(
+    postgres_url: str, pg_schema: str
+) -> None:
+    settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
+    ledger = build_ledger(settings, configure_logs=False)
+    views = open_view_store(settings)
+    stop = threading.Event()
+    recorder: Any = ledger.recorder
+    try:
+        with runner.listening(postgres_url, recorder.channel_name, interval=30) as wait:
+            following = threading.Thread(
+                target=runner.follow, args=(ledger, views), kwargs={"wait": wait, "stop": stop}
+            )
+            following.start()
+            time.sleep(0.3)
+            ledger.register_region("110100", "北京市", "110000", ACTOR)
+            deadline = time.monotonic() + 5
+            while views.position() < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            caught_up = views.position()
+            stop.set()
+            ledger.register_region("120100", "天津市", "120000", ACTOR)  # wakes it to stop
+            following.join(10)
+    finally:
+        views.close()
+        ledger.close()
+
+    assert caught_up == 2
+    assert not following.is_alive()
+
+
+# ------------------------------------------------------------------ helpers
+
+
+@contextmanager
+def holding_the_tracking_row(settings: Settings) -> Iterator[Callable[[int], None]]:
+    """Another runner in the middle of a page: the tracking row locked until it commits."""
+    if settings.store_kind == "sqlite":
+        path = settings.eventsourcing_env()["SQLITE_DBNAME"]
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("BEGIN IMMEDIATE")
+
+        def commit_sqlite(position: int) -> None:
+            conn.execute("UPDATE view_tracking SET position = ?", (position,))
+            conn.execute("COMMIT")
+
+        yield commit_sqlite
+        conn.close()
+        return
+    schema = settings.postgres_schema
+    with psycopg.connect(settings.database_url) as pg:
+        pg.execute(f'SELECT position FROM "{schema}".view_tracking FOR UPDATE')
+
+        def commit_postgres(position: int) -> None:
+            pg.execute(f'UPDATE "{schema}".view_tracking SET position = %s', (position,))
+            pg.commit()
+
+        yield commit_postgres
+
+
+def index_names(settings: Settings) -> set[str]:
+    if settings.store_kind == "sqlite":
+        path = settings.eventsourcing_env()["SQLITE_DBNAME"]
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+    else:
+        with psycopg.connect(settings.database_url) as pg:
+            rows = pg.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = %s",
+                (settings.postgres_schema,),
+            ).fetchall()
+    return {name for (name,) in rows}

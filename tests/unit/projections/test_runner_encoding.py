@@ -1,0 +1,143 @@
+"""What the runner writes: the assessment shortcut writes exactly what rows_of would.
+
+``Page`` writes a PeriodAssessed from the event's strings instead of building a
+``PersonLine`` per person (see ``projections/encoding.py``); every event of the demo
+and of a synthetic year and a half (2022 deferrals included) must come out the same
+both ways, in both dialects, byte for byte.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from ledger.domain.period import Period
+from ledger.domain.terms import Part
+from ledger.domain.unit import Unit
+from ledger.projections.encoding import copy_text, row_encoder, row_reader, utc_text
+from ledger.projections.journal import Kind, Movement
+from ledger.projections.pages import Page
+from ledger.projections.schema import TABLE_OF, Dialect
+from tests.unit.projections.test_runner import filled_ledger
+
+DIALECTS: list[Dialect] = ["postgres", "sqlite"]
+
+
+@pytest.fixture(scope="module")
+def events() -> list[tuple[int, Any]]:
+    ledger = filled_ledger(units=25, months=18)
+    decode = ledger.mapper.to_domain_event
+    return [(n.id, decode(n)) for n in ledger.recorder.select_notifications(1, 1_000_000)]
+
+
+def payloads(position: int, event: Any, dialect: Dialect, *, shortcut: bool) -> Any:
+    page = Page(dialect, shortcuts=shortcut)
+    page.add_event(position, event)
+    return [(table.name, payload) for table, payload in page.payloads()]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_assessment_shortcut_writes_what_rows_of_writes(
+    events: list[tuple[int, Any]], dialect: Dialect
+) -> None:
+    assessed = [e for _, e in events if isinstance(e, Unit.PeriodAssessed)]
+    kinds = {type(e).__name__ for _, e in events}
+    assert len(assessed) > 400
+    assert {"AssessmentSplit", "DeferralGranted", "ReductionApplied"} <= kinds
+
+    for position, event in events:
+        fast = payloads(position, event, dialect, shortcut=True)
+        general = payloads(position, event, dialect, shortcut=False)
+        assert fast == general, f"{type(event).__name__} at {position}"
+
+
+def odd(event: Any, **changes: Any) -> Any:
+    """A copy of the event with other values (what no use case would record)."""
+    copy = object.__new__(type(event))
+    object.__setattr__(copy, "__dict__", {**vars(event), **changes})
+    return copy
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_odd_values_are_stored_as_the_general_path_stores_them(
+    events: list[tuple[int, Any]], dialect: Dialect
+) -> None:
+    assessed = next((p, e) for p, e in events if isinstance(e, Unit.PeriodAssessed))
+    paid = next((p, e) for p, e in events if isinstance(e, Unit.PaymentCollected))
+    cases = [
+        (
+            assessed[0],
+            odd(assessed[1], lines=[["a\tb\\c\nd", "0.0000001", "1E+2", "100", "-0.50"]]),
+        ),
+        (paid[0], odd(paid[1], unallocated=Decimal("12.30"))),
+        (paid[0], odd(paid[1], allocations=[["2022-07", "individual", "1E+1"]])),
+    ]
+
+    for position, event in cases:
+        fast = dict(payloads(position, event, dialect, shortcut=True))
+        general = dict(payloads(position, event, dialect, shortcut=False))
+
+        if dialect == "sqlite":  # TEXT keeps the string: it must be str(Decimal) exactly
+            assert fast == general
+            continue
+        # NUMERIC keeps the number: PostgreSQL reads 0.0000001 and 1E-7 alike
+        assert fast.keys() == general.keys()
+        for table in fast:
+            assert [by_value(line) for line in fast[table].splitlines()] == [
+                by_value(line) for line in general[table].splitlines()
+            ]
+
+
+def by_value(line: bytes) -> list[Any]:
+    """A COPY line's fields, numbers as Decimal."""
+    found: list[Any] = []
+    for field in line.decode().split("\t"):
+        try:
+            found.append(Decimal(field))
+        except ArithmeticError:
+            found.append(field)
+    return found
+
+
+def test_copy_text_escapes_what_copy_would_read_as_separators() -> None:
+    assert copy_text("plain 文本") == "plain 文本"
+    assert copy_text("a\tb\nc\rd\\e") == "a\\tb\\nc\\rd\\\\e"
+
+
+def test_instants_are_written_in_utc_text_that_sorts_in_time_order() -> None:
+    beijing = timezone(timedelta(hours=8))
+    earlier = datetime(2024, 1, 1, 8, 0, tzinfo=beijing)  # 00:00 UTC
+    later = datetime(2024, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+
+    assert utc_text(earlier) == "2024-01-01T00:00:00.000000+00:00"
+    assert utc_text(earlier) < utc_text(later)
+    with pytest.raises(TypeError, match="no time zone"):
+        utc_text(datetime(2024, 1, 1))  # noqa: DTZ001  (the point: a naive instant)
+
+
+def test_a_row_read_back_from_sqlite_values_equals_the_row() -> None:
+    row = Movement(
+        uuid4(),
+        3,
+        datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
+        date(2024, 5, 6),
+        Kind.called_due,
+        Period(2022, 7),
+        Part.unit_medical,
+        Decimal("420.00"),
+        None,
+        "150302199202020990",
+        "内医保办发〔2022〕19号",
+    )
+    table = TABLE_OF[Movement]
+
+    values = row_encoder(table, "sqlite")(1, 0, row)
+    back = row_reader(Movement, "sqlite")(values[2:])
+
+    assert back == row
+    assert back.kind is Kind.called_due  # balance.py compares kinds by identity
+    assert str(back.amount) == "420.00"

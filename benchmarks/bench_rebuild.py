@@ -1,0 +1,324 @@
+"""How fast the views rebuild from the notification log, beside what bounds it.
+
+    python -m benchmarks.bench_rebuild                          # 2,000 units, 12 and 36 months
+    python -m benchmarks.bench_rebuild --units 20000 --months 36 --months 12 --reuse
+
+For each history size (a synthetic Chifeng, ``benchmarks/history.py``, in a
+PostgreSQL schema of its own, built once and kept with ``--reuse``), each in a
+process of its own so that its peak RSS is its own, after a CHECKPOINT:
+
+a.  read and decode: ``select_notifications`` in pages and ``mapper.to_domain_event``,
+    nothing else, as the library runs (a*: with the runner's garbage-collector
+    settings, the same loop);
+b.  the library's stock ``ProjectionRunner`` writing the same rows (``benchmarks/stock.py``),
+    one transaction per event, on the first ``--stock-events`` events;
+c.  ``ledger.projections.runner.rebuild``: clear, catch up in pages, build the indexes.
+
+Printed: events/s and person-lines/s, c/a, c/a*, c/b, and peak RSS per process.
+Timings are never asserted anywhere: they depend on the machine (and on what else
+runs on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from benchmarks.history import build_history
+from benchmarks.stock import StockProjection, StockView
+from ledger.application import Ledger
+from ledger.importing.pgrecorder import TOPIC as FAST_RECORDER
+from ledger.projections.runner import PAGE_SIZE, rebuild
+from ledger.projections.sql import open_view_store
+from ledger.settings import Settings
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+RESULT = "RESULT "
+
+
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    units: int
+    months: int
+
+    @property
+    def schema(self) -> str:
+        return f"bench_rebuild_{self.units}u_{self.months}m"
+
+
+# ----------------------------------------------------------------- phases
+# Each runs in a child process and prints one RESULT line of JSON.
+
+
+def _settings(url: str, schema: str) -> Settings:
+    return Settings(database_url=url, postgres_schema=schema, log_level="WARNING")
+
+
+def _checkpoint(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
+def phase_build(url: str, size: Size, seed: int) -> dict[str, Any]:
+    settings = _settings(url, size.schema)
+    env = {**settings.eventsourcing_env(), "APPLICATION_RECORDER_TOPIC": FAST_RECORDER}
+    ledger = Ledger(env=env)
+    start = time.perf_counter()
+    built = build_history(ledger, units=size.units, months=size.months, seed=seed)
+    seconds = time.perf_counter() - start
+    ledger.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Hint bits and statistics set now, so that no measured reader pays for them.
+        conn.execute(
+            sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(size.schema, "ledger_events"))
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} (units int, months int, events int, person_lines bigint)"
+            ).format(sql.Identifier(size.schema, "bench_history"))
+        )
+        total = _events(conn, size.schema)
+        conn.execute(
+            sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(
+                sql.Identifier(size.schema, "bench_history")
+            ),
+            (size.units, size.months, total, built.person_lines),
+        )
+    return {"seconds": seconds, "events": total, "person_lines": built.person_lines}
+
+
+def _events(conn: psycopg.Connection[Any], schema: str) -> int:
+    row = conn.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, "ledger_events"))
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def phase_read(url: str, size: Size, page_size: int, tuned: bool) -> dict[str, Any]:
+    """(a): the notification log read in pages and decoded, nothing else."""
+    ledger = Ledger(env=_settings(url, size.schema).eventsourcing_env())
+    _checkpoint(url)
+    if tuned:  # the runner's settings (runner._batch_gc)
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
+    recorder, decode = ledger.recorder, ledger.mapper.to_domain_event
+    start = time.perf_counter()
+    events, position = 0, 0
+    while True:
+        page = recorder.select_notifications(position + 1, page_size)
+        if not page:
+            break
+        for notification in page:
+            decode(notification)
+        events += len(page)
+        position = page[-1].id
+    return {"seconds": time.perf_counter() - start, "events": events}
+
+
+def phase_stock(url: str, size: Size, events: int) -> dict[str, Any]:
+    """(b): the library's ProjectionRunner on the first ``events`` events."""
+    from eventsourcing.projection import ProjectionRunner
+
+    settings = _settings(url, size.schema)
+    stock_schema = f"{size.schema}_stock"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(stock_schema))
+        )
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(stock_schema)))
+        row = conn.execute(
+            sql.SQL(
+                "SELECT notification_id FROM {} ORDER BY notification_id OFFSET %s LIMIT 1"
+            ).format(sql.Identifier(size.schema, "ledger_events")),
+            (events - 1,),
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"the history has fewer than {events} events")
+    last = int(row[0])
+    env = {
+        **settings.eventsourcing_env(),
+        f"{StockProjection.name.upper()}_POSTGRES_SCHEMA": stock_schema,
+    }
+    _checkpoint(url)
+    try:
+        start = time.perf_counter()
+        with ProjectionRunner(
+            application_class=Ledger,
+            projection_class=StockProjection,
+            view_class=StockView,
+            env=env,
+        ) as runner:
+            runner.wait(last, timeout=3600)
+            seconds = time.perf_counter() - start
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(stock_schema)))
+    return {"seconds": seconds, "events": events}
+
+
+def phase_rebuild(url: str, size: Size, page_size: int) -> dict[str, Any]:
+    """(c): our rebuild, indexes included."""
+    settings = _settings(url, size.schema)
+    ledger = Ledger(env=settings.eventsourcing_env())
+    store = open_view_store(settings)
+    _checkpoint(url)
+    caught_up = 0.0
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        nonlocal caught_up
+        caught_up = time.perf_counter() - start
+
+    events = rebuild(ledger, store, page_size=page_size, progress=progress)
+    seconds = time.perf_counter() - start
+    store.close()
+    return {"seconds": seconds, "events": events, "catch_up_seconds": caught_up}
+
+
+# ------------------------------------------------------------ orchestration
+
+
+def _child(args: argparse.Namespace, size: Size, phase: str) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_rebuild",
+        "--phase",
+        phase,
+        "--units",
+        str(size.units),
+        "--months",
+        str(size.months),
+        "--page-size",
+        str(args.page_size),
+        "--stock-events",
+        str(args.stock_events),
+        "--seed",
+        str(args.seed),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT):
+            result: dict[str, Any] = json.loads(line.removeprefix(RESULT))
+            return result
+    raise SystemExit(f"phase {phase} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def _history(url: str, size: Size, reuse: bool) -> dict[str, Any] | None:
+    """The recorded size of a kept history, or None (and the schema made afresh)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        if reuse:
+            try:
+                row = conn.execute(
+                    sql.SQL("SELECT events, person_lines FROM {}").format(
+                        sql.Identifier(size.schema, "bench_history")
+                    )
+                ).fetchone()
+            except psycopg.errors.UndefinedTable:
+                row = None
+            if row is not None:
+                return {"events": row[0], "person_lines": row[1], "seconds": 0.0}
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(size.schema))
+        )
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(size.schema)))
+    return None
+
+
+def _report(size: Size, history: dict[str, Any], results: dict[str, dict[str, Any]]) -> None:
+    events, lines = history["events"], history["person_lines"]
+    say(f"\n{size.units:,} units x {size.months} months: {events:,} events, {lines:,} person-lines")
+
+    def rate(name: str) -> float:
+        r = results[name]
+        return float(r["events"]) / float(r["seconds"])
+
+    share = lines / events
+    for name, label in (
+        ("read", "(a)  read + decode"),
+        ("read-tuned", "(a*) read + decode, runner's GC"),
+        ("stock", "(b)  stock ProjectionRunner"),
+        ("rebuild", "(c)  rebuild"),
+    ):
+        r = results[name]
+        say(
+            f"  {label:34} {r['events']:>10,} events {r['seconds']:8.1f} s "
+            f"{rate(name):10,.0f} events/s {rate(name) * share:11,.0f} lines/s "
+            f"peak RSS {r['rss_kb'] / 1024:6.0f} MB"
+        )
+    rebuilt = results["rebuild"]
+    say(
+        f"  (c) catch-up {rebuilt['catch_up_seconds']:.1f} s, indexes and statistics "
+        f"{rebuilt['seconds'] - rebuilt['catch_up_seconds']:.1f} s"
+    )
+    say(
+        f"  c/a = {rate('rebuild') / rate('read'):.2f}   c/a* = "
+        f"{rate('rebuild') / rate('read-tuned'):.2f}   c/b = {rate('rebuild') / rate('stock'):.1f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--units", type=int, default=2_000)
+    parser.add_argument(
+        "--months", type=int, action="append", help="history sizes (default: 12 and 36)"
+    )
+    parser.add_argument("--page-size", type=int, default=PAGE_SIZE)
+    parser.add_argument("--stock-events", type=int, default=5_000)
+    parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--reuse", action="store_true", help="keep histories and reuse them")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    url = os.environ.get("LEDGER_TEST_POSTGRES_URL") or DEFAULT_URL
+    sizes = [Size(args.units, m) for m in (args.months or [12, 36])]
+
+    if args.phase:
+        (size,) = sizes
+        result = {
+            "build": lambda: phase_build(url, size, args.seed),
+            "read": lambda: phase_read(url, size, args.page_size, tuned=False),
+            "read-tuned": lambda: phase_read(url, size, args.page_size, tuned=True),
+            "stock": lambda: phase_stock(url, size, args.stock_events),
+            "rebuild": lambda: phase_rebuild(url, size, args.page_size),
+        }[args.phase]()
+        result["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        say(RESULT + json.dumps(result))
+        return
+
+    say(f"PostgreSQL {url}; page size {args.page_size:,}; run {uuid.uuid4().hex[:8]}")
+    for size in sizes:
+        history = _history(url, size, args.reuse)
+        if history is None:
+            history = _child(args, size, "build")
+            say(
+                f"built {size.schema}: {history['events']:,} events, "
+                f"{history['person_lines']:,} person-lines in {history['seconds']:.0f} s"
+            )
+        results = {
+            phase: _child(args, size, phase) for phase in ("read", "read-tuned", "rebuild", "stock")
+        }
+        _report(size, history, results)
+        if not args.reuse:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(size.schema)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The eventsourcing library's stock ProjectionRunner, writing the same rows as ours.
+
+A ``Projection`` whose ``process_event`` maps the event with ``journal.rows_of`` and
+writes its rows and the tracking record through a ``PostgresTrackingRecorder``
+subclass in one transaction per event (the library's contract), into tables of
+the same shape as the views (``schema.create_statements``) in a schema of its own.
+The comparison point of ``bench_rebuild``: what the issue calls (b).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from psycopg.sql import SQL
+
+from ledger.projections.encoding import row_encoder
+from ledger.projections.journal import Row, rows_of
+from ledger.projections.schema import TABLES, create_statements
+
+# SQLite's parameter tuples are plain text and numbers: PostgreSQL casts them to the
+# columns' types, as an INSERT written by hand would.
+_ENCODE = {t.row_type: row_encoder(t, "sqlite") for t in TABLES}
+
+
+class StockView(PostgresTrackingRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        # The library runs these when it creates its tracking table (Composed SQL).
+        self.sql_create_statements.extend(
+            SQL(statement).format() for statement in create_statements("postgres", datastore.schema)
+        )
+        self.inserts = {
+            t.row_type: f'INSERT INTO "{datastore.schema}".{t.name} ({", ".join(t.column_names)}) '
+            f"VALUES ({', '.join(['%s'] * len(t.column_names))})"
+            for t in TABLES
+        }
+
+    def insert_rows(self, rows: list[Row], tracking: Tracking) -> None:
+        grouped: dict[type[Row], list[Any]] = defaultdict(list)
+        for ordinal, row in enumerate(rows):
+            grouped[type(row)].append(_ENCODE[type(row)](tracking.notification_id, ordinal, row))
+        with self.datastore.transaction(commit=True) as curs:
+            for row_type, params in grouped.items():
+                curs.executemany(self.inserts[row_type], params)
+            self._insert_tracking(curs, tracking)
+
+
+class StockProjection(Projection[StockView]):
+    name = "stockviews"
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_rows(rows_of(domain_event), tracking)

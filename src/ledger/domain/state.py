@@ -113,10 +113,20 @@ class Item:
 @dataclass(slots=True)
 class Assessment:
     period: Period
-    lines: dict[str, Line]
+    #: the stored rows of PeriodAssessed; parsed into ``lines`` only when a rule asks,
+    #: because every load of a unit folds every month it was ever assessed for
+    rows: list[list[str]]
     due_date: date
     assessed_on: date
     rates: str
+    _lines: dict[str, Line] | None = None
+
+    @property
+    def lines(self) -> dict[str, Line]:
+        """Each person's line of the month, by resident ID."""
+        if self._lines is None:
+            self._lines = {row[0]: Line.from_row(row) for row in self.rows}
+        return self._lines
 
 
 @dataclass(slots=True)

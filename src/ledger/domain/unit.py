@@ -29,7 +29,6 @@ from ledger.domain.state import (
     Commitment,
     Deferral,
     Item,
-    Line,
     Member,
     Reductions,
 )
@@ -171,9 +170,8 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             period = Period.parse(self.period)
-            lines = {row[0]: Line.from_row(row) for row in self.lines}
             aggregate.assessments[period] = Assessment(
-                period, lines, self.due_date, self.assessed_on, self.rates
+                period, self.lines, self.due_date, self.assessed_on, self.rates
             )
             for p, part, amount in _item_amounts(self.totals):
                 aggregate.items[(p, part)] = Item(p, part, amount, self.due_date)

@@ -11,7 +11,7 @@ history, which are written straight from the event's own strings:
 
 Building a frozen ``Movement`` or ``PersonLine`` with its ``Period`` and ``Decimal``
 values, then formatting them again, costs more than decoding the event did: the
-shortcuts halve the runner's time per event. They must store what the general
+shortcuts halve the cost of mapping a page. They must store what the general
 path stores: ``tests/unit/projections/test_runner_encoding.py`` compares both,
 event by event, on every event of the demo and of a synthetic history with
 deferrals (byte for byte; PostgreSQL amounts by value, as NUMERIC keeps them). A

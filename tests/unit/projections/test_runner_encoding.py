@@ -1,9 +1,9 @@
-"""What the runner writes: the assessment shortcut writes exactly what rows_of would.
+"""What the runner writes: its shortcuts store exactly what rows_of would.
 
-``Page`` writes a PeriodAssessed from the event's strings instead of building a
-``PersonLine`` per person (see ``projections/encoding.py``); every event of the demo
-and of a synthetic year and a half (2022 deferrals included) must come out the same
-both ways, in both dialects, byte for byte.
+``Page`` writes a PeriodAssessed and a PaymentCollected from the event's strings
+instead of building rows (see ``projections/pages.py``); every event of the demo
+and of a synthetic year and a half (2022 deferrals included) must come out the
+same both ways, in both dialects, byte for byte.
 """
 
 from __future__ import annotations
@@ -41,12 +41,14 @@ def payloads(position: int, event: Any, dialect: Dialect, *, shortcut: bool) -> 
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_the_assessment_shortcut_writes_what_rows_of_writes(
+def test_the_shortcuts_write_what_rows_of_writes(
     events: list[tuple[int, Any]], dialect: Dialect
 ) -> None:
     assessed = [e for _, e in events if isinstance(e, Unit.PeriodAssessed)]
+    paid = [e for _, e in events if isinstance(e, Unit.PaymentCollected)]
     kinds = {type(e).__name__ for _, e in events}
     assert len(assessed) > 400
+    assert len(paid) > 400
     assert {"AssessmentSplit", "DeferralGranted", "ReductionApplied"} <= kinds
 
     for position, event in events:

@@ -133,7 +133,7 @@ class AuditEntry:
 
 Row = Movement | UnitRegistered | PersonLine | PersonReduction | DeferralDecision | AuditEntry
 
-#: fields that are metadata or bulky, left out of an audit entry's detail
+#: fields that are metadata, left out of an audit entry's detail
 _NOT_DETAIL = frozenset(
     {
         "originator_id",
@@ -162,8 +162,17 @@ def rows_of(event: Any) -> list[Row]:
     return rows
 
 
+#: per-person fields kept elsewhere (person lines, person reductions): the audit entry
+#: counts them instead of storing every person's figures a second time
+_COUNTED = ("lines", "by_person")
+
+
 def audit_entry(event: Any) -> AuditEntry:
-    detail = {k: _plain(v) for k, v in vars(event).items() if k not in _NOT_DETAIL}
+    fields = vars(event)
+    detail = {k: _plain(v) for k, v in fields.items() if k not in _NOT_DETAIL}
+    for name in _COUNTED:
+        if name in detail:
+            detail[name] = len({row[0] for row in fields[name]})
     return AuditEntry(
         originator_id=event.originator_id,
         version=event.originator_version,

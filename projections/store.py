@@ -85,7 +85,7 @@ class ViewStore(Protocol):
         until: datetime | None = None,
         known_at: datetime | None = None,
     ) -> list[AuditEntry]:
-        """Audit entries in recorded order (originator, version)."""
+        """Audit entries in recorded order (recorded_at, originator, version)."""
         ...
 
 

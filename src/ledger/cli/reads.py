@@ -315,7 +315,7 @@ def _summary(detail: dict[str, Any]) -> str:
         if key in _LEFT_OUT:
             continue
         if key in _COUNTED:
-            parts.append(f"{key}={len(value)}")
+            parts.append(f"{key}={value if isinstance(value, int) else len(value)}")
         elif isinstance(value, list) and value and isinstance(value[0], list):
             parts.append(f"{key}=" + "; ".join(" ".join(map(str, row)) for row in value))
         elif value not in ("", [], None, False):

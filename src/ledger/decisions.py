@@ -45,13 +45,27 @@ def _rows(amounts: dict[tuple[Period, Part], Decimal]) -> list[list[str]]:
     return [[str(p), part.value, str(a)] for (p, part), a in sorted(amounts.items()) if a]
 
 
+#: what a decision cites: a rule of an enacted document, the deferral it belongs to,
+#: or a (document, policy) pair already recorded
+Source = Cited[Rule] | Deferral | tuple[str, str] | None
+
+
 def _decide(
-    unit: Unit, event: type[Unit.Decision], cited: Cited[Rule] | None, ctx: Context, **kw: object
+    unit: Unit, event: type[Unit.Decision], source: Source, ctx: Context, **kw: object
 ) -> None:
+    """Records a decision with its citation, cause, business date and metadata."""
+    if source is None:
+        document, policy = "", ""
+    elif isinstance(source, Deferral):
+        document, policy = source.document, source.policy
+    elif isinstance(source, tuple):
+        document, policy = source
+    else:
+        document, policy = source.document.id, source.citation
     unit.trigger_event(
         event,
-        document=cited.document.id if cited else "",
-        policy=cited.citation if cited else "",
+        document=document,
+        policy=policy,
         caused_by=ctx.caused_by,
         decided_on=ctx.on,
         **ctx.meta(),
@@ -124,16 +138,7 @@ def apply_credit(unit: Unit, ctx: Context) -> None:
             left -= take
     if applied:
         # Cites the policy that carried the credit forward (none for a plain overpayment).
-        document, policy = unit.credit_policy
-        unit.trigger_event(
-            Unit.CreditApplied,
-            document=document,
-            policy=policy,
-            caused_by=ctx.caused_by,
-            decided_on=ctx.on,
-            items=_rows(applied),
-            **ctx.meta(),
-        )
+        _decide(unit, Unit.CreditApplied, unit.credit_policy, ctx, items=_rows(applied))
 
 
 _ORDER = {part: n for n, part in enumerate(ALLOCATION_ORDER)}
@@ -298,17 +303,15 @@ def split_period(unit: Unit, period: Period, deferral: Deferral, ctx: Context) -
     ]
     if not parts:
         return
-    unit.trigger_event(
+    _decide(
+        unit,
         Unit.AssessmentSplit,
-        document=deferral.document,
-        policy=deferral.policy,
-        caused_by=ctx.caused_by,
-        decided_on=ctx.on,
+        deferral,
+        ctx,
         period=str(period),
         deferred_parts=parts,
         deadline=deferral.deadline,
         late_fee_from=deferral.late_fee_from,
-        **ctx.meta(),
     )
 
 
@@ -338,18 +341,16 @@ def call_due_for_person(unit: Unit, resident_id: str, trigger: Trigger, ctx: Con
                 if amount > ZERO:
                     amounts[(period, part)] = amount
         if amounts:
-            unit.trigger_event(
+            _decide(
+                unit,
                 Unit.DeferredAmountCalledDue,
-                document=deferral.document,
-                policy=deferral.policy,
-                caused_by=ctx.caused_by,
-                decided_on=ctx.on,
+                deferral,
+                ctx,
                 trigger=trigger.value,
                 resident_id=resident_id,
                 due_on=ctx.on,
                 from_original_due=False,
                 items=_rows(amounts),
-                **ctx.meta(),
             )
 
 
@@ -366,18 +367,16 @@ def call_due_all(unit: Unit, trigger: Trigger, ctx: Context) -> Decimal:
     if not deferrals and not amounts:
         return ZERO
     source = deferrals[-1] if deferrals else None
-    unit.trigger_event(
+    _decide(
+        unit,
         Unit.DeferredAmountCalledDue,
-        document=source.document if source else "",
-        policy=source.policy if source else "",
-        caused_by=ctx.caused_by,
-        decided_on=ctx.on,
+        source,
+        ctx,
         trigger=trigger.value,
         resident_id="",
         due_on=ctx.on,
         from_original_due=trigger is Trigger.false_commitment,
         items=_rows(amounts),
-        **ctx.meta(),
     )
     return sum(amounts.values(), ZERO)
 

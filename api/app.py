@@ -15,31 +15,43 @@ from fastapi import FastAPI
 from ledger import __version__
 from ledger.api import problems
 from ledger.api.middleware import BodyLimit, RequestContext
+from ledger.api.readside import ReadSide
 from ledger.api.routers import (
+    audit,
+    balances,
     commitments,
     deferrals,
     payments,
     persons,
     policies,
     regions,
+    reports,
+    rights,
     tokens,
     units,
 )
 from ledger.bootstrap import build_ledger
+from ledger.projections.sql import open_view_store
 from ledger.settings import Settings
 
 #: an assessment of a large unit carries one line per person; 16 MiB is ~300,000 lines
 MAX_BODY = 16 * 1024 * 1024
 
 DESCRIPTION = """\
-The write side of the contribution ledger over HTTP (issue 4); read routes come with
-the read side.
+The contribution ledger over HTTP: case workers' commands, and the views (balances
+and late fees, personal-rights records, the audit trail, the exchange reports) for
+case workers and inspectors.
 
 * **Authentication**: `Authorization: Bearer <token>`, tokens from
   `ledger token create --role case_worker|inspector|admin [--agency CODE]`.
   Case workers write the units of their own agency; administrators register
   regions, declare fund months, enact policies and manage tokens; inspectors write
-  nothing. Missing or bad token: 401; wrong role or agency: 403.
+  nothing. Every role reads; a case worker reads their own agency's units only.
+  Missing or bad token: 401; wrong role or agency: 403.
+* **Reads** take `as_of` (the business date figures are computed for; default today,
+  China Standard Time) and `known_at` (only what was recorded by that instant). They
+  see everything recorded before the request. Reads about a person are POSTs with the
+  resident ID in the body (never in a URL); they record nothing.
 * **Commands** are POSTs and need an `Idempotency-Key` header (400 without): a retry
   with the same key and body returns the first response, the same key with another
   body is 409. `X-Reason` (optional) is recorded in every event, with the actor and
@@ -51,7 +63,20 @@ the read side.
   Nothing is written when a request fails.
 """
 
-ROUTERS = (regions, policies, units, persons, payments, deferrals, commitments, tokens)
+ROUTERS = (
+    regions,
+    policies,
+    units,
+    persons,
+    payments,
+    deferrals,
+    commitments,
+    tokens,
+    balances,
+    audit,
+    rights,
+    reports,
+)
 
 
 class LedgerAPI(FastAPI):
@@ -65,10 +90,13 @@ class LedgerAPI(FastAPI):
 
 def create_app(settings: Settings) -> FastAPI:
     ledger = build_ledger(settings)
+    views = ReadSide(ledger, open_view_store(settings))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        views.start_background()  # a long history is projected while the server serves
         yield
+        views.close()
         ledger.close()
 
     app = LedgerAPI(
@@ -79,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.ledger = ledger
+    app.state.views = views
     problems.install(app)
     # The last added is the outermost: the request id is set before the size is checked.
     app.add_middleware(BodyLimit, max_body=MAX_BODY)

@@ -6,18 +6,25 @@ whether the caller's agency holds it (404/403), then the headers and the body (4
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ledger.api import examples
 from ledger.api.auth import Principal, check_agency, current_principal, require
 from ledger.api.problems import ApiProblem
+from ledger.api.readside import ReadSide
+from ledger.api.schemas.types import DATE_PATTERN
 from ledger.application import Actor, Ledger
+from ledger.clocks import business_date, instant
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role
+from ledger.projections.items import find_unit
+from ledger.projections.journal import UnitRegistered
 
 #: printable ASCII without spaces, as the Idempotency-Key draft's examples
 KEY_PATTERN = r"^[!-~]{1,255}$"
@@ -39,7 +46,7 @@ RequestId = Annotated[str, Depends(get_request_id)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
 CaseWorker = Annotated[Principal, Depends(require(Role.case_worker))]
-#: for the read routes to come: every role reads (case workers their agency's units only)
+#: every role reads (case workers their agency's units only: ``agency_scope``)
 Reader = Annotated[Principal, Depends(require(Role.case_worker, Role.inspector, Role.admin))]
 
 
@@ -133,3 +140,72 @@ async def own_unit(
 
 
 OwnUnit = Annotated[str, Depends(own_unit)]
+
+
+# --------------------------------------------------------------------- reads
+
+
+def fresh_views(request: Request) -> ReadSide:
+    """The views, caught up with everything recorded before the request (or 503)."""
+    side: ReadSide = request.app.state.views
+    side.fresh()
+    return side
+
+
+Views = Annotated[ReadSide, Depends(fresh_views)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadClocks:
+    as_of: date
+    known_at: datetime | None
+
+
+AS_OF_HELP = "the business date figures are computed for (YYYY-MM-DD); default today (CST)"
+KNOWN_AT_HELP = (
+    "only events recorded by this instant: ISO 8601 date-time (naive = China Standard "
+    "Time) or a date (the end of that day); default: everything recorded"
+)
+
+
+def read_clocks(
+    as_of: Annotated[
+        str | None, Query(pattern=DATE_PATTERN, description=AS_OF_HELP, examples=["2023-08-01"])
+    ] = None,
+    known_at: Annotated[
+        str | None, Query(max_length=40, description=KNOWN_AT_HELP, examples=["2023-07-31"])
+    ] = None,
+) -> ReadClocks:
+    return ReadClocks(business_date(as_of, "as_of"), instant(known_at, "known_at"))
+
+
+Clocks = Annotated[ReadClocks, Depends(read_clocks)]
+
+
+def agency_scope(principal: Principal, asked: str | None = None) -> str | None:
+    """The agency a read is limited to: a case worker's own (asking for another is 403);
+    inspectors and administrators read every agency (``asked``, if any)."""
+    if principal.role is not Role.case_worker:
+        return asked or None
+    if asked and asked != principal.agency:
+        check_agency(principal, asked, "the agency asked for")
+    return principal.agency
+
+
+def readable_unit(
+    uscc: Annotated[
+        str,
+        Path(description="the unit's USCC (统一社会信用代码)", examples=[examples.CHIFENG_USCC]),
+    ],
+    principal: Reader,
+    views: Views,
+) -> UnitRegistered:
+    """A registered unit the caller may read (404 if none, 403 another agency's)."""
+    code = parse_uscc(uscc, allow_bad_check=True)
+    unit = find_unit(views.store, code, None)
+    if principal.role is Role.case_worker:
+        check_agency(principal, unit.agency, f"unit {code}")
+    return unit
+
+
+ReadableUnit = Annotated[UnitRegistered, Depends(readable_unit)]

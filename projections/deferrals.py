@@ -260,8 +260,10 @@ def monthly_statistics(
     known_at: datetime | None,
     policies: PolicySet,
     region: str | None = None,
+    agency: str | None = None,
 ) -> MonthlyStatistics:
-    """Deferring units, persons and amounts of ``month``, per agency and region, upward."""
+    """Deferring units, persons and amounts of ``month``, per agency and region, upward
+    (of one agency's units only, given ``agency``)."""
     rows = deferral_list(
         store,
         month=month,
@@ -269,6 +271,7 @@ def monthly_statistics(
         known_at=known_at,
         policies=policies,
         region=region,
+        agency=agency,
     )
     tallies: dict[tuple[str, str, str], _Tally] = defaultdict(_Tally)
     for row in rows:
@@ -318,6 +321,7 @@ def reminders(
     known_at: datetime | None,
     policies: PolicySet,
     region: str | None = None,
+    agency: str | None = None,
 ) -> list[Reminder]:
     """Units whose deferred or called-due principal falls due within ``within_days`` days
     of ``as_of`` (both ends included), so they can have funds ready (内医保办发〔2022〕19号
@@ -325,7 +329,7 @@ def reminders(
     a reminder but arrears: the balance view shows it with its late fee. Both the 2022
     deferral and the 2020 deferral on application are reminded of."""
     last = as_of + timedelta(days=within_days)
-    everyone = store.units(region=region, known_at=known_at)
+    everyone = store.units(region=region, agency=agency, known_at=known_at)
     # only a unit granted a deferral can owe deferred or called-due principal
     granted = {
         d.unit_id

@@ -83,9 +83,10 @@ def reduction_table(
     known_at: datetime | None,
     region: str | None = None,
     month: Period | None = None,
+    agency: str | None = None,
 ) -> ReductionTable:
     """Units with a reduction decided by ``as_of`` (of ``month`` only, when given)."""
-    units = {u.unit_id: u for u in store.units(region=region, known_at=known_at)}
+    units = {u.unit_id: u for u in store.units(region=region, agency=agency, known_at=known_at)}
     moves = by_unit(store.movements(units, known_at=known_at))
     persons: dict[tuple[UUID, Period], list[tuple[int, str]]] = defaultdict(list)
     for r in store.person_reductions(unit_ids=units, known_at=known_at):

@@ -1,7 +1,8 @@
 """One router per resource. Routes parse, make one ledger call, shape the response.
 
 Command routes are sync ``def``: the ledger blocks on its store, so FastAPI runs
-them in the thread pool, each with a copy of the request's logging context.
+them in the thread pool, each with a copy of the request's logging context. Read
+routes are sync too; they read the views (``ledger.projections``), caught up first.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ _WHY = {
     413: "the body is too large",
     415: "the body is not of the media type the route takes",
     422: "invalid input (each field and rule named) or refused by a rule of a policy or of law",
-    503: "the event store cannot be reached: nothing was written; retry after Retry-After",
+    503: "the store cannot be reached, or the views are catching up: nothing was written; "
+    "retry after Retry-After",
 }
 
 #: what every command (POST) route may answer besides its success
 COMMAND_PROBLEMS = problems(400, 401, 403, 404, 409, 413, 422, 503)
+#: what every read may answer besides its success (503 also while the views catch up)
+READ_PROBLEMS = problems(401, 403, 404, 422, 503)

@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from ledger.api import examples
-from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep
+from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep, Reader
 from ledger.api.problems import ApiProblem
-from ledger.api.routers import COMMAND_PROBLEMS, problems
+from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS, problems
 from ledger.api.schemas.results import CommandResult
+from ledger.api.schemas.views import PolicyOut
 from ledger.application import Result
 from ledger.catalogue.loader import parse_catalogue_file
 
@@ -24,6 +25,26 @@ router = APIRouter(
 )
 
 TOML_TYPES = ("application/toml", "text/plain")
+
+
+@router.get(
+    "", response_model=list[PolicyOut], responses=READ_PROBLEMS, summary="Policies in force"
+)
+def list_policies(_: Reader, ledger: LedgerDep) -> list[PolicyOut]:
+    """The documents enacted and not revoked, each at its latest version, by id."""
+    documents = sorted(ledger.policies().documents(), key=lambda d: d.id)
+    return [
+        PolicyOut(
+            document_id=d.id,
+            number=d.number,
+            title=d.title,
+            version=d.version,
+            issued_on=d.issued_on,
+            enacted_on=d.enacted_on,
+            regions=list(d.regions),
+        )
+        for d in documents
+    ]
 
 
 async def toml_body(request: Request) -> str:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep
-from ledger.api.routers import COMMAND_PROBLEMS
+from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep, Reader
+from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS
 from ledger.api.schemas.regions import FundMonthsDeclaration, RegionRegistration
 from ledger.api.schemas.results import CommandResult
+from ledger.api.schemas.views import RegionOut
 from ledger.application import Result
 
 router = APIRouter(prefix="/regions", tags=["regions"], responses=COMMAND_PROBLEMS)
@@ -45,3 +46,9 @@ def declare_fund_months(
     """累计结存可支付月数; more than 6 opens the 2022 deferral, decided at once for the
     region's units. Administrators only."""
     return ledger.declare_fund_months(code, body.months, body.as_of, actor, key)
+
+
+@router.get("", response_model=list[RegionOut], responses=READ_PROBLEMS, summary="List regions")
+def list_regions(_: Reader, ledger: LedgerDep) -> list[RegionOut]:
+    """Registered pooling regions and their fund's declared months, in code order."""
+    return sorted((RegionOut.model_validate(r) for r in ledger.regions()), key=lambda r: r.code)

@@ -1,14 +1,26 @@
-"""Units: case workers register them for their agency, classify, assess, deregister."""
+"""Units: case workers register them for their agency, classify, assess, deregister;
+every role lists and reads them (case workers their own agency's)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from ledger.api.auth import check_agency
-from ledger.api.deps import CaseWorker, CurrentActor, IdempotencyKey, LedgerDep, OwnUnit
-from ledger.api.routers import COMMAND_PROBLEMS
+from ledger.api.deps import (
+    CaseWorker,
+    Clocks,
+    CurrentActor,
+    IdempotencyKey,
+    LedgerDep,
+    OwnUnit,
+    ReadableUnit,
+    Reader,
+    Views,
+    agency_scope,
+)
+from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS
 from ledger.api.schemas.results import CommandResult
 from ledger.api.schemas.types import PERIOD_PATTERN
 from ledger.api.schemas.units import (
@@ -19,6 +31,7 @@ from ledger.api.schemas.units import (
     DeregistrationRequest,
     UnitRegistration,
 )
+from ledger.api.schemas.views import UnitPage, UnitSummary
 from ledger.application import Result
 from ledger.domain.period import Period
 
@@ -135,3 +148,39 @@ def complete_deregistration(
 ) -> Result:
     """Refused (422, rule `deregistration`) while deferred contributions are unpaid."""
     return ledger.complete_deregistration(uscc, body.completed_on, actor, key)
+
+
+# --------------------------------------------------------------------- reads
+
+
+@router.get("", response_model=UnitPage, responses=READ_PROBLEMS, summary="List units")
+def list_units(
+    principal: Reader,
+    views: Views,
+    clocks: Clocks,
+    region: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{6}$", description="region code; 150000 takes all of 15xxxx"),
+    ] = None,
+    agency: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9A-Za-z]{1,20}$", description="a case worker's own by default"),
+    ] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> UnitPage:
+    """Registered units in USCC order (as known at ``known_at``), a page at a time.
+    A case worker lists their own agency's units."""
+    found = views.store.units(
+        region=region, agency=agency_scope(principal, agency), known_at=clocks.known_at
+    )
+    found.sort(key=lambda u: u.uscc)
+    page = [UnitSummary.model_validate(u) for u in found[offset : offset + limit]]
+    return UnitPage(units=page, total=len(found), offset=offset, limit=limit)
+
+
+@router.get(
+    "/{uscc}", response_model=UnitSummary, responses=READ_PROBLEMS, summary="A unit's record"
+)
+def show_unit(unit: ReadableUnit) -> UnitSummary:
+    return UnitSummary.model_validate(unit)

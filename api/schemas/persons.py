@@ -35,3 +35,26 @@ class Departure(Command):
     trigger: Literal["resignation", "retirement", "transfer"]
     left_on: Day
     destination: str = Field(default="", max_length=200, description="where a transfer goes")
+
+
+class PersonQuery(Command):
+    """A read about a person: sent as a body so the resident ID stays out of URLs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"resident_id": examples.CHIFENG_PERSON}]}
+    )
+
+    resident_id: ResidentId
+    as_of: Day | None = Field(default=None, description="default today (CST)")
+    known_at: str | None = Field(
+        default=None,
+        max_length=40,
+        description="only events recorded by this instant (ISO date-time, or a date: "
+        "the end of that day, CST)",
+    )
+
+
+class PersonTrailQuery(PersonQuery):
+    kinds: list[str] = Field(
+        default_factory=list, max_length=50, description="event types, e.g. PersonLeft"
+    )

@@ -89,7 +89,7 @@ def test_the_chifeng_example_over_http(served: Served) -> None:
                     "smoke-2",
                     toml=(default_catalogue_dir() / name).read_bytes(),
                 )
-                for name in ("locality.toml", "chifeng-2020-3.toml")
+                for name in ("locality.toml", "national-late-fee.toml", "chifeng-2020-3.toml")
             ),
             _post(client, "/units", served.tokens.case_worker, "smoke-3", json=unit),
             _post(
@@ -115,15 +115,25 @@ def test_the_chifeng_example_over_http(served: Served) -> None:
             ),
         ]
         refused = _post(client, "/regions", served.tokens.inspector, "smoke-7", json={})
+        balance = client.get(
+            f"/units/{uscc}/balance",
+            params={"as_of": "2020-03-10"},
+            headers={"Authorization": f"Bearer {served.tokens.inspector}"},
+        )
 
     assert document.status_code == 200
-    assert [s.status_code for s in steps] == [201, 200, 200, 201, 201, 200, 201]
+    assert [s.status_code for s in steps] == [201, 200, 200, 200, 201, 201, 200, 201]
     assert [s.headers["X-Request-ID"] for s in steps] == [
-        f"smoke-{n}" for n in (1, 2, 2, 3, 4, 5, 6)
+        f"smoke-{n}" for n in (1, 2, 2, 2, 3, 4, 5, 6)
     ]
-    assert [e["type"] for e in steps[5].json()["events"]] == ["PeriodAssessed", "ReductionApplied"]
+    assert [e["type"] for e in steps[6].json()["events"]] == ["PeriodAssessed", "ReductionApplied"]
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
+    # the read sees the payment just posted: 5,000.00 x (6% halved + 1% + 2%) = 300.00 due
+    assert balance.status_code == 200, balance.text
+    totals = balance.json()["totals"]
+    assert (totals["assessed"], totals["reduced"], totals["paid"]) == ("450.00", "150.00", "150.00")
+    assert totals["outstanding"] == "150.00"
     history = served.ledger.unit_history(uscc)
     assert {(e.request_id, e.reason) for e in history} == {
         ("smoke-3", "smoke test"),

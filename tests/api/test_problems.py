@@ -21,7 +21,7 @@ def test_an_unknown_path_is_a_problem_too(desk: Desk) -> None:
 
 
 def test_a_method_the_route_does_not_take_is_405(desk: Desk) -> None:
-    refused = problem(desk.http.get("/regions"), 405)
+    refused = problem(desk.http.delete("/regions"), 405)
 
     assert refused["code"] == "method-not-allowed"
 

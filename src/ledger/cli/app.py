@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import getpass
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -57,15 +56,10 @@ def actor(name: str, reason: str) -> Actor:
 
 
 def day(text: str, field: str = "date") -> date:
-    from ledger.domain.errors import InvalidValue
+    """A business date option: YYYY-MM-DD, today (CST) when empty."""
+    from ledger.clocks import business_date
 
-    if not text:
-        # Business dates are the bureau's: China Standard Time, whatever the server's zone.
-        return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidValue(f"{field} {text!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return business_date(text, field)
 
 
 # ------------------------------------------------------------------ regions

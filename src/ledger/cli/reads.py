@@ -17,12 +17,11 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import Progress
@@ -30,6 +29,7 @@ from rich.table import Table
 
 from ledger.cli import err, out, refusals_exit
 from ledger.cli.app import app, day
+from ledger.clocks import CST, instant
 from ledger.domain.errors import InvalidValue
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from ledger.catalogue.policyset import PolicySet
     from ledger.projections.store import ViewStore
 
-CST = ZoneInfo("Asia/Shanghai")
 
 AsOf = Annotated[
     str,
@@ -93,20 +92,6 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=position, total=last)
 
         yield advance
-
-
-def instant(text: str) -> datetime | None:
-    """``--known-at``: an ISO instant; naive means China Standard Time; a bare date means
-    the end of that day (what was known on it)."""
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.max, CST)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidValue(f"{text!r} is not an ISO date or date-time", field="known_at") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CST)
 
 
 def fmt(text: str, allowed: Sequence[str]) -> str:

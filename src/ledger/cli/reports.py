@@ -9,8 +9,7 @@ produces it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -18,7 +17,6 @@ import typer
 from ledger.cli import refusals_exit
 from ledger.cli.app import app, day
 from ledger.cli.reads import (
-    CST,
     AsOf,
     Format,
     KnownAt,
@@ -27,10 +25,10 @@ from ledger.cli.reads import (
     emit_json,
     emit_table,
     fmt,
-    instant,
     plain,
     views,
 )
+from ledger.clocks import CST, instant, report_clock
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
 
@@ -44,18 +42,6 @@ Region = Annotated[
     str | None, typer.Option("--region", help="Region code; 150000 takes all of 15xxxx.")
 ]
 Month = Annotated[str | None, typer.Option("--month", help="Contribution period YYYY-MM.")]
-
-
-def report_clock(
-    as_of: str, month: str | None, default_month: Callable[[date], Period]
-) -> tuple[date, Period]:
-    """A monthly report's month and as-of date. Given a month and no date, the report is
-    as the notice produces it: on the 1st of the following month (每月1日 … 上月)."""
-    if month and not as_of:
-        period = Period.parse(month)
-        return period.next().first_day, period
-    on = day(as_of, "as_of")
-    return on, Period.parse(month) if month else default_month(on)
 
 
 @report_app.command("deferral-list")

@@ -1,0 +1,91 @@
+"""The API's views: brought up to date with the event store before each read.
+
+A case worker who posts a payment and then asks for the balance must see the
+payment, so a read first applies what was recorded since the views' position
+(``catch_up``: one query when nothing is new). One catch-up runs at a time in the
+process; the views' tracking position refuses a page written twice by two
+processes (``PositionMoved``), so a ``ledger project --follow`` beside the server
+is harmless: the read then uses the position the other runner reached.
+
+A long backlog (a fresh server over a big history, or an import just landed) is
+projected in a background thread while reads answer 503 with Retry-After, rather
+than holding every request for minutes.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ledger.application import Ledger
+from ledger.catalogue.policyset import PolicySet
+from ledger.domain.errors import Unavailable
+from ledger.logs import get_logger
+from ledger.projections.runner import catch_up
+from ledger.projections.sql import PositionMoved, SqlViewStore
+from ledger.projections.store import ViewStore
+
+#: notifications a read may wait for; more are projected in the background
+BACKLOG = 20_000
+#: how often a read retries when another process's runner moves the position under it
+MOVED_RETRIES = 3
+
+
+class ReadSide:
+    def __init__(self, ledger: Ledger, store: SqlViewStore, *, backlog: int = BACKLOG) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.backlog = backlog
+        self._reached = 0  # a position the views are known to have reached
+        self._lock = threading.Lock()
+        self._background: threading.Thread | None = None
+
+    def policies(self) -> PolicySet:
+        return self.ledger.policies()
+
+    def fresh(self) -> ViewStore:
+        """The views, holding everything recorded before this call (or 503)."""
+        last = self.ledger.recorder.max_notification_id() or 0
+        if last <= self._reached:
+            return self.store
+        with self._lock:
+            if self._background is not None and self._background.is_alive():
+                raise self._behind(last)
+            self._reached = self.store.position()
+            if last - self._reached > self.backlog:
+                self.start_background()
+                raise self._behind(last)
+            for _ in range(MOVED_RETRIES):
+                try:
+                    catch_up(self.ledger, self.store)
+                    break
+                except PositionMoved:
+                    continue  # another process's runner wrote the page: read on from there
+            self._reached = max(self._reached, self.store.position())
+        return self.store
+
+    def start_background(self) -> None:
+        """Projects the backlog in a thread (at start-up, and when a read finds it long)."""
+        if self._background is not None and self._background.is_alive():
+            return
+        self._background = threading.Thread(
+            target=self._project, name="views-catch-up", daemon=True
+        )
+        self._background.start()
+
+    def _project(self) -> None:
+        try:
+            catch_up(self.ledger, self.store)
+            self._reached = self.store.position()
+        except Exception as exc:  # the next read retries; the server must stay up
+            get_logger().warning("views_catch_up_failed", error=str(exc))
+
+    def _behind(self, last: int) -> Unavailable:
+        return Unavailable(
+            f"the views are {last - self._reached} events behind the ledger and are being "
+            "brought up to date; retry shortly"
+        )
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._background is not None:
+            self._background.join(timeout)
+        self.store.close()

@@ -1,0 +1,62 @@
+"""The two clocks as users write them: business dates and "known at" instants.
+
+Business dates are the bureau's: China Standard Time, whatever the server's zone.
+A "known at" instant may be given as a bare date, meaning the end of that day in
+China Standard Time (what was known on it), or as an ISO date-time (naive means CST).
+The CLI and the API parse both the same way, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from ledger.domain.errors import InvalidValue
+from ledger.domain.period import Period
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return datetime.now(CST).date()
+
+
+def business_date(text: str | None, field: str = "date") -> date:
+    """``YYYY-MM-DD``; empty means today (CST)."""
+    if not text:
+        return today()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _bad_date(text, field)
+    except ValueError:
+        return _bad_date(text, field)
+
+
+def _bad_date(text: str, field: str) -> date:
+    raise InvalidValue(f"{field} {text!r} is not a date (YYYY-MM-DD)", field=field)
+
+
+def instant(text: str | None, field: str = "known_at") -> datetime | None:
+    """An ISO instant; naive means CST; a bare date means the end of that day (CST);
+    empty means now (``None``: no limit)."""
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, CST)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(f"{text!r} is not an ISO date or date-time", field=field) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CST)
+
+
+def report_clock(
+    as_of: str | None, month: str | None, default_month: Callable[[date], Period]
+) -> tuple[date, Period]:
+    """A monthly report's as-of date and month. Given a month and no date, the report is
+    as the notice produces it: on the 1st of the following month (每月1日 … 上月)."""
+    if month and not as_of:
+        period = Period.parse(month)
+        return period.next().first_day, period
+    on = business_date(as_of, "as_of")
+    return on, Period.parse(month) if month else default_month(on)

@@ -117,6 +117,11 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def from_environment() -> FastAPI:
+    """The app on the LEDGER_* settings: the factory ``ledger serve --workers N`` runs."""
+    return create_app(Settings())
+
+
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [op for path in schema.get("paths", {}).values() for op in path.values()]
 

@@ -168,7 +168,7 @@ KNOWN_AT_HELP = (
 )
 
 
-def read_clocks(
+async def read_clocks(
     as_of: Annotated[
         str | None, Query(pattern=DATE_PATTERN, description=AS_OF_HELP, examples=["2023-08-01"])
     ] = None,

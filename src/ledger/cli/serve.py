@@ -8,6 +8,7 @@ import typer
 
 from ledger.cli import refusals_exit
 from ledger.cli.app import app
+from ledger.domain.errors import InvalidValue
 from ledger.settings import Settings
 
 
@@ -16,6 +17,9 @@ from ledger.settings import Settings
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes (PostgreSQL; SQLite takes one).")
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) on LEDGER_DATABASE_URL."""
     # Imported here: the API (FastAPI, uvicorn) is only loaded by the command that serves it.
@@ -23,6 +27,22 @@ def serve(
 
     from ledger.api.app import create_app
 
-    api = create_app(Settings())
+    settings = Settings()
+    if workers > 1:
+        if settings.store_kind == "sqlite":
+            raise InvalidValue(
+                "SQLite has one writer: serve it with one worker (or use PostgreSQL)",
+                field="workers",
+            )
+        # Each process builds its own app from the environment (uvicorn's factory).
+        uvicorn.run(
+            "ledger.api.app:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+        )
+        return
     # The API logs one structured line per request itself; uvicorn's access log would repeat it.
-    uvicorn.run(api, host=host, port=port, access_log=False)
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False)

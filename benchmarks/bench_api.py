@@ -1,0 +1,298 @@
+"""Load on ``ledger serve`` over PostgreSQL: balance reads at a fixed rate, commands at
+the highest rate sustained, beside pgbench's select-only rate on the same server.
+
+    python -m benchmarks.bench_api [--units 2000 --months 12 --rate 500 --seconds 20]
+
+1. A history of ``--units`` units x ``--months`` months (benchmarks.history) in the
+   schema ``bench_api_<units>u_<months>m`` (kept for the next run; ``--fresh`` rebuilds).
+2. ``ledger serve`` in a subprocess on that schema (``--workers``), JSON logs to a file;
+   the views are caught up before anything is measured.
+3. Reads: GET /units/{uscc}/balance for random units, **open loop** at ``--rate``
+   requests/s: each request has a scheduled start, and its latency is counted from
+   it, so a slow server cannot hide queueing by slowing the client down (coordinated
+   omission).
+4. Commands: POST /units/{uscc}/payments (a fresh Idempotency-Key each, a unit per
+   request in flight), **closed loop** with ``--concurrency`` clients: the rate
+   sustained and its latencies.
+5. pgbench ``-S`` (select-only, ``-c 8 -j 2``) on the same server: what the database
+   itself answers per second, the ceiling of any read path through it.
+
+The load generator runs on the same two cores as the server and PostgreSQL: the
+figures are for this machine with all three sharing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from benchmarks import generate
+from benchmarks.history import build_history
+from ledger.application import Actor, Ledger
+from ledger.importing.pgrecorder import TOPIC as FAST_RECORDER
+from ledger.settings import Settings
+from ledger.tokens import issue_token
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ACTOR = Actor("benchmark-api", "load benchmark", "bench-api")
+
+
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+@dataclass
+class Sample:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+    def line(self, name: str) -> str:
+        failed = sum(n for s, n in self.statuses.items() if s >= 400) + sum(self.errors.values())
+        return (
+            f"{name}: {self.count} requests in {self.seconds:.1f} s = "
+            f"{self.count / self.seconds:.0f}/s; p50 {self.pct(0.50):.1f} ms, "
+            f"p99 {self.pct(0.99):.1f} ms, max {self.pct(1.0):.1f} ms; errors {failed} "
+            f"{dict(self.statuses)} {dict(self.errors)}"
+        )
+
+
+# ------------------------------------------------------------------ set-up
+
+
+def prepare(url: str, schema: str, units: int, months: int, fresh: bool) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()
+        if found and not fresh:
+            say(f"history: reusing schema {schema}")
+            return
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    settings = Settings(database_url=url, postgres_schema=schema, log_level="WARNING")
+    from ledger.bootstrap import ensure_schema
+
+    ensure_schema(settings)
+    env = {**settings.eventsourcing_env(), "APPLICATION_RECORDER_TOPIC": FAST_RECORDER}
+    ledger = Ledger(env=env)
+    start = time.perf_counter()
+    built = build_history(ledger, units=units, months=months)
+    ledger.close()
+    say(
+        f"history: {built.units} units x {built.months} months, {built.events} events, "
+        f"{built.person_lines} person lines in {time.perf_counter() - start:.0f} s"
+    )
+
+
+def tokens(url: str, schema: str) -> tuple[str, str]:
+    from ledger.bootstrap import build_ledger
+
+    settings = Settings(database_url=url, postgres_schema=schema, log_level="WARNING")
+    ledger = build_ledger(settings, configure_logs=False)
+    try:
+        inspector = issue_token(ledger, role="inspector", name="bench", actor=ACTOR).secret
+        worker = issue_token(
+            ledger, role="case_worker", agency=generate.AGENCY, name="bench", actor=ACTOR
+        ).secret
+    finally:
+        ledger.close()
+    assert inspector is not None and worker is not None
+    return inspector, worker
+
+
+def serve(url: str, schema: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_POSTGRES_SCHEMA": schema,
+        "LEDGER_LOG_FORMAT": "json",
+        "LEDGER_LOG_LEVEL": "INFO",
+    }
+    ledger_cli = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
+    command = [ledger_cli, "serve", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(
+        command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def wait_ready(base: str, token: str, uscc: str, limit: float = 1800.0) -> float:
+    """Seconds until a balance read answers 200 (the views caught up)."""
+    start = time.perf_counter()
+    headers = {"Authorization": f"Bearer {token}"}
+    while time.perf_counter() - start < limit:
+        try:
+            response = httpx.get(f"{base}/units/{uscc}/balance", headers=headers, timeout=30)
+            if response.status_code == 200:
+                return time.perf_counter() - start
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not answer a balance read in time")
+
+
+# ------------------------------------------------------------------- loads
+
+
+async def reads(base: str, token: str, usccs: list[str], rate: float, seconds: float) -> Sample:
+    sample = Sample()
+    rng = random.Random(7)
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def one(scheduled: float, uscc: str) -> None:
+            try:
+                response = await client.get(
+                    f"/units/{uscc}/balance", params={"as_of": "2023-06-30"}, headers=headers
+                )
+                sample.statuses[response.status_code] += 1
+            except httpx.HTTPError as exc:
+                sample.errors[type(exc).__name__] += 1
+            sample.latencies.append(time.perf_counter() - scheduled)
+
+        start = time.perf_counter()
+        tasks = []
+        for i in range(int(rate * seconds)):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(scheduled, rng.choice(usccs))))
+        await asyncio.gather(*tasks)
+        sample.seconds = time.perf_counter() - start
+    return sample
+
+
+async def commands(
+    base: str, token: str, usccs: list[str], concurrency: int, seconds: float
+) -> Sample:
+    sample = Sample()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    run = uuid.uuid4().hex[:8]
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        deadline = start + seconds
+
+        async def client_loop(n: int) -> None:
+            # each client pays for its own units: no two requests in flight share a unit
+            mine = usccs[n::concurrency]
+            i = 0
+            while time.perf_counter() < deadline:
+                uscc = mine[i % len(mine)]
+                i += 1
+                headers = {
+                    "Authorization": f"Bearer {token}",
+                    "Idempotency-Key": f"bench-{run}-{n}-{i}",
+                }
+                began = time.perf_counter()
+                try:
+                    response = await client.post(
+                        f"/units/{uscc}/payments",
+                        json={"amount": "1.00", "paid_on": "2023-12-10"},
+                        headers=headers,
+                    )
+                    sample.statuses[response.status_code] += 1
+                except httpx.HTTPError as exc:
+                    sample.errors[type(exc).__name__] += 1
+                sample.latencies.append(time.perf_counter() - began)
+
+        await asyncio.gather(*(client_loop(n) for n in range(concurrency)))
+        sample.seconds = time.perf_counter() - start
+    return sample
+
+
+def pgbench(url: str, seconds: int) -> float:
+    """pgbench -S transactions/s on the same server, in a database of its own."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS ledger_pgbench")
+        conn.execute("CREATE DATABASE ledger_pgbench")
+    target = re.sub(r"/[^/?]*(\?|$)", r"/ledger_pgbench\1", url, count=1)
+    base = ["pgbench"]
+    subprocess.run([*base, "-i", "-s", "10", "-q", target], check=True, capture_output=True)
+    done = subprocess.run(
+        [*base, "-S", "-n", "-c", "8", "-j", "2", "-T", str(seconds), target],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE ledger_pgbench")
+    found = re.search(r"tps = ([0-9.]+)", done.stdout)
+    return float(found.group(1)) if found else 0.0
+
+
+# -------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--units", type=int, default=2_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--rate", type=float, default=500.0, help="balance reads a second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=16, help="command clients")
+    parser.add_argument("--workers", type=int, default=1, help="ledger serve --workers")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--fresh", action="store_true", help="rebuild the history")
+    args = parser.parse_args(argv)
+
+    schema = f"bench_api_{args.units}u_{args.months}m"
+    prepare(args.url, schema, args.units, args.months, args.fresh)
+    inspector, worker = tokens(args.url, schema)
+    usccs = [u.uscc for u in generate.units(args.units, 20240501)]
+    base = f"http://127.0.0.1:{args.port}"
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "serve.log"
+        server = serve(args.url, schema, args.port, args.workers, log)
+        try:
+            ready = wait_ready(base, inspector, usccs[0])
+            say(f"server: {args.workers} worker(s), views ready after {ready:.1f} s")
+            asyncio.run(reads(base, inspector, usccs, 50, 2))  # warm-up
+            got = asyncio.run(reads(base, inspector, usccs, args.rate, args.seconds))
+            say(got.line(f"balance reads at {args.rate:.0f}/s"))
+            sent = asyncio.run(commands(base, worker, usccs, args.concurrency, args.seconds))
+            say(sent.line(f"payments, {args.concurrency} clients"))
+            mixed = asyncio.run(reads(base, inspector, usccs, args.rate, 5))
+            say(mixed.line("balance reads after the commands (views catching up)"))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(30)
+    tps = pgbench(args.url, int(min(args.seconds, 15)))
+    say(f"pgbench -S -c 8 -j 2 on the same server: {tps:.0f} transactions/s")
+    say(
+        f"ratio: balance reads sustained {got.count / got.seconds:.0f}/s = "
+        f"{got.count / got.seconds / tps:.3f} of pgbench's select-only rate; payments "
+        f"{sent.count / sent.seconds:.0f}/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -123,7 +123,8 @@ def tokens(url: str, schema: str) -> tuple[str, str]:
         ).secret
     finally:
         ledger.close()
-    assert inspector is not None and worker is not None
+    assert inspector is not None
+    assert worker is not None
     return inspector, worker
 
 

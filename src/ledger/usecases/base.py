@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +41,11 @@ from ledger.domain.region import (
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.logs import get_logger
+
+#: times a command is decided again when another save got in first
+ATTEMPTS = 5
+#: seconds of the first back-off (doubled, jittered) between those attempts
+BACKOFF = 0.002
 
 
 class DateAsISO(Transcoding):
@@ -105,27 +112,34 @@ class LedgerBase(Application[UUID]):
             previous = self._command(key)
             if previous is not None:
                 return previous.replay(command, fingerprint)
-        saved = work()
-        result = self._summary(command, saved) | (extra or {})
-        if key:
-            record = CommandRecord._create(
-                CommandRecord.Recorded,
-                id=command_id(key),
-                key=key,
-                command=command,
-                fingerprint=fingerprint,
-                result=result,
-            )
-            saved.append(record)
-        try:
-            self.save(*saved)
-        except IntegrityError:
-            # Someone else saved first: the same key replays, anything else is a conflict.
-            if key and (previous := self._command(key)) is not None:
-                return previous.replay(command, fingerprint)
-            raise Conflict(
-                f"{command}: the ledger changed while this command ran; try again"
-            ) from None
+        for attempt in range(1, ATTEMPTS + 1):
+            saved = work()
+            result = self._summary(command, saved) | (extra or {})
+            if key:
+                record = CommandRecord._create(
+                    CommandRecord.Recorded,
+                    id=command_id(key),
+                    key=key,
+                    command=command,
+                    fingerprint=fingerprint,
+                    result=result,
+                )
+                saved.append(record)
+            try:
+                self.save(*saved)
+                break
+            except IntegrityError:
+                # Someone else saved first: the same key replays; otherwise the command
+                # is decided again on what is now recorded (optimistic concurrency: two
+                # units registered at once in a region both append to its index).
+                if key and (previous := self._command(key)) is not None:
+                    return previous.replay(command, fingerprint)
+                if attempt == ATTEMPTS:
+                    raise Conflict(
+                        f"{command}: the ledger changed while this command ran "
+                        f"{ATTEMPTS} times; try again"
+                    ) from None
+                time.sleep(random.uniform(0, BACKOFF * 2**attempt))
         self.logger.info(
             command,
             actor=actor.name,

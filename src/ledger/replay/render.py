@@ -180,12 +180,16 @@ _W, _H, _PAD = 720, 240, 40
 
 def _chart(report: ReplayReport, measure: str) -> str:
     """Two polylines, record (grey) and reform (blue), over the report's months."""
-    months = report.months
-    if not months:
+    if not report.months:
         return "<p>No movements.</p>"
+    # Every month from the first to the last, so that the x axis is time.
+    by_month = {m.month: m for m in report.months}
+    first, last = report.months[0].month, report.months[-1].month
+    months = [first + n for n in range(first.months_until(last) + 1)]
+    empty = Flow()
     series = {
-        "record": [_of(m.baseline, measure) for m in months],
-        "reform": [_of(m.reform, measure) for m in months],
+        "record": [_of(by_month[m].baseline if m in by_month else empty, measure) for m in months],
+        "reform": [_of(by_month[m].reform if m in by_month else empty, measure) for m in months],
     }
     values = [v for s in series.values() for v in s] + [ZERO]
     low, high = min(values), max(values)

@@ -12,6 +12,7 @@ report lists them).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,7 +30,7 @@ from ledger.domain.period import Period
 from ledger.domain.region import Region
 from ledger.domain.unit import Unit
 from ledger.importing import bulkload
-from ledger.projections.journal import rows_of
+from ledger.projections.journal import Movement, rows_of
 from ledger.projections.store import region_prefix
 from ledger.replay.figures import Figures, Flow, UnitResult, movements_of, unit_result
 from ledger.replay.report import (
@@ -91,13 +92,9 @@ def run_replay(
                     if not known or not isinstance(known[0], Unit.Registered):
                         continue
                     first = known[0]
-                    baseline = unit_result(
-                        movements_of(r for e in known for r in rows_of(e)), as_of, baseline_rate
-                    )
+                    baseline = unit_result(_movements(known), as_of, baseline_rate)
                     produced, refusals = _replay_unit(scratch, stages, moments, home.code, known)
-                    reform = unit_result(
-                        movements_of(r for e in produced for r in rows_of(e)), as_of, reform_rate
-                    )
+                    reform = unit_result(_movements(produced), as_of, reform_rate)
                     tally.add(first, baseline, reform, refusals)
                 done += len(chunk)
                 if progress is not None:
@@ -107,6 +104,19 @@ def run_replay(
     return tally.report(
         policy_set, recorded, stages.initial(), region=region, as_of=as_of, known_at=known_at
     )
+
+
+def _movements(events: Iterable[Any]) -> list[Movement]:
+    """The movements ``rows_of`` maps the events to (both sides alike). An assessment's
+    person lines are no figure of the report: they are left out before mapping, which
+    halves the time of a replay (a row per person per month otherwise)."""
+    found: list[Movement] = []
+    for event in events:
+        if isinstance(event, Unit.PeriodAssessed) and event.lines:
+            event = copy.copy(event)
+            object.__setattr__(event, "lines", [])
+        found.extend(movements_of(rows_of(event)))
+    return found
 
 
 def _regions(ledger: LedgerBase, region: str | None) -> list[Region]:

@@ -52,9 +52,9 @@ def refusals_exit(fn: Callable[P, T]) -> Callable[P, T]:
 
 
 def main() -> None:
-    # registering commands: balance, rights, audit; report; serve; demo and unit show; token
+    # registering commands: balance, rights, audit; report; replay; serve; demo, unit show; token
     import ledger.cli.project  # noqa: F401  (registers project)
-    from ledger.cli import reads, reports, serve, show, tokens  # noqa: F401
+    from ledger.cli import reads, replay, reports, serve, show, tokens  # noqa: F401
     from ledger.cli.app import app
 
     app()

@@ -1,0 +1,239 @@
+"""The report as bytes: JSON (canonical: sorted keys), CSV (one row per figure) or a
+self-contained HTML page with an inline SVG chart of the fund's months.
+
+Nothing here reads a clock: the same report gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from html import escape
+
+from ledger.domain.errors import InvalidValue
+from ledger.domain.money import ZERO, format_money
+from ledger.replay.figures import MEASURES, Flow
+from ledger.replay.report import Comparison, ReplayReport
+
+FORMATS = ("json", "csv", "html")
+
+
+def render(report: ReplayReport, fmt: str) -> bytes:
+    """``json``, ``csv`` or ``html``; anything else is refused."""
+    if fmt == "json":
+        text = json.dumps(report.as_dict(), sort_keys=True, ensure_ascii=False, indent=2)
+        return (text + "\n").encode("utf-8")
+    if fmt == "csv":
+        return _csv(report).encode("utf-8")
+    if fmt == "html":
+        return _html(report).encode("utf-8")
+    raise InvalidValue(f"format {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
+
+
+# ---------------------------------------------------------------------- csv
+
+CSV_HEADER = ("section", "key", "name", "measure", "baseline", "reform", "difference")
+
+
+def _csv(report: ReplayReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(_csv_rows(report))
+    return buffer.getvalue()
+
+
+def _compared(section: str, key: str, name: str, c: Comparison) -> Iterator[list[str]]:
+    difference = c.difference
+    for measure, b, r, d in zip(
+        MEASURES, c.baseline.values(), c.reform.values(), difference.values(), strict=True
+    ):
+        yield [section, key, name, measure, format_money(b), format_money(r), format_money(d)]
+
+
+def _csv_rows(report: ReplayReport) -> Iterator[list[str]]:
+    yield from _compared("total", report.region or "all", "", report.total)
+    for line in report.regions:
+        yield from _compared("region", line.region, f"{line.units} units", line.comparison)
+    for u in report.units:
+        yield from _compared("unit", u.uscc, u.name, u.comparison)
+        for f in u.refusals:
+            yield ["refused", u.uscc, f"{f.fact} v{f.version}", "message", "", f.message, ""]
+    for m in report.months:
+        for measure in ("collected", "refunded", "net", "due"):
+            b: Decimal = getattr(m.baseline, measure)
+            r: Decimal = getattr(m.reform, measure)
+            yield [
+                "month",
+                str(m.month),
+                "",
+                measure,
+                format_money(b),
+                format_money(r),
+                format_money(r - b),
+            ]
+
+
+# --------------------------------------------------------------------- html
+
+_STYLE = """
+body{font-family:sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}
+th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}
+th:first-child,td:first-child{text-align:left}
+.neg{color:#b00}.pos{color:#060}
+"""
+
+
+def _html(report: ReplayReport) -> str:
+    known = report.known_at.isoformat() if report.known_at else "everything recorded"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Policy replay</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Policy replay: the record against the reform</h1>",
+        f"<p>As of {report.as_of.isoformat()}; facts known at {escape(known)}; "
+        f"region {escape(report.region or 'all')}; {report.units_compared} units compared, "
+        f"{len(report.units)} differ.</p>",
+        "<h2>Policy set</h2>",
+        _table(
+            ("document", "number", "version", "in force"),
+            [[d.id, d.number, str(d.version), d.enacted] for d in report.documents],
+        ),
+        "<h2>The fund's cash flow by month (collected less refunded)</h2>",
+        _chart(report, "net"),
+        "<h2>Contributions falling due by month</h2>",
+        _chart(report, "due"),
+        "<h2>Total</h2>",
+        _comparison_table(report.total),
+        "<h2>By region</h2>",
+    ]
+    for r in report.regions:
+        parts.append(f"<h3>{escape(r.region)} ({r.units} units)</h3>")
+        parts.append(_comparison_table(r.comparison))
+    parts.append("<h2>Units that differ</h2>")
+    header = ("unit", "name", "region", *MEASURES)
+    rows = [
+        [u.uscc, u.name, u.region, *(format_money(v) for v in u.comparison.difference.values())]
+        for u in report.units
+    ]
+    parts.append(_table(header, rows))
+    refused = [
+        [u.uscc, f"{f.fact} v{f.version}", f.message] for u in report.units for f in u.refusals
+    ]
+    if refused:
+        parts.append("<h2>Facts the reform refuses</h2>")
+        parts.append(_table(("unit", "fact", "why"), refused))
+    parts.append("<h2>Months</h2>")
+    parts.append(
+        _table(
+            (
+                "month",
+                *(
+                    f"{w} {m}"
+                    for m in ("collected", "refunded", "due")
+                    for w in ("record", "reform")
+                ),
+            ),
+            [
+                [
+                    str(m.month),
+                    *(
+                        format_money(getattr(flow, measure))
+                        for measure in ("collected", "refunded", "due")
+                        for flow in (m.baseline, m.reform)
+                    ),
+                ]
+                for m in report.months
+            ],
+        )
+    )
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _comparison_table(c: Comparison) -> str:
+    rows = []
+    for measure, b, r, d in zip(
+        MEASURES, c.baseline.values(), c.reform.values(), c.difference.values(), strict=True
+    ):
+        rows.append([measure, format_money(b), format_money(r), format_money(d)])
+    return _table(("measure", "record", "reform", "difference"), rows)
+
+
+# -------------------------------------------------------------------- chart
+
+_W, _H, _PAD = 720, 240, 40
+
+
+def _chart(report: ReplayReport, measure: str) -> str:
+    """Two polylines, record (grey) and reform (blue), over the report's months."""
+    if not report.months:
+        return "<p>No movements.</p>"
+    # Every month from the first to the last, so that the x axis is time.
+    by_month = {m.month: m for m in report.months}
+    first, last = report.months[0].month, report.months[-1].month
+    months = [first + n for n in range(first.months_until(last) + 1)]
+    empty = Flow()
+    series = {
+        "record": [_of(by_month[m].baseline if m in by_month else empty, measure) for m in months],
+        "reform": [_of(by_month[m].reform if m in by_month else empty, measure) for m in months],
+    }
+    values = [v for s in series.values() for v in s] + [ZERO]
+    low, high = min(values), max(values)
+    span = (high - low) or Decimal(1)
+    step = Decimal(_W - 2 * _PAD) / max(len(months) - 1, 1)
+
+    def x(i: int) -> str:
+        return format(Decimal(_PAD) + step * i, ".1f")
+
+    def y(v: Decimal) -> str:
+        return format(Decimal(_H - _PAD) - (v - low) / span * (_H - 2 * _PAD), ".1f")
+
+    lines = []
+    for name, colour in (("record", "#888"), ("reform", "#1f5fbf")):
+        points = " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(series[name]))
+        lines.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
+            f"<title>{name}</title></polyline>"
+        )
+    labels = [
+        f'<text x="{x(i)}" y="{_H - _PAD + 14}" font-size="9" text-anchor="middle">{m.month}</text>'
+        for i, m in enumerate(months)
+        if len(months) <= 24 or i % max(len(months) // 12, 1) == 0
+    ]
+    axis = (
+        f'<line x1="{_PAD}" y1="{y(ZERO)}" x2="{_W - _PAD}" y2="{y(ZERO)}" stroke="#ccc"/>'
+        f'<text x="2" y="{y(high)}" font-size="9">{format_money(high)}</text>'
+        f'<text x="2" y="{y(low)}" font-size="9">{format_money(low)}</text>'
+    )
+    legend = (
+        f'<text x="{_W - _PAD - 120}" y="14" font-size="11" fill="#888">record</text>'
+        f'<text x="{_W - _PAD - 60}" y="14" font-size="11" fill="#1f5fbf">reform</text>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
+        f'viewBox="0 0 {_W} {_H}" role="img" aria-label="{measure} by month">'
+        + axis
+        + "".join(lines)
+        + "".join(labels)
+        + legend
+        + "</svg>"
+    )
+
+
+def _of(flow: Flow, measure: str) -> Decimal:
+    value: Decimal = getattr(flow, measure)
+    return value

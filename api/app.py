@@ -16,6 +16,7 @@ from ledger import __version__
 from ledger.api import problems
 from ledger.api.middleware import BodyLimit, RequestContext
 from ledger.api.readside import ReadSide
+from ledger.api.replays import ReplayJobs
 from ledger.api.routers import (
     audit,
     balances,
@@ -25,6 +26,7 @@ from ledger.api.routers import (
     persons,
     policies,
     regions,
+    replays,
     reports,
     rights,
     tokens,
@@ -76,6 +78,7 @@ ROUTERS = (
     audit,
     rights,
     reports,
+    replays,
 )
 
 
@@ -91,11 +94,13 @@ class LedgerAPI(FastAPI):
 def create_app(settings: Settings) -> FastAPI:
     ledger = build_ledger(settings)
     views = ReadSide(ledger, open_view_store(settings))
+    replay_jobs = ReplayJobs(ledger)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         views.start_background()  # a long history is projected while the server serves
         yield
+        replay_jobs.close()
         views.close()
         ledger.close()
 
@@ -108,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.ledger = ledger
     app.state.views = views
+    app.state.replays = replay_jobs
     problems.install(app)
     # The last added is the outermost: the request id is set before the size is checked.
     app.add_middleware(BodyLimit, max_body=MAX_BODY)

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=5, ge=1)
     #: a directory of catalogue files; the packaged catalogue when unset
     catalogue_dir: Path | None = None
+    #: where the API finds policy sets named by reference (one directory of catalogue
+    #: files each, as ``ledger replay --policies`` takes): the repository's examples
+    policy_sets_dir: Path = Path("examples")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

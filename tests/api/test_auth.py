@@ -62,6 +62,8 @@ def test_the_matrix_names_every_command_route(app: FastAPI) -> None:
         for path, operations in app.openapi()["paths"].items()
         if "post" in operations and _is_command(operations["post"])
     }
+    # a replay takes a key too but records nothing; inspectors start them (test_replays.py)
+    posts.discard("/replays")
 
     named = {
         p.replace("00000000-0000-0000-0000-000000000000", "{token_id}") for p in _ids(ALL_ROUTES)

@@ -382,7 +382,8 @@ def test_the_matrix_names_every_read_route(reader: Reader) -> None:
         and not any(p["name"] == "Idempotency-Key" for p in ops["post"].get("parameters", []))
     }
 
-    assert gets == {*UNIT_READS, *REPORTS, "/units", "/regions", "/policies", "/tokens"}
+    replays = {"/replays/{replay_id}", "/replays/{replay_id}/result"}  # test_replays.py
+    assert gets == {*UNIT_READS, *REPORTS, "/units", "/regions", "/policies", "/tokens", *replays}
     assert posted_reads == set(PERSON_READS)
 
 

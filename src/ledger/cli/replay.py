@@ -30,7 +30,8 @@ from rich.progress import (
 from ledger.bootstrap import build_ledger
 from ledger.cli import err, refusals_exit
 from ledger.cli.app import app, day
-from ledger.cli.reads import AsOf, KnownAt, fmt, instant
+from ledger.cli.reads import AsOf, KnownAt, fmt
+from ledger.clocks import instant
 from ledger.replay import FORMATS, load_policy_set, render, run_replay
 from ledger.replay.run import Progress as ReplayProgress
 from ledger.settings import Settings

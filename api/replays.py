@@ -1,0 +1,131 @@
+"""Replay jobs: what-if replays started over HTTP, run in the background.
+
+A replay reads the whole history of a region and can take minutes, longer than an HTTP
+request should wait: ``POST /replays`` answers 202 with the job at once, a worker thread
+runs it (one at a time: a replay uses a core fully), and ``GET /replays/{id}`` follows
+its progress until the result can be fetched in any of the report's formats.
+
+Jobs live in the server's memory: a restart forgets them (start the replay again; it
+reads only, so nothing is lost), and with ``ledger serve --workers N`` a job is known to
+the process that started it only. Finished jobs are kept for ``KEEP`` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.catalogue.policyset import PolicySet
+from ledger.domain.errors import LedgerError, NotFound
+from ledger.logs import get_logger
+from ledger.replay import ReplayReport, render, run_replay
+
+#: seconds a finished job (and its report) is kept
+KEEP = 24 * 3600
+
+
+@dataclass
+class ReplayJob:
+    id: UUID
+    owner: UUID  # the token that started it
+    key: str
+    fingerprint: str
+    region: str | None
+    as_of: date
+    known_at: datetime | None
+    policy_set: str
+    created_at: float = field(default_factory=time.time)
+    state: str = "queued"  # queued | running | done | failed
+    units_done: int = 0
+    units_total: int = 0
+    error: str = ""
+    finished_at: float | None = None
+    report: ReplayReport | None = None
+    _rendered: dict[str, bytes] = field(default_factory=dict)
+
+    def rendered(self, fmt: str) -> bytes:
+        assert self.report is not None
+        if fmt not in self._rendered:
+            self._rendered[fmt] = render(self.report, fmt)
+        return self._rendered[fmt]
+
+
+class ReplayJobs:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._jobs: dict[UUID, ReplayJob] = {}
+        self._by_key: dict[tuple[UUID, str], UUID] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="replay")
+
+    def start(self, job: ReplayJob, policy_set: PolicySet) -> tuple[ReplayJob, bool]:
+        """Queues ``job``; the same token and key again gives the job already started
+        (``False``: not new)."""
+        with self._lock:
+            self._forget_old()
+            known = self._by_key.get((job.owner, job.key))
+            if known is not None and known in self._jobs:
+                return self._jobs[known], False
+            self._jobs[job.id] = job
+            self._by_key[(job.owner, job.key)] = job.id
+        self._pool.submit(self._run, job, policy_set)
+        return job, True
+
+    def get(self, job_id: UUID) -> ReplayJob:
+        with self._lock:
+            found = self._jobs.get(job_id)
+        if found is None:
+            raise NotFound(f"no replay {job_id} on this server", field="replay_id")
+        return found
+
+    def _run(self, job: ReplayJob, policy_set: PolicySet) -> None:
+        job.state = "running"
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            job.units_done, job.units_total = done, total
+
+        try:
+            job.report = run_replay(
+                self.ledger,
+                policy_set,
+                region=job.region,
+                as_of=job.as_of,
+                known_at=job.known_at,
+                progress=progress,
+            )
+            job.state = "done"
+        except LedgerError as exc:
+            job.state, job.error = "failed", exc.message
+        except Exception as exc:  # a bug or a lost store: the job says so, the server lives
+            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            get_logger().exception("replay_failed", replay=str(job.id))
+        job.finished_at = time.time()
+        get_logger().info(
+            "replay",
+            replay=str(job.id),
+            state=job.state,
+            units=job.units_total,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def _forget_old(self) -> None:
+        now = time.time()
+        for job_id, job in list(self._jobs.items()):
+            if job.finished_at is not None and now - job.finished_at > KEEP:
+                del self._jobs[job_id]
+                self._by_key.pop((job.owner, job.key), None)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def new_job(**fields: Any) -> ReplayJob:
+    return ReplayJob(id=uuid.uuid4(), **fields)

@@ -41,7 +41,7 @@ class Policy(Aggregate):
         content: dict[str, Any]
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.version = self.version
+            aggregate.document_version = self.version
             aggregate.enacted_on = self.enacted_on
             aggregate.content = self.content
 
@@ -68,7 +68,9 @@ class Policy(Aggregate):
     ) -> None:
         self.document_id = document_id
         self.number = number
-        self.version = version
+        # Not ``version``: that is the aggregate's own event count (eventsourcing), which
+        # a revocation moves on without changing the document's version.
+        self.document_version = version
         self.enacted_on = enacted_on
         self.content = content
         self.revoked_on: date | None = None
@@ -87,19 +89,19 @@ class Policy(Aggregate):
         self.check_not_revoked()
         if revoked_on < self.enacted_on:
             raise InvalidValue(
-                f"{self.number} v{self.version} took effect on {self.enacted_on}; it cannot "
-                f"be revoked from {revoked_on}, before that",
+                f"{self.number} v{self.document_version} took effect on {self.enacted_on}; "
+                f"it cannot be revoked from {revoked_on}, before that",
                 field="revoked_on",
             )
 
     def is_same(self, version: int, content: dict[str, Any]) -> bool:
         """Enacting the same version with the same content again changes nothing."""
-        if version == self.version and content == self.content:
+        if version == self.document_version and content == self.content:
             return True
-        if version <= self.version:
+        if version <= self.document_version:
             raise Conflict(
                 f"{self.number} version {version} is not newer than the enacted "
-                f"version {self.version}; an amendment needs a higher version",
+                f"version {self.document_version}; an amendment needs a higher version",
                 field="document.version",
             )
         return False

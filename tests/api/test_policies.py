@@ -122,3 +122,9 @@ def test_only_administrators_revoke_policies(desk: Desk) -> None:
     by_case_worker = problem(desk.post("/policies/chifeng-2020-3/revocation", body), 403)
 
     assert by_case_worker["code"] == "forbidden"
+
+
+def test_a_revocation_date_outside_the_ledgers_years_is_refused(desk: Desk) -> None:
+    response = desk.admin("/policies/chifeng-2020-3/revocation", {"revoked_on": "9999-12-31"})
+
+    assert problem(response, 422)["field"] == "revoked_on"

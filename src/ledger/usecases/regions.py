@@ -146,6 +146,12 @@ class RegionCases(LedgerBase):
         """Ends a document from a date: the decisions it made for periods starting on or
         after ``revoked_on`` are reversed; earlier periods keep theirs. Revoking again on
         the same date records nothing."""
+        try:
+            compensations.first_period_from(revoked_on)
+        except InvalidValue as exc:
+            raise InvalidValue(
+                f"revoked_on {revoked_on}: {exc.message}", field="revoked_on"
+            ) from None
 
         def work() -> Saved:
             try:

@@ -30,6 +30,8 @@ class _Slice:
     unpaid: Decimal
     deferred: bool = False
     called: bool = False
+    #: owed again because an amendment or revocation reversed a decision
+    compensation: bool = False
 
 
 @dataclass(slots=True)
@@ -147,11 +149,20 @@ def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movemen
 
 
 def _apply(item: ItemBalance, m: Movement, rate: Decimal) -> Decimal:
-    """Applies one movement to an item; returns its effect on the unit's credit."""
+    """Applies one movement to an item; returns its effect on the unit's credit.
+
+    A negative amount is a compensating decision reversing an earlier one (see
+    ``journal.Kind``): the counters net out and the principal owed is reconciled.
+    """
+    if m.amount < ZERO and m.kind in _REVERSIBLE:
+        setattr(item, m.kind.value, getattr(item, m.kind.value) + m.amount)
+        _reconcile(item, m.on, rate)
+        return _REVERSIBLE[m.kind] * m.amount
     match m.kind:
         case Kind.reduced:
             item.reduced += m.amount
-            _take(item, m.amount, None, rate)  # retroactive: owed less, no fee on it
+            # retroactive: owed less, no fee on it; what a reversal made owed again goes first
+            _take(item, m.amount, None, rate, compensation_first=True)
         case Kind.paid:
             item.paid += m.amount
             _take(item, m.amount, m.on, rate)
@@ -171,6 +182,16 @@ def _apply(item: ItemBalance, m: Movement, rate: Decimal) -> Decimal:
             for s in item._slices:
                 s.unpaid = ZERO
             item._slices.append(_Slice(m.due, unpaid, deferred=True))
+        case Kind.undeferred:
+            # A deferral withdrawn: what it still held is due again, from the day of the
+            # withdrawal (or the item's own due date, if later), never retroactively.
+            item.deadline = None
+            unpaid = sum((s.unpaid for s in item._slices if s.deferred), ZERO)
+            for s in item._slices:
+                if s.deferred:
+                    s.unpaid = ZERO
+            due = max(m.on, item.due_date)
+            item._slices.append(_Slice(due, unpaid, compensation=True))
         case Kind.called_due:
             due = m.due or item.due_date
             left = m.amount
@@ -183,10 +204,40 @@ def _apply(item: ItemBalance, m: Movement, rate: Decimal) -> Decimal:
     return ZERO
 
 
-def _take(item: ItemBalance, amount: Decimal, paid_on: date | None, rate: Decimal) -> None:
-    """Settles slices earliest-due first; a payment accrues the late fee of what it settles."""
+#: the kinds a compensating decision reverses, and the sign of their effect on credit
+_REVERSIBLE = {
+    Kind.reduced: 0,
+    Kind.refunded: 0,
+    Kind.carried_forward: 1,
+    Kind.credit_applied: -1,
+}
+
+
+def _reconcile(item: ItemBalance, on: date, rate: Decimal) -> None:
+    """After a reversal, the unpaid slices sum to what is owed again: principal owed
+    again is due from the reversal's day (or the item's due date, if later), so no late
+    fee runs for the time before the amendment; principal owed less is taken off."""
+    owed = max(ZERO, item.outstanding)
+    unpaid = sum((s.unpaid for s in item._slices), ZERO)
+    if owed > unpaid:
+        item._slices.append(_Slice(max(on, item.due_date), owed - unpaid, compensation=True))
+    elif owed < unpaid:
+        _take(item, unpaid - owed, None, rate, compensation_first=True)
+
+
+def _take(
+    item: ItemBalance,
+    amount: Decimal,
+    paid_on: date | None,
+    rate: Decimal,
+    *,
+    compensation_first: bool = False,
+) -> None:
+    """Settles slices earliest-due first (what a reversal made owed again first, when
+    asked); a payment accrues the late fee of what it settles."""
     left = amount
-    for s in sorted(item._slices, key=lambda s: s.due):
+    order = sorted(item._slices, key=lambda s: (not (compensation_first and s.compensation), s.due))
+    for s in order:
         if left <= ZERO:
             break
         take = min(left, s.unpaid)

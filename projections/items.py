@@ -157,7 +157,8 @@ class GrantedDeferral:
 
 def granted_deferrals(decisions: Iterable[DeferralDecision], as_of: date) -> list[GrantedDeferral]:
     """The deferrals granted to one unit by ``as_of``, each window as last shifted
-    (内医保办发〔2022〕19号 二: 已缴7月的顺延为8月—10月); refusals are left out."""
+    (内医保办发〔2022〕19号 二: 已缴7月的顺延为8月—10月) or cut short by a withdrawal;
+    refusals are left out."""
     # A unit may hold two deferrals of one document (two 2020 applications that together
     # stay within the limit), so they are kept in order and a shift moves the latest.
     granted: list[GrantedDeferral] = []
@@ -175,9 +176,13 @@ def granted_deferrals(decisions: Iterable[DeferralDecision], as_of: date) -> lis
                     d.on,
                 )
             )
-        elif d.outcome == "shifted":
+        elif d.outcome in ("shifted", "withdrawn"):
+            # A withdrawal (an amendment or revocation) leaves what remains of the window.
             for n in range(len(granted) - 1, -1, -1):
                 if granted[n].document == d.document:
-                    granted[n] = replace(granted[n], periods=PeriodRange.parse(d.periods))
+                    if d.periods:
+                        granted[n] = replace(granted[n], periods=PeriodRange.parse(d.periods))
+                    else:
+                        del granted[n]
                     break
     return granted

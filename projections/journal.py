@@ -39,6 +39,12 @@ class Kind(StrEnum):
     called_due = "called_due"  # deferred principal due at ``due`` after all
     revoked = "revoked"  # the assessment withdrawn: the item starts over
     credit_received = "credit_received"  # a payment's excess, held as credit (no item)
+    undeferred = "undeferred"  # a deferral withdrawn: deferred principal due again
+
+
+#: A compensating decision (an amendment or revocation reversing an earlier decision)
+#: maps to the movement of the decision it reverses with the amount negated, so every
+#: view that sums movements nets the two out exactly.
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +105,14 @@ class PersonReduction:
 
 @dataclass(frozen=True, slots=True)
 class DeferralDecision:
-    """Granted, shifted or refused: one row per decision, latest wins per document."""
+    """Granted, shifted, refused or withdrawn (an amendment or revocation: ``periods``
+    is what is left of the window, "" when nothing): one row per decision."""
 
     unit_id: UUID
     version: int
     recorded_at: datetime
     on: date
-    outcome: str  # granted | shifted | refused
+    outcome: str  # granted | shifted | refused | withdrawn | refusal_withdrawn
     kind: str
     periods: str
     deadline: date | None
@@ -152,6 +159,10 @@ _NOT_DETAIL = frozenset(
 
 def _items(rows: list[list[str]]) -> list[tuple[Period, Part, Decimal]]:
     return [(Period.parse(p), Part(part), Decimal(a)) for p, part, a in rows]
+
+
+def _negated(rows: list[list[str]]) -> list[tuple[Period, Part, Decimal]]:
+    return [(p, part, -a) for p, part, a in _items(rows)]
 
 
 def rows_of(event: Any) -> list[Row]:
@@ -316,6 +327,80 @@ def _unit_rows(event: Unit.Event) -> list[Row]:
                 resident_id=event.resident_id,
                 document=event.document,
             )
+        case Unit.ReductionReversed():
+            period = Period.parse(event.period)
+            rows = move(
+                Kind.reduced, event.decided_on, _negated(event.totals), document=event.document
+            )
+            rows.extend(
+                PersonReduction(
+                    uid, version, at, event.decided_on, period, rid, Part(part), -Decimal(amount)
+                )
+                for rid, part, amount in event.by_person
+            )
+            return rows
+        case Unit.RefundReversed():
+            return move(
+                Kind.refunded, event.decided_on, _negated(event.items), document=event.document
+            )
+        case Unit.CreditCarriedForwardReversed():
+            return move(
+                Kind.carried_forward,
+                event.decided_on,
+                _negated(event.items),
+                document=event.document,
+            )
+        case Unit.CreditAppliedReversed():
+            return move(
+                Kind.credit_applied,
+                event.decided_on,
+                _negated(event.items),
+                document=event.document,
+            )
+        case Unit.DeferralWithdrawn():
+            rows = [
+                Movement(
+                    uid,
+                    version,
+                    at,
+                    event.decided_on,
+                    Kind.undeferred,
+                    Period.parse(p),
+                    Part(part),
+                    document=event.document,
+                )
+                for p, part in event.undeferred
+            ]
+            rows.append(
+                DeferralDecision(
+                    uid,
+                    version,
+                    at,
+                    event.decided_on,
+                    "withdrawn",
+                    event.kind,
+                    event.remaining,
+                    None,
+                    event.document,
+                    event.superseded_by,
+                )
+            )
+            return rows
+        case Unit.DeferralRefusalWithdrawn():
+            return [
+                DeferralDecision(
+                    uid,
+                    version,
+                    at,
+                    event.decided_on,
+                    "refusal_withdrawn",
+                    event.kind,
+                    "",
+                    None,
+                    event.document,
+                    event.superseded_by,
+                )
+            ]
         case Unit.DeferralGranted():
             return [
                 DeferralDecision(

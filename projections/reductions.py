@@ -88,10 +88,10 @@ def reduction_table(
     """Units with a reduction decided by ``as_of`` (of ``month`` only, when given)."""
     units = {u.unit_id: u for u in store.units(region=region, agency=agency, known_at=known_at)}
     moves = by_unit(store.movements(units, known_at=known_at))
-    persons: dict[tuple[UUID, Period], list[tuple[int, str]]] = defaultdict(list)
+    persons: dict[tuple[UUID, Period], list[tuple[int, str, Decimal]]] = defaultdict(list)
     for r in store.person_reductions(unit_ids=units, known_at=known_at):
         if r.on <= as_of:
-            persons[(r.unit_id, r.period)].append((r.version, r.resident_id))
+            persons[(r.unit_id, r.period)].append((r.version, r.resident_id, r.amount))
     lines: list[ReductionLine] = []
     for unit_id, unit in units.items():
         unit_moves = moves.get(unit_id, [])
@@ -109,10 +109,16 @@ def reduction_table(
             elif m.kind is Kind.reduced and m.version > live[m.period]:
                 cut[m.period] += m.amount
                 documents.add(m.document)
-        if not cut:
+        # A reversed reduction (an amendment or revocation) nets out: what is left counts.
+        reduced = sorted(p for p, amount in cut.items() if amount)
+        if not reduced:
             continue
-        reduced = sorted(cut)
-        who = {rid for p in reduced for version, rid in persons[(unit_id, p)] if version > live[p]}
+        net: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for p in reduced:
+            for version, rid, amount in persons[(unit_id, p)]:
+                if version > live[p]:
+                    net[rid] += amount
+        who = {rid for rid, amount in net.items() if amount > ZERO}
         lines.append(
             ReductionLine(
                 uscc=unit.uscc,
@@ -121,7 +127,7 @@ def reduction_table(
                 region=unit.region,
                 persons=len(who),
                 before=sum((before[p] for p in reduced), ZERO),
-                reduction=sum(cut.values(), ZERO),
+                reduction=sum((cut[p] for p in reduced), ZERO),
                 period_from=reduced[0],
                 period_to=reduced[-1],
                 document=", ".join(sorted(documents)),

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from ledger.api import examples
 from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep, Reader
 from ledger.api.problems import ApiProblem
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS, problems
 from ledger.api.schemas.results import CommandResult
+from ledger.api.schemas.types import Command, Day
 from ledger.api.schemas.views import PolicyOut
 from ledger.application import Result
 from ledger.catalogue.loader import parse_catalogue_file
@@ -68,6 +69,12 @@ async def toml_body(request: Request) -> str:
 TomlBody = Annotated[str, Depends(toml_body)]
 
 
+class PolicyRevocation(Command):
+    """The day the document ends: periods from then on lose its decisions."""
+
+    revoked_on: Day
+
+
 @router.post(
     "",
     response_model=CommandResult,
@@ -95,3 +102,30 @@ def enact_policy(
     content needs a higher version. Administrators only."""
     file = parse_catalogue_file(text, "the request body")
     return ledger.enact_policy(file, actor, key)
+
+
+@router.post(
+    "/{document_id}/revocation",
+    response_model=CommandResult,
+    summary="Revoke a policy document from a date",
+)
+def revoke_policy(
+    document_id: Annotated[
+        str,
+        Path(
+            pattern=r"^[a-z0-9][a-z0-9-]*$",
+            max_length=100,
+            description="The catalogue document id",
+            examples=["chifeng-2020-3"],
+        ),
+    ],
+    body: PolicyRevocation,
+    _: Admin,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+    ledger: LedgerDep,
+) -> Result:
+    """Ends the document from ``revoked_on``: the decisions it made for periods starting
+    on or after that day are reversed by compensating decisions; earlier periods keep
+    theirs. The same date again records nothing. Administrators only."""
+    return ledger.revoke_policy(document_id, body.revoked_on, actor, key)

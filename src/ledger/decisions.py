@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.catalogue.model import AutomaticDeferralRule, Rule
+from ledger.catalogue.model import AutomaticDeferralRule, ReductionRule, Rule
 from ledger.catalogue.policyset import Cited, PolicySet
 from ledger.domain.errors import RuleViolation
 from ledger.domain.money import ZERO, apply_rate
@@ -73,17 +73,35 @@ def _decide(
     )
 
 
+def record(
+    unit: Unit, event: type[Unit.Decision], source: Source, ctx: Context, **kw: object
+) -> None:
+    """Records a decision decided elsewhere (ledger.compensations) the same way."""
+    _decide(unit, event, source, ctx, **kw)
+
+
 # ---------------------------------------------------------------- reduction
 
 
-def apply_reduction(unit: Unit, period: Period, policies: PolicySet, ctx: Context) -> None:
-    """Half reduction of an assessed period, then refund or credit whatever was overpaid."""
+@dataclass(frozen=True, slots=True)
+class ReductionOf:
+    """What a reduction rule makes of one assessed period (not yet recorded)."""
+
+    cited: Cited[ReductionRule]
+    by_person: list[list[str]]
+    totals: list[list[str]]
+
+
+def reduction_of(unit: Unit, period: Period, policies: PolicySet) -> ReductionOf | None:
+    """The reduction the policies decide for an assessed period, whether or not one is
+    recorded (None when none applies): what apply_reduction records, and what an
+    amendment compares with the reduction recorded under the version it replaces."""
     cited = policies.reduction(unit.region)
-    if cited is None or period in unit.reductions or period not in unit.assessments:
-        return
+    if cited is None or period not in unit.assessments:
+        return None
     rule = cited.rule
     if period not in rule.periods or unit.unit_type not in rule.eligible_unit_types:
-        return
+        return None
     rates = policies.rates(unit.region, period).rule
     by_person: list[list[str]] = []
     totals: dict[tuple[Period, Part], Decimal] = defaultdict(lambda: ZERO)
@@ -95,7 +113,18 @@ def apply_reduction(unit: Unit, period: Period, policies: PolicySet, ctx: Contex
                 by_person.append([line.resident_id, share.value, str(amount)])
                 totals[(period, share)] += amount
     if not by_person:
+        return None
+    return ReductionOf(cited, by_person, _rows(totals))
+
+
+def apply_reduction(unit: Unit, period: Period, policies: PolicySet, ctx: Context) -> None:
+    """Half reduction of an assessed period, then refund or credit whatever was overpaid."""
+    if period in unit.reductions:
         return
+    decided = reduction_of(unit, period, policies)
+    if decided is None:
+        return
+    cited, rule = decided.cited, decided.cited.rule
     _decide(
         unit,
         Unit.ReductionApplied,
@@ -103,8 +132,8 @@ def apply_reduction(unit: Unit, period: Period, policies: PolicySet, ctx: Contex
         ctx,
         period=str(period),
         fraction=rule.fraction,
-        by_person=by_person,
-        totals=_rows(totals),
+        by_person=decided.by_person,
+        totals=decided.totals,
     )
     overpaid = {(i.period, i.part): -i.outstanding for i in unit.items_of(period)}
     overpaid = {k: v for k, v in overpaid.items() if v > ZERO}

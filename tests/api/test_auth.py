@@ -15,6 +15,7 @@ ADMIN_ROUTES: list[tuple[str, dict[str, Any]]] = [
     ("/regions", examples.REGION),
     ("/regions/150400/fund-months", examples.FUND_MONTHS),
     ("/policies", {}),
+    ("/policies/chifeng-2020-3/revocation", {"revoked_on": "2020-04-01"}),
     ("/tokens", examples.TOKEN),
     ("/tokens/00000000-0000-0000-0000-000000000000/revocation", {}),
 ]
@@ -66,7 +67,10 @@ def test_the_matrix_names_every_command_route(app: FastAPI) -> None:
     posts.discard("/replays")
 
     named = {
-        p.replace("00000000-0000-0000-0000-000000000000", "{token_id}") for p in _ids(ALL_ROUTES)
+        p.replace("00000000-0000-0000-0000-000000000000", "{token_id}").replace(
+            "chifeng-2020-3", "{document_id}"
+        )
+        for p in _ids(ALL_ROUTES)
     }
     assert named == posts
 

@@ -73,3 +73,58 @@ def test_only_administrators_enact_policies(desk: Desk) -> None:
     )
 
     assert by_case_worker["code"] == by_inspector["code"] == "forbidden"
+
+
+# ---------------------------------------------------------------- revocation
+
+
+def test_a_revocation_reverses_the_documents_decisions_from_its_date(desk: Desk) -> None:
+    desk.region(CHIFENG)
+    uscc = desk.unit(CHIFENG)
+    desk.person(uscc, "5000.00")
+    april = {"period": "2020-04", "assessed_on": "2020-04-01"}
+    # 5000 x 0.06 x 0.5 = 150.00 reduced at assessment
+    assert "ReductionApplied" in types(desk.post(f"/units/{uscc}/assessments", april))
+
+    response = desk.admin("/policies/chifeng-2020-3/revocation", {"revoked_on": "2020-04-01"})
+
+    assert types(response) == ["Revoked", "PolicyIndexed", "ReductionReversed"]
+    assert "chifeng-2020-3" not in desk.ledger.policies()
+
+
+def test_revoking_again_on_the_same_date_records_nothing(desk: Desk) -> None:
+    body = {"revoked_on": "2020-04-01"}
+    ok(desk.admin("/policies/chifeng-2020-3/revocation", body))
+
+    again = desk.admin("/policies/chifeng-2020-3/revocation", body)
+
+    assert ok(again) == {"command": "revoke_policy", "events": []}
+
+
+def test_a_revocation_before_the_document_took_effect_is_refused(desk: Desk) -> None:
+    body = problem(
+        desk.admin("/policies/chifeng-2020-3/revocation", {"revoked_on": "2020-01-01"}), 422
+    )
+
+    assert body["field"] == "revoked_on"
+    assert "took effect on 2020-03-13" in body["detail"]
+
+
+def test_revoking_a_document_never_enacted_is_not_found(desk: Desk) -> None:
+    response = desk.admin("/policies/no-such-notice/revocation", {"revoked_on": "2020-04-01"})
+
+    assert problem(response, 404)["field"] == "document_id"
+
+
+def test_only_administrators_revoke_policies(desk: Desk) -> None:
+    body = {"revoked_on": "2020-04-01"}
+
+    by_case_worker = problem(desk.post("/policies/chifeng-2020-3/revocation", body), 403)
+
+    assert by_case_worker["code"] == "forbidden"
+
+
+def test_a_revocation_date_outside_the_ledgers_years_is_refused(desk: Desk) -> None:
+    response = desk.admin("/policies/chifeng-2020-3/revocation", {"revoked_on": "9999-12-31"})
+
+    assert problem(response, 422)["field"] == "revoked_on"

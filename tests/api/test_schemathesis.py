@@ -89,4 +89,4 @@ def test_no_operation_answers_with_a_server_error(
         with subtests.test(msg=operation.label):
             fuzz(operation, {"Authorization": f"Bearer {token}"})
 
-    assert len(operations) == 36
+    assert len(operations) == 37

@@ -26,7 +26,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 region_app = typer.Typer(help="Pooling regions (统筹地区).", no_args_is_help=True)
-policy_app = typer.Typer(help="The policy catalogue: enact documents.", no_args_is_help=True)
+policy_app = typer.Typer(
+    help="The policy catalogue: enact, amend (a higher version) or revoke documents.",
+    no_args_is_help=True,
+)
 unit_app = typer.Typer(help="Units (参保单位): register, classify, show.", no_args_is_help=True)
 person_app = typer.Typer(help="Insured persons of a unit.", no_args_is_help=True)
 deferral_app = typer.Typer(help="Deferral on application (2020).", no_args_is_help=True)
@@ -127,6 +130,22 @@ def policy_enact(
         out.print(
             f"{file.document.number} v{file.document.version}: {len(result['events'])} events"
         )
+
+
+@policy_app.command("revoke")
+@refusals_exit
+def policy_revoke(
+    document_id: Annotated[str, typer.Argument(help="The document id, e.g. chifeng-2020-3.")],
+    revoked_on: Annotated[str, typer.Option("--on", help="The day it ends (YYYY-MM-DD).")],
+    who: ActorOpt = "",
+    why: ReasonOpt = "",
+    key: KeyOpt = None,
+) -> None:
+    """Revoke a document from a date: its decisions for periods from then on are reversed."""
+    result = ledger().revoke_policy(
+        document_id, day(revoked_on, "revoked_on"), actor(who, why), key
+    )
+    as_json(result)
 
 
 @policy_app.command("list")

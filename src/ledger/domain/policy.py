@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain.errors import Conflict
+from ledger.domain.errors import Conflict, InvalidValue
 
 
 class Policy(Aggregate):
@@ -32,7 +32,8 @@ class Policy(Aggregate):
         content: dict[str, Any]
 
     class Amended(Event):
-        """A later version enacted (issue 5 replays decisions on it)."""
+        """A later version enacted: the decisions of the version it replaces are
+        compensated on every affected unit (ledger.compensations)."""
 
         TOPIC = "ledger.policy.amended"
         version: int
@@ -40,11 +41,13 @@ class Policy(Aggregate):
         content: dict[str, Any]
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.version = self.version
+            aggregate.document_version = self.version
             aggregate.enacted_on = self.enacted_on
             aggregate.content = self.content
 
     class Revoked(Event):
+        """The document ends from ``revoked_on``: periods from then on lose its decisions."""
+
         TOPIC = "ledger.policy.revoked"
         revoked_on: date
 
@@ -65,19 +68,40 @@ class Policy(Aggregate):
     ) -> None:
         self.document_id = document_id
         self.number = number
-        self.version = version
+        # Not ``version``: that is the aggregate's own event count (eventsourcing), which
+        # a revocation moves on without changing the document's version.
+        self.document_version = version
         self.enacted_on = enacted_on
         self.content = content
         self.revoked_on: date | None = None
 
+    def check_not_revoked(self) -> None:
+        if self.revoked_on is not None:
+            raise Conflict(
+                f"{self.number} was revoked from {self.revoked_on}; a revoked document "
+                "is not amended",
+                field="document.id",
+            )
+
+    def check_revocable(self, revoked_on: date) -> None:
+        """A revocation ends a measure from a date: not before the document took effect
+        (that would be an annulment), and once only."""
+        self.check_not_revoked()
+        if revoked_on < self.enacted_on:
+            raise InvalidValue(
+                f"{self.number} v{self.document_version} took effect on {self.enacted_on}; "
+                f"it cannot be revoked from {revoked_on}, before that",
+                field="revoked_on",
+            )
+
     def is_same(self, version: int, content: dict[str, Any]) -> bool:
         """Enacting the same version with the same content again changes nothing."""
-        if version == self.version and content == self.content:
+        if version == self.document_version and content == self.content:
             return True
-        if version <= self.version:
+        if version <= self.document_version:
             raise Conflict(
                 f"{self.number} version {version} is not newer than the enacted "
-                f"version {self.version}; an amendment needs a higher version",
+                f"version {self.document_version}; an amendment needs a higher version",
                 field="document.version",
             )
         return False

@@ -140,6 +140,8 @@ class Deferral:
     policy: str
     triggers: tuple[Trigger, ...]
     ended: bool = False
+    #: the business date of the grant (what an amendment re-decides against)
+    decided_on: date | None = None
 
 
 @dataclass(slots=True)
@@ -163,7 +165,17 @@ class Application:
 
 @dataclass(slots=True)
 class Reductions:
-    """Per person and share reductions of one period, as decided."""
+    """Per person and share reductions of one period, as decided.
+
+    ``policy``, ``rows`` and ``totals`` keep the decision as recorded, so that an
+    amendment or a revocation reverses exactly what was decided (no re-computation,
+    no rounding drift).
+    """
 
     document: str
     by_person: dict[tuple[str, Part], Decimal] = field(default_factory=dict)
+    policy: str = ""
+    fraction: Decimal = ZERO
+    #: [resident_id, part, amount] and [period, part, amount], as in ReductionApplied
+    rows: list[list[str]] = field(default_factory=list)
+    totals: list[list[str]] = field(default_factory=list)

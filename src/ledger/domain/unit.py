@@ -238,7 +238,13 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             period = Period.parse(self.period)
-            reductions = Reductions(self.document)
+            reductions = Reductions(
+                self.document,
+                policy=self.policy,
+                fraction=self.fraction,
+                rows=self.by_person,
+                totals=self.totals,
+            )
             for rid, share, cut in self.by_person:
                 reductions.by_person[(rid, Part(share))] = Decimal(cut)
             aggregate.reductions[period] = reductions
@@ -277,9 +283,11 @@ class Unit(Aggregate):
         items: list[list[str]]
 
         def apply(self, aggregate: Any) -> None:
+            applied = aggregate.credit_applied_by.setdefault(self.document, {})
             for p, part, amount in _item_amounts(self.items):
                 aggregate.items[(p, part)].credit_applied += amount
                 aggregate.credit -= amount
+                applied[(p, part)] = applied.get((p, part), ZERO) + amount
 
     class DeferralGranted(Decision):
         TOPIC = "ledger.unit.deferral-granted"
@@ -301,6 +309,7 @@ class Unit(Aggregate):
                     self.document,
                     self.policy,
                     tuple(Trigger(t) for t in self.triggers),
+                    decided_on=self.decided_on,
                 )
             )
             if aggregate.application is not None and self.kind == DeferralKind.application:
@@ -362,6 +371,114 @@ class Unit(Aggregate):
                 for deferral in aggregate.deferrals:
                     deferral.ended = True
 
+    # ---------------------------------------------- compensating decisions
+
+    class Reversal(Decision):
+        """A compensating decision: undoes exactly what an earlier decision recorded,
+        because the policy version it applied was amended or revoked.
+
+        ``policy`` cites the version reversed (as the reversed decision did);
+        ``superseded_by`` names what replaced it: the amending version, or the
+        revocation and its date. ``caused_by`` names both versions.
+        """
+
+        TOPIC = "ledger.unit.reversal"  # an abstract base, never stored
+        superseded_by: str
+
+    class ReductionReversed(Reversal):
+        """A reduction withdrawn: the amounts of the reversed ReductionApplied, exactly."""
+
+        TOPIC = "ledger.unit.reduction-reversed"
+        period: str
+        by_person: list[list[str]]
+        totals: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reductions.pop(Period.parse(self.period), None)
+            for p, part, amount in _item_amounts(self.totals):
+                aggregate.items[(p, part)].reduced -= amount
+
+    class RefundReversed(Reversal):
+        """A refund owed withdrawn: what was to be paid back counts as paid again."""
+
+        TOPIC = "ledger.unit.refund-reversed"
+        items: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].refunded -= amount
+
+    class CreditCarriedForwardReversed(Reversal):
+        """Credit carried forward withdrawn: it leaves the credit held (待转基金)."""
+
+        TOPIC = "ledger.unit.credit-carried-forward-reversed"
+        items: list[list[str]]
+        #: the latest period still carrying credit forward ("" when none is left)
+        credit_after: str
+
+        def apply(self, aggregate: Any) -> None:
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].carried_forward -= amount
+                aggregate.credit -= amount
+            if self.credit_after:
+                aggregate.credit_after = Period.parse(self.credit_after)
+            else:
+                aggregate.credit_after = None
+                aggregate.credit_policy = ("", "")
+
+    class CreditAppliedReversed(Reversal):
+        """Credit offset against an item withdrawn: owed again, the credit held again."""
+
+        TOPIC = "ledger.unit.credit-applied-reversed"
+        items: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            applied = aggregate.credit_applied_by.setdefault(self.document, {})
+            for p, part, amount in _item_amounts(self.items):
+                aggregate.items[(p, part)].credit_applied -= amount
+                aggregate.credit += amount
+                applied[(p, part)] = applied.get((p, part), ZERO) - amount
+                if not applied[(p, part)]:
+                    del applied[(p, part)]
+
+    class DeferralWithdrawn(Reversal):
+        """A deferral granted under the reversed version withdrawn for ``periods``: the
+        deferred items of those periods are due again; ``remaining`` is what is left of
+        the window ("" when all of it is withdrawn)."""
+
+        TOPIC = "ledger.unit.deferral-withdrawn"
+        kind: str
+        periods: str
+        remaining: str
+        #: [period, part] of the items no longer deferred
+        undeferred: list[list[str]]
+
+        def apply(self, aggregate: Any) -> None:
+            for n in range(len(aggregate.deferrals) - 1, -1, -1):
+                deferral = aggregate.deferrals[n]
+                if deferral.document == self.document and deferral.kind == self.kind:
+                    if self.remaining:
+                        deferral.periods = PeriodRange.parse(self.remaining)
+                    else:
+                        del aggregate.deferrals[n]
+                    break
+            for p, part in self.undeferred:
+                item = aggregate.items[(Period.parse(p), Part(part))]
+                item.deferred_until = None
+                item.late_fee_from = None
+                item.deferral_policy = ""
+
+    class DeferralRefusalWithdrawn(Reversal):
+        """A deferral refused under the reversed version: the refusal no longer stands."""
+
+        TOPIC = "ledger.unit.deferral-refusal-withdrawn"
+        kind: str
+
+        def apply(self, aggregate: Any) -> None:
+            refusal = (self.document, self.kind)
+            if refusal in aggregate.refusals:
+                aggregate.refusals.remove(refusal)
+
     class DeregistrationCompleted(Decision):
         TOPIC = "ledger.unit.deregistration-completed"
         completed_on: date
@@ -404,6 +521,8 @@ class Unit(Aggregate):
         self.credit: Decimal = ZERO
         self.credit_after: Period | None = None
         self.credit_policy: tuple[str, str] = ("", "")
+        #: per document, the credit its decisions offset against each item (to reverse)
+        self.credit_applied_by: dict[str, dict[tuple[Period, Part], Decimal]] = {}
         self.deferrals: list[Deferral] = []
         self.refusals: list[tuple[str, str]] = []
         self.commitment: Commitment | None = None

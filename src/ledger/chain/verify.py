@@ -9,7 +9,7 @@ written while it is verified is checked as of one instant and memory stays flat.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -120,10 +120,16 @@ def _sqlite(
                 "WHERE l.chain = ? ORDER BY l.notification_id",
                 (only,),
             )
-        yield stored, _pages(cursor, recorder.convert_originator_id)
+        rows = _pages(cursor, recorder.convert_originator_id)
+        try:
+            yield stored, rows
+        finally:
+            rows.close()  # before the transaction ends, even if the walk stopped early
 
 
-def _pages(cursor: SQLiteCursor, convert: Callable[[str], UUID | str]) -> Iterator[Row]:
+def _pages(
+    cursor: SQLiteCursor, convert: Callable[[str], UUID | str]
+) -> Generator[Row, None, None]:
     with cursor as raw:
         while page := raw.fetchmany(PAGE):
             for n, chain, link, oid, version, topic, state in page:

@@ -30,7 +30,7 @@ class Row(NamedTuple):
     originator_id: UUID | str | None
     originator_version: int | None
     topic: str | None
-    state: bytes | None
+    state: bytes | memoryview | str | None
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,11 @@ def _check(state: _Chain, row: Row) -> Break | None:
     """Appends ``row`` to the chain if its link holds, else says why not."""
     if row.originator_id is None or row.originator_version is None:
         return _break(row, state.name, "the event of this link is no longer stored")
-    # A column set to NULL by hand hashes as empty: it then differs like any other edit.
-    record = Record(
-        row.originator_id, row.originator_version, row.topic or "", bytes(row.state or b"")
-    )
+    if not isinstance(row.state, bytes | memoryview):
+        # SQLite keeps whatever type is written: a state rewritten as text (or NULL) is
+        # an edit even if its characters are the same.
+        return _break(row, state.name, "the stored state is not bytes: it was rewritten")
+    record = Record(row.originator_id, row.originator_version, row.topic or "", bytes(row.state))
     found = link(state.hash, record)
     recorded = bytes(row.link or b"")
     if found != recorded:

@@ -64,7 +64,7 @@ def execute(store: StoreConfig, statement: str, params: tuple[Any, ...] = ()) ->
     events = f'"{store.postgres_schema}".ledger_events'
     text = statement.format(events=events, n="notification_id").replace("?", "%s")
     with psycopg.connect(store.database_url, autocommit=True) as conn:
-        cursor = conn.execute(sql.SQL(text), params)  # type: ignore[arg-type]
+        cursor = conn.execute(sql.SQL(text), params)
         return cursor.fetchall() if cursor.description else []
 
 

@@ -49,8 +49,16 @@ def test_an_import_killed_midway_and_run_again_equals_a_clean_import(
     views = open_view_store(settings)
     runner.catch_up(ledger, views)  # the views are current before the import starts
     views.close()
-    command = ("import", "assessments", str(month_csv), "--assessed-on", "2024-06-05")
-    command += ("--batch", "4", "--no-progress")
+    command = (
+        "import",
+        "assessments",
+        str(month_csv),
+        "--assessed-on",
+        "2024-06-05",
+        "--batch",
+        "4",
+        "--no-progress",
+    )
 
     importing = start(settings, tmp_path / "import.log", *command)
     kill_when(importing, lambda: assessed(ledger) > 0, "the first save")

@@ -79,7 +79,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT chain, length, notification_id, hash FROM {} ORDER BY chain FOR UPDATE"
         ).format(t[HEADS])
         self._select_members = SQL(
-            "SELECT originator_id, chain FROM {} WHERE originator_id = ANY(%s)"
+            "SELECT originator_id, chain FROM {} WHERE originator_id = ANY(%b)"
         ).format(t[MEMBERS])
         self._upsert_heads = SQL(
             "INSERT INTO {} (chain, length, notification_id, hash) "
@@ -93,7 +93,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         ).format(t[MEMBERS], id_type)
         self._insert_links = SQL(
             "INSERT INTO {} (notification_id, chain, hash) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bytea[]) "
+            "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(t[LINKS])
 

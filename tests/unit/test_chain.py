@@ -132,10 +132,8 @@ def test_the_settings_choose_the_chaining_recorders() -> None:
 
     assert sqlite["APPLICATION_RECORDER_TOPIC"] == get_topic(ChainedSQLiteRecorder)
     assert postgres["APPLICATION_RECORDER_TOPIC"] == get_topic(ChainedPostgresRecorder)
-    assert (SQLITE_RECORDER_TOPIC, POSTGRES_RECORDER_TOPIC) == (
-        get_topic(ChainedSQLiteRecorder),
-        get_topic(ChainedPostgresRecorder),
-    )
+    assert get_topic(ChainedSQLiteRecorder) == SQLITE_RECORDER_TOPIC
+    assert get_topic(ChainedPostgresRecorder) == POSTGRES_RECORDER_TOPIC
 
 
 # ------------------------------------------------------------------ the walk
@@ -207,7 +205,7 @@ def test_links_removed_from_the_end_do_not_match_the_stored_head() -> None:
 
 
 def test_a_chain_rewritten_from_the_start_passes_alone_but_not_against_an_anchored_head() -> None:
-    rows, heads = rows_of(history())
+    _, heads = rows_of(history())
     forged = [registered_unit(), *(assessed(version=v, amount="1.00") for v in range(2, 6))]
     forged_rows, forged_heads = rows_of(forged)
 

@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.chain import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
@@ -56,6 +58,8 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": dbname or ":memory:",
                 "SQLITE_LOCK_TIMEOUT": "30",
+                # every event hash-chained in its save's transaction (ledger.chain)
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -68,6 +72,7 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_PRE_PING": "y",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

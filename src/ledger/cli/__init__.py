@@ -52,6 +52,13 @@ def refusals_exit(fn: Callable[P, T]) -> Callable[P, T]:
 
 
 def main() -> None:
+    # `ledger audit verify|head` (the hash chain) before typer: `ledger audit USCC` takes
+    # any first argument, and a USCC can never be one of those words (audit_chain).
+    from ledger.cli.audit_chain import chain_app, routes_here
+
+    if routes_here(sys.argv[1:]):
+        chain_app(sys.argv[2:], prog_name="ledger audit")
+        return
     # registering commands: balance, rights, audit; report; replay; serve; demo, unit show; token
     import ledger.cli.project  # noqa: F401  (registers project)
     from ledger.cli import reads, replay, reports, serve, show, tokens  # noqa: F401

@@ -325,7 +325,8 @@ def audit(
     output: Format = "table",
 ) -> None:
     """Every event of a unit (or naming a person), in recorded order, with actor, reason
-    and, for decisions, the policy applied."""
+    and, for decisions, the policy applied. (The hash chain: `ledger audit verify`,
+    `ledger audit head`.)"""
     from ledger.projections.audit import person_trail, unit_trail
 
     shape = fmt(output, ("table", "json"))

@@ -7,7 +7,9 @@ CPU per 1.5 kB event, seven times the cost of the insert itself. This recorder
 sends four binary arrays instead (ids, versions, topics, states) and keeps
 everything else of the library's insert: the same transaction, the EXCLUSIVE
 table lock that keeps notification ids in commit order, the NOTIFY, and the
-notification ids returned in the order of the events.
+notification ids returned in the order of the events. It is the chaining
+recorder (``ledger.chain.postgres``) with only the events' insert replaced, so
+bulk-imported events are hash-chained in the same transaction as any other.
 
 Chosen through eventsourcing's ``APPLICATION_RECORDER_TOPIC`` setting; the
 stored rows are the library's own, so any ledger reads them.
@@ -16,19 +18,20 @@ stored rows are the library's own, so any ledger reads them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import get_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from ledger.chain.postgres import ChainedPostgresRecorder
+
 __all__ = ["TOPIC", "BinaryArrayRecorder"]
 
 
-class BinaryArrayRecorder(PostgresApplicationRecorder):
+class BinaryArrayRecorder(ChainedPostgresRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
@@ -43,12 +46,10 @@ class BinaryArrayRecorder(PostgresApplicationRecorder):
             id_type=Identifier(datastore.originator_id_type),
         )
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # The library's sequence, with the composite array replaced by column arrays.
-        self._lock_table(curs)
-        self._notify_channel(curs)
+    def _insert_event_rows(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
+    ) -> list[int]:
+        # The library's statement, with the composite array replaced by column arrays.
         curs.execute(
             self.insert_arrays_statement,
             (
@@ -58,6 +59,7 @@ class BinaryArrayRecorder(PostgresApplicationRecorder):
                 [e.state for e in stored_events],
             ),
         )
+        return [row["notification_id"] for row in curs.fetchall()]
 
 
 TOPIC = get_topic(BinaryArrayRecorder)

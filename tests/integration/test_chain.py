@@ -1,0 +1,307 @@
+"""The hash chain on real stores: written with every save, broken by any edit of a row.
+
+On SQLite and on PostgreSQL: the demo's history (five chains: four regions and the
+global one) verifies; then one row is edited behind the ledger's back, the way
+someone with database access would (an UPDATE of a state, a DELETE, two states
+swapped, the last events cut off), and ``verify`` names the first broken link.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError
+from psycopg import sql
+
+from ledger.application import Actor, Ledger
+from ledger.bootstrap import build_ledger
+from ledger.catalogue.loader import load_default_catalogue
+from ledger.chain.verify import heads, verify
+from ledger.demo import Demo, Story
+from ledger.domain.errors import Conflict
+from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
+from ledger.domain.region import unit_id
+from ledger.domain.unit import Unit
+from ledger.importer import import_assessments
+from ledger.settings import Settings
+from tests.conftest import StoreConfig
+
+ACTOR = Actor("case-worker:chain-test", "chain test", "req-chain")
+#: the demo's Jinan unit: its events chain in 370100
+JINAN_UNIT = unit_id("91370102MA3C1JN002")
+
+
+def settings_of(store: StoreConfig) -> Settings:
+    return Settings(database_url=store.database_url, postgres_schema=store.postgres_schema or "")
+
+
+@pytest.fixture
+def demo(store: StoreConfig) -> Iterator[Ledger]:
+    ledger = build_ledger(settings_of(store), configure_logs=False)
+    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
+    yield ledger
+    ledger.close()
+
+
+def execute(store: StoreConfig, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """Runs SQL on the store directly, as an operator with database access would.
+    ``{events}`` names the event table; ``?`` marks parameters on both stores."""
+    if store.kind == "sqlite":
+        path = settings_of(store).eventsourcing_env()["SQLITE_DBNAME"]
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute(statement.format(events="stored_events", n="rowid"), params)
+            return rows.fetchall()
+    events = f'"{store.postgres_schema}".ledger_events'
+    text = statement.format(events=events, n="notification_id").replace("?", "%s")
+    with psycopg.connect(store.database_url, autocommit=True) as conn:
+        cursor = conn.execute(sql.SQL(text), params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def jinan_events(store: StoreConfig) -> list[tuple[int, int]]:
+    """(notification id, version) of the Jinan unit's events, in order."""
+    oid = JINAN_UNIT.hex if store.kind == "sqlite" else JINAN_UNIT
+    rows = execute(
+        store,
+        "SELECT {n}, originator_version FROM {events} WHERE originator_id = ? ORDER BY {n}",
+        (oid,),
+    )
+    return [(int(n), int(v)) for n, v in rows]
+
+
+# ------------------------------------------------------------------ intact
+
+
+def test_the_demo_history_verifies_in_one_chain_per_region_and_a_global_one(
+    demo: Ledger,
+) -> None:
+    events = demo.recorder.max_notification_id()
+
+    report = verify(demo)
+
+    assert report.intact, [b.describe() for b in report.breaks]
+    assert report.total == events
+    assert set(report.verified) == {"150400", "530900", "150300", "370100", "global"}
+    assert [h.chain for h in heads(demo)] == sorted(report.verified)
+
+
+def test_ledger_audit_verify_prints_the_count_and_exits_0(demo: Ledger, store: StoreConfig) -> None:
+    done = run_cli(store, "audit", "verify")
+
+    assert done.returncode == 0, done.stderr
+    assert f"{demo.recorder.max_notification_id()} links verified in 5 chain(s)" in done.stdout
+
+
+# ------------------------------------------------------------------ tampering
+
+
+def test_an_updated_state_is_detected_and_named(demo: Ledger, store: StoreConfig) -> None:
+    notification, version = jinan_events(store)[4]
+    execute(
+        store,
+        "UPDATE {events} SET state = ? WHERE {n} = ?",
+        (b'{"note":"edited by hand"}', notification),
+    )
+
+    report = verify(demo)
+
+    [broken] = report.breaks
+    assert (broken.chain, broken.notification_id) == ("370100", notification)
+    assert (broken.originator_id, broken.originator_version) == (str(JINAN_UNIT), version)
+    assert broken.expected != broken.found
+    # the region's 3 links and the unit's 4 before it hold
+    assert report.verified["370100"] == 3 + 4
+
+
+def test_ledger_audit_verify_names_the_broken_link_and_exits_1(
+    demo: Ledger, store: StoreConfig
+) -> None:
+    notification, _ = jinan_events(store)[2]
+    execute(store, "UPDATE {events} SET topic = ? WHERE {n} = ?", ("ledger.unit.x", notification))
+
+    done = run_cli(store, "audit", "verify", "--region", "370100")
+
+    assert done.returncode == 1
+    assert f"chain 370100, notification {notification}, originator {JINAN_UNIT}" in done.stderr
+
+
+def test_a_deleted_event_is_detected_and_named(demo: Ledger, store: StoreConfig) -> None:
+    notification, _ = jinan_events(store)[6]
+    execute(store, "DELETE FROM {events} WHERE {n} = ?", (notification,))
+
+    [broken] = verify(demo).breaks
+
+    assert (broken.chain, broken.notification_id) == ("370100", notification)
+    assert "no longer stored" in broken.problem
+
+
+def test_two_swapped_events_are_detected_at_the_first(demo: Ledger, store: StoreConfig) -> None:
+    (first, _), (second, _) = jinan_events(store)[3:5]
+    states = dict(
+        execute(store, "SELECT {n}, state FROM {events} WHERE {n} IN (?, ?)", (first, second))
+    )
+    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (states[second], first))
+    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (states[first], second))
+
+    [broken] = verify(demo).breaks
+
+    assert (broken.chain, broken.notification_id) == ("370100", first)
+
+
+def test_events_cut_off_with_their_links_do_not_reach_the_stored_head(
+    demo: Ledger, store: StoreConfig
+) -> None:
+    last, _ = jinan_events(store)[-1]
+    execute(store, "DELETE FROM {events} WHERE {n} = ?", (last,))
+    links = (
+        "ledger_chain_links"
+        if store.kind == "sqlite"
+        else f'"{store.postgres_schema}".ledger_chain_links'
+    )
+    execute(store, f"DELETE FROM {links} WHERE notification_id = ?", (last,))
+
+    [broken] = verify(demo).breaks
+
+    assert broken.chain == "370100"
+    assert "does not end at its stored head" in broken.problem
+
+
+# ------------------------------------------------------------------ writing
+
+
+def test_a_save_that_fails_leaves_no_link_and_the_chain_intact(demo: Ledger) -> None:
+    unit = demo.unit("91370102MA3C1JN002")
+    stale = demo.unit("91370102MA3C1JN002")
+    for copy, request in ((unit, "first"), (stale, "second")):
+        copy.trigger_event(
+            Unit.DeregistrationRequested,
+            requested_on=date(2022, 11, 1),
+            actor="a",
+            reason="r",
+            request_id=request,
+        )
+    demo.save(unit)
+    links_before = verify(demo).total
+
+    with pytest.raises(IntegrityError):
+        demo.save(stale)  # the same version again: the whole save is refused
+
+    report = verify(demo)
+    assert report.intact
+    assert report.total == links_before == demo.recorder.max_notification_id()
+
+
+def test_concurrent_writers_keep_every_chain_whole(store: StoreConfig) -> None:
+    ledger = build_ledger(settings_of(store), configure_logs=False)
+    ledger.register_region("150400", "赤峰市", "150000", ACTOR)
+    ledger.register_region("530900", "临沧市", "530000", ACTOR)
+
+    # Each writer its own ledger (its own connections), built here: tables are not
+    # created concurrently (PostgreSQL: "tuple concurrently updated").
+    writers = [Ledger(env={**ledger.env, "CREATE_TABLE": "n"}) for _ in range(4)]
+    failures: list[BaseException] = []
+
+    def register(writer: Ledger, start: int) -> None:
+        try:
+            for n in range(start, start + 15):
+                region = "150400" if n % 2 else "530900"
+                for _ in range(50):  # writers to one region's index collide: retry, as told
+                    try:
+                        writer.register_unit(**unit_fields(n, region))
+                        break
+                    except Conflict:
+                        continue
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=register, args=(w, k * 100)) for k, w in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for writer in writers:
+        writer.close()
+
+    assert failures == []
+    report = verify(ledger)
+    assert report.intact, [b.describe() for b in report.breaks]
+    stored = len(ledger.recorder.select_notifications(1, 10_000))
+    # 2 regions and 60 units, 2 events each (PostgreSQL skips the ids of refused saves)
+    assert report.total == stored == 2 * 2 + 60 * 2
+    ledger.close()
+
+
+def test_a_bulk_import_is_chained_like_any_save(store: StoreConfig, tmp_path: Path) -> None:
+    ledger = build_ledger(settings_of(store), configure_logs=False)
+    for file in load_default_catalogue():
+        ledger.enact_policy(file, ACTOR)
+    ledger.register_region("150400", "赤峰市", "150000", ACTOR)
+    for n in range(30):
+        ledger.register_unit(**unit_fields(n, "150400"))
+    rows = [f"{uscc(n)},2024-05,{person(n * 3 + k)},5000.00\n" for n in range(30) for k in range(3)]
+    path = tmp_path / "may.csv"
+    path.write_text("uscc,period,resident_id,base\n" + "".join(rows), encoding="utf-8")
+
+    summary = import_assessments(
+        ledger, path, actor=ACTOR, assessed_on=date(2024, 6, 5), batch_units=7
+    )
+
+    assert summary.units_written == 30
+    report = verify(ledger)
+    assert report.intact, [b.describe() for b in report.breaks]
+    # the region, each unit and its index entry, each unit's assessment
+    assert report.verified["150400"] == 1 + 2 * 30 + 30
+    ledger.close()
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def uscc(n: int) -> str:
+    body = f"91150402MA{n:07d}"
+    return body + uscc_check_char(body)
+
+
+def person(n: int) -> str:
+    body = f"15040219800101{n:03d}"
+    return body + resident_id_check_char(body)
+
+
+def unit_fields(n: int, region: str) -> dict[str, Any]:
+    return {
+        "uscc": uscc(n),
+        "name": f"unit {n}",
+        "unit_type": "enterprise",
+        "region": region,
+        "agency": f"{region}001",
+        "unit_number": "",
+        "established_on": date(2015, 1, 1),
+        "actor": ACTOR,
+    }
+
+
+def run_cli(store: StoreConfig, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": store.database_url,
+        "LEDGER_POSTGRES_SCHEMA": store.postgres_schema or "",
+        "LEDGER_LOG_FORMAT": "json",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

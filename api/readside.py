@@ -38,13 +38,24 @@ class ReadSide:
         self._reached = 0  # a position the views are known to have reached
         self._lock = threading.Lock()
         self._background: threading.Thread | None = None
+        self._last = 0  # the last notification id the latest fresh() saw
+        self._policies: tuple[int, PolicySet] | None = None
 
     def policies(self) -> PolicySet:
-        return self.ledger.policies()
+        """The policies in force: read again only once something new was recorded (an
+        enactment is recorded like anything else, so nothing new means no new policy)."""
+        cached = self._policies
+        if cached is not None and cached[0] == self._last:
+            return cached[1]
+        at = self._last
+        policies = self.ledger.policies()
+        self._policies = (at, policies)
+        return policies
 
     def fresh(self) -> ViewStore:
         """The views, holding everything recorded before this call (or 503)."""
         last = self.ledger.recorder.max_notification_id() or 0
+        self._last = last
         if last <= self._reached:
             return self.store
         with self._lock:

@@ -370,3 +370,37 @@ def reminders(
                 )
             )
     return sorted(found, key=lambda r: (r.due_on, r.region, r.uscc, r.kind))
+
+
+# ------------------------------------------------------------ as text rows
+# The columns of the statistics and the reminders as the CSV file and the terminal
+# write them: one definition for the CLI and the API.
+
+STATISTICS_COLUMNS = ("level", "code", "region", "units", "persons", "amount")
+REMINDER_COLUMNS = (
+    "due_on",
+    "days_left",
+    "uscc",
+    "unit_name",
+    "agency",
+    "kind",
+    "amount",
+    "periods",
+)
+
+
+def statistics_row(s: StatisticsLine) -> list[str]:
+    return [s.level, s.code, s.region, str(s.units), str(s.persons), format_money(s.amount)]
+
+
+def reminder_row(r: Reminder) -> list[str]:
+    return [
+        str(r.due_on),
+        str(r.days_left),
+        r.uscc,
+        r.unit_name,
+        r.agency,
+        r.kind,
+        format_money(r.amount),
+        " ".join(map(str, r.periods)),
+    ]

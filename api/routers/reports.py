@@ -39,16 +39,19 @@ from ledger.api.schemas.views import (
     Statistics,
 )
 from ledger.clocks import CST, instant, report_clock
-from ledger.domain.money import format_money
 from ledger.domain.period import Period
 from ledger.projections.deferrals import (
     DEFERRAL_LIST_FIELDS,
+    REMINDER_COLUMNS,
+    STATISTICS_COLUMNS,
     deferral_list,
     exchange_record,
     monthly_statistics,
+    reminder_row,
     reminders,
+    statistics_row,
 )
-from ledger.projections.reductions import reduction_table
+from ledger.projections.reductions import REDUCTION_COLUMNS, reduction_row, reduction_table
 
 CSV = "text/csv; charset=utf-8"
 router = APIRouter(
@@ -148,13 +151,7 @@ def statistics_report(
         agency=agency_scope(principal, agency),
     )
     if format == "csv":
-        return _csv(
-            ["level", "code", "region", "units", "persons", "amount"],
-            (
-                [s.level, s.code, s.region, str(s.units), str(s.persons), format_money(s.amount)]
-                for s in stats.lines
-            ),
-        )
+        return _csv(STATISTICS_COLUMNS, (statistics_row(s) for s in stats.lines))
     return Statistics.model_validate(stats)
 
 
@@ -179,26 +176,7 @@ def reductions_report(
         agency=agency_scope(principal, agency),
     )
     if format == "csv":
-        header = ["uscc", "unit_name", "agency", "region", "persons", "before", "reduction"]
-        header += ["after", "period_from", "period_to"]
-        return _csv(
-            header,
-            (
-                [
-                    line.uscc,
-                    line.unit_name,
-                    line.agency,
-                    line.region,
-                    str(line.persons),
-                    format_money(line.before),
-                    format_money(line.reduction),
-                    format_money(line.after),
-                    str(line.period_from),
-                    str(line.period_to),
-                ]
-                for line in table.lines
-            ),
-        )
+        return _csv(REDUCTION_COLUMNS, (reduction_row(line) for line in table.lines))
     return Reductions(
         as_of=table.as_of,
         known_at=table.known_at,
@@ -230,23 +208,7 @@ def reminders_report(
         agency=agency_scope(principal, agency),
     )
     if format == "csv":
-        header = ["due_on", "days_left", "uscc", "unit_name", "agency", "kind", "amount"]
-        return _csv(
-            [*header, "periods"],
-            (
-                [
-                    str(r.due_on),
-                    str(r.days_left),
-                    r.uscc,
-                    r.unit_name,
-                    r.agency,
-                    r.kind,
-                    format_money(r.amount),
-                    " ".join(map(str, r.periods)),
-                ]
-                for r in found
-            ),
-        )
+        return _csv(REMINDER_COLUMNS, (reminder_row(r) for r in found))
     return Reminders(
         as_of=clocks.as_of,
         known_at=clocks.known_at,

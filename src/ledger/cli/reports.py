@@ -108,7 +108,11 @@ def statistics_report(
 ) -> None:
     """Deferring units, persons and amounts of a month per agency and region, summed
     upward (default: last month, as produced on the 1st)."""
-    from ledger.projections.deferrals import monthly_statistics
+    from ledger.projections.deferrals import (
+        STATISTICS_COLUMNS,
+        monthly_statistics,
+        statistics_row,
+    )
 
     shape = fmt(output, ("table", "json", "csv"))
     on, period = report_clock(as_of, month, lambda d: Period.of(d).previous())
@@ -121,11 +125,8 @@ def statistics_report(
             policies=policies,
             region=region,
         )
-    columns = ["level", "code", "region", "units", "persons", "amount"]
-    rows = [
-        [s.level, s.code, s.region, str(s.units), str(s.persons), format_money(s.amount)]
-        for s in stats.lines
-    ]
+    columns = list(STATISTICS_COLUMNS)
+    rows = [statistics_row(s) for s in stats.lines]
     if shape == "json":
         emit_json(plain(stats))
     elif shape == "csv":
@@ -148,7 +149,7 @@ def reductions_report(
     output: Format = "table",
 ) -> None:
     """The reduction detail table (减征明细表): per unit and in total."""
-    from ledger.projections.reductions import reduction_table
+    from ledger.projections.reductions import REDUCTION_COLUMNS, reduction_row, reduction_table
 
     shape = fmt(output, ("table", "json", "csv"))
     on = day(as_of, "as_of")
@@ -160,33 +161,8 @@ def reductions_report(
             region=region,
             month=Period.parse(month) if month else None,
         )
-    columns = [
-        "uscc",
-        "unit_name",
-        "agency",
-        "region",
-        "persons",
-        "before",
-        "reduction",
-        "after",
-        "period_from",
-        "period_to",
-    ]
-    rows = [
-        [
-            line.uscc,
-            line.unit_name,
-            line.agency,
-            line.region,
-            str(line.persons),
-            format_money(line.before),
-            format_money(line.reduction),
-            format_money(line.after),
-            str(line.period_from),
-            str(line.period_to),
-        ]
-        for line in table.lines
-    ]
+    columns = list(REDUCTION_COLUMNS)
+    rows = [reduction_row(line) for line in table.lines]
     totals = {
         "units": table.units,
         "persons": table.persons,
@@ -219,7 +195,7 @@ def reminders_report(
     output: Format = "table",
 ) -> None:
     """Units whose deferred or called-due amounts fall due within N days."""
-    from ledger.projections.deferrals import reminders
+    from ledger.projections.deferrals import REMINDER_COLUMNS, reminder_row, reminders
 
     shape = fmt(output, ("table", "json", "csv"))
     on = day(as_of, "as_of")
@@ -232,20 +208,8 @@ def reminders_report(
             policies=policies,
             region=region,
         )
-    columns = ["due_on", "days_left", "uscc", "unit_name", "agency", "kind", "amount", "periods"]
-    rows = [
-        [
-            str(r.due_on),
-            str(r.days_left),
-            r.uscc,
-            r.unit_name,
-            r.agency,
-            r.kind,
-            format_money(r.amount),
-            " ".join(map(str, r.periods)),
-        ]
-        for r in found
-    ]
+    columns = list(REMINDER_COLUMNS)
+    rows = [reminder_row(r) for r in found]
     if shape == "json":
         emit_json([plain(r) for r in found])
     elif shape == "csv":

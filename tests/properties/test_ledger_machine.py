@@ -346,6 +346,21 @@ class LedgerMachine(RuleBasedStateMachine):
             lambda key, on: self.ledger.collect_payment(uscc, on, amount, ACTOR, key=key),
         )
 
+    @rule()
+    def monthly_collection(self) -> None:
+        """The tax bureau collects what every unit owes, and reports it back."""
+        for uscc in self.units:
+            self.pay_unit(
+                uscc, sum((i.outstanding for i in self.ledger.unit(uscc).items.values()), ZERO)
+            )
+
+    def pay_unit(self, uscc: str, amount: Decimal) -> None:
+        if amount > ZERO:
+            self.send(
+                "collect_payment",
+                lambda key, on: self.ledger.collect_payment(uscc, on, amount, ACTOR, key=key),
+            )
+
     @rule(data=st.data())
     def pay_an_item(self, data: st.DataObject) -> None:
         """The tax bureau names the item: its outstanding amount, part of it, or more."""
@@ -390,10 +405,16 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
 
-    @rule(data=st.data(), months=st.sets(st.integers(min_value=6, max_value=11), min_size=1))
-    def file_commitment(self, data: st.DataObject, months: set[int]) -> None:
+    @rule(
+        data=st.data(),
+        first=st.integers(min_value=6, max_value=10),
+        count=st.integers(min_value=1, max_value=3),
+        gap=st.booleans(),
+    )
+    def file_commitment(self, data: st.DataObject, first: int, count: int, gap: bool) -> None:
+        """承诺书: consecutive months from ``first`` (or with a gap), in or out of the window."""
         uscc = self.a_unit(data)
-        chosen = [Period(2022, m) for m in sorted(months)]
+        chosen = [Period(2022, first) + i * (2 if gap else 1) for i in range(count)]
         self.send(
             "file_commitment",
             lambda key, on: self.ledger.file_commitment(uscc, chosen, on, ACTOR, key=key),

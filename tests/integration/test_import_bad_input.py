@@ -27,10 +27,12 @@ from ledger.domain.errors import InvalidValue, LedgerError
 from ledger.domain.period import Period
 from ledger.importer import ImportSummary, import_assessments, import_payments
 from ledger.importing.csvfile import MAX_LINE, split_fields
+from ledger.settings import Settings
 from tests.conftest import StoreConfig
 from tests.integration.test_import import ACTOR, ASSESSED_ON, CHIFENG, HEADER, A, B, C, build
 from tests.integration.test_import import person as resident
 from tests.integration.test_import import uscc as unit_code
+from tests.integration.test_import_cli import run_import, unwrapped
 
 MAY = Period(2024, 5)
 PAYMENTS = "uscc,period,part,amount,paid_on\n"
@@ -225,6 +227,59 @@ def test_a_header_alone_imports_nothing_and_is_no_error(chifeng: Ledger, tmp_pat
 
     assert (summary.lines, summary.ok) == (0, True)
     assert chifeng.recorder.max_notification_id() == before
+
+
+# ------------------------------------------------------------- the CLI
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "said"),
+    [
+        pytest.param(
+            (HEADER + f"{A},2024-05,{resident(1)},5000.00\n").encode("utf-16"),
+            2,
+            "is not UTF-8 text",
+            id="utf16",
+        ),
+        pytest.param(bytes(range(256)) * 64, 2, "the header lacks", id="binary"),
+        pytest.param(
+            HEADER.encode() + GOOD + f"{B},2024-05,{resident(2)},五千\n".encode("gbk"),
+            1,
+            "line 3: is not UTF-8 text",
+            id="gbk-row",
+        ),
+    ],
+)
+def test_the_command_exits_as_documented_without_a_traceback(
+    tmp_path: Path, content: bytes, status: int, said: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ledger = Ledger(env=Settings(database_url=url).eventsourcing_env())
+    for file in load_default_catalogue():
+        ledger.enact_policy(file, ACTOR)
+    ledger.register_region(CHIFENG, "赤峰市", "150000", ACTOR)
+    for code in (A, B):
+        ledger.register_unit(
+            uscc=code,
+            name=code,
+            unit_type="enterprise",
+            region=CHIFENG,
+            agency="150400001",
+            unit_number="",
+            established_on=date(2015, 1, 1),
+            actor=ACTOR,
+        )
+    ledger.close()
+    path = tmp_path / "month.csv"
+    path.write_bytes(content)
+
+    result = run_import(
+        "assessments", str(path), "--assessed-on", "2024-06-05", db=url, cwd=tmp_path
+    )
+
+    assert result.returncode == status, result.stderr
+    assert said in unwrapped(result.stderr)
+    assert "Traceback" not in result.stderr
 
 
 # ------------------------------------------------------------- payments

@@ -14,6 +14,7 @@ travel as one string, which costs next to nothing to hand to another process.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,30 @@ from ledger.domain.errors import InvalidValue, NotFound
 
 _CHUNK = 1 << 20
 _BOM = "\ufeff".encode()
+#: a line longer than this is no record of these formats (a record is under 200 bytes):
+#: it is reported and skipped without being held whole, so that a file without line
+#: breaks (binary data, a wrong line-end convention) is never read into memory at once
+MAX_LINE = 1 << 20
+#: what is kept of an overlong line: enough for grouping and the report to name it
+_HEAD = 1024
+
+#: a word of a message longer than this is cut (see ``shorten``)
+LONGEST_WORD = 60
+_LONG_WORD = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
+
+
+def shorten(text: str) -> str:
+    """Cuts every overlong word of a message: refusals quote the value they refuse, and a
+    malformed file can hold a field of megabytes, which the operator's terminal and the
+    rejection report should not repeat.
+
+    >>> shorten("base '" + "9" * 100 + "' is too large")
+    "base '999999999999999999999999999999999999999…(102 characters) is too large"
+    """
+    if len(text) <= LONGEST_WORD:
+        return text
+    return _LONG_WORD.sub(lambda m: f"{m[0][:40]}…({len(m[0])} characters)", text)
+
 
 Record = tuple[int, list[str], str]
 """(line number, fields, why the line is unreadable or "")."""
@@ -111,7 +136,7 @@ class CsvSource:
             raise InvalidValue(
                 f"{self.path}: the header lacks {', '.join(missing)}; expected the columns "
                 f"{','.join(required)} (optional: {','.join(optional) or 'none'}), got "
-                f"{header[1]!r}",
+                f"{shorten(repr(header[1]))}",
                 field="file",
             )
         #: column positions by name; an optional column that is absent is left out
@@ -194,12 +219,31 @@ class CsvSource:
             data = tail + chunk
             cut = data.rfind(b"\n") + 1
             if cut == 0:
+                if len(data) > MAX_LINE:
+                    number += 1
+                    tail = self._skip_line()
+                    self.problems[number] = (
+                        f"is longer than {MAX_LINE:,} bytes: not a record of this format"
+                    )
+                    yield number, data[:_HEAD].decode("utf-8", errors="replace")
+                    continue
                 tail = data
                 continue
             tail = data[cut:]
             lines = self._decode(data[:cut], number)
             yield from lines
             number += len(lines)
+
+    def _skip_line(self) -> bytes:
+        """Reads on to the end of the current line; returns what follows it in the chunk."""
+        while True:
+            chunk = self._file.read(_CHUNK)
+            self.bytes_read += len(chunk)
+            if not chunk:
+                return b""
+            end = chunk.find(b"\n")
+            if end >= 0:
+                return chunk[end + 1 :]
 
     def _decode(self, block: bytes, number: int) -> list[tuple[int, str]]:
         try:

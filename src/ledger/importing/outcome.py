@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ledger.importing.csvfile import UnitRecords
+from ledger.importing.csvfile import UnitRecords, shorten
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,11 @@ class Rejection:
     line: int
     uscc: str
     reason: str
+
+    def __post_init__(self) -> None:
+        # The USCC as written and the reason quoting a field: both come from the file.
+        object.__setattr__(self, "uscc", shorten(self.uscc))
+        object.__setattr__(self, "reason", shorten(self.reason))
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"

@@ -35,13 +35,17 @@ def utc_text(instant: datetime) -> str:
 
 
 def copy_text(value: str) -> str:
-    """A text field of PostgreSQL's COPY text format (backslash, tab, newline escaped)."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+    """A text field of PostgreSQL's COPY text format (backslash, tab, newline escaped).
+
+    A NUL, which no PostgreSQL text can hold, becomes U+FFFD: the use cases refuse
+    control characters, but an event stored before they did must not stop the views."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
         return (
             value.replace("\\", "\\\\")
             .replace("\t", "\\t")
             .replace("\n", "\\n")
             .replace("\r", "\\r")
+            .replace("\0", "\ufffd")
         )
     return value
 

@@ -267,3 +267,20 @@ def test_a_unit_with_nothing_deferred_completes_its_deregistration(desk: Desk) -
 
     assert types(response) == ["DeregistrationCompleted"]
     assert desk.ledger.unit(uscc).deregistered_on is not None
+
+
+def test_a_name_with_a_control_character_is_refused_and_nothing_recorded(desk: Desk) -> None:
+    desk.region(CHIFENG)
+    before = desk.high_water()
+    body = {
+        "uscc": desk.uscc(CHIFENG),
+        "name": "赤峰\u0000商贸",
+        "region": CHIFENG,
+        "agency": AGENCY,
+        "established_on": "2012-05-01",
+    }
+
+    refused = problem(desk.post("/units", body), 422)
+
+    assert (refused["field"], "U+0000" in refused["detail"]) == ("name", True)
+    assert desk.high_water() == before

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -16,6 +17,8 @@ from benchmarks.history import build_history
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.demo import Demo, Story
+from ledger.domain.region import unit_id
+from ledger.domain.unit import Unit
 from ledger.projections import runner
 from ledger.projections.sql import PositionMoved, SqlViewStore, open_view_store
 from ledger.projections.store import MemoryViewStore, ViewStore
@@ -235,3 +238,32 @@ def index_names(settings: Settings) -> set[str]:
                 (settings.postgres_schema,),
             ).fetchall()
     return {name for (name,) in rows}
+
+
+def test_a_nul_stored_before_names_were_checked_does_not_stop_the_views(
+    ledger: Ledger, views: SqlViewStore
+) -> None:
+    # Saved as an older ledger could have (the use cases now refuse control characters):
+    # PostgreSQL text cannot hold a NUL, so the views write U+FFFD in its place.
+    uscc = "91150400MA0000002W"
+    unit = Unit.register(
+        unit_id(uscc),
+        uscc=uscc,
+        uscc_check_overridden=False,
+        name="旧\x00名称",
+        unit_type="enterprise",
+        region="150400",
+        agency="150401",
+        unit_number="",
+        established_on=date(2020, 1, 1),
+        actor="old",
+        reason="",
+        request_id="",
+    )
+    ledger.save(unit)
+
+    runner.catch_up(ledger, views)
+
+    found = views.unit_by_uscc(uscc)
+    assert found is not None
+    assert found.name in ("旧\ufffd名称", "旧\x00名称")  # SQLite keeps it as it was

@@ -39,6 +39,7 @@ from ledger.domain.region import (
     unit_id,
 )
 from ledger.domain.terms import Part
+from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
 from ledger.logs import get_logger
 
@@ -105,6 +106,10 @@ class LedgerBase(Application[UUID]):
         ``extra`` joins the result (and so the idempotency record): what a retry must
         get back beyond the events, such as the id of a token issued.
         """
+        # A policy's content is a catalogue file, validated by its loader (a title may
+        # span lines); everything else a command records is one line of plain text.
+        check_plain_fields(payload, skip=frozenset({"content"}))
+        check_plain_fields({"actor": actor.name, "reason": actor.reason})
         fingerprint = hashlib.sha256(
             json.dumps(payload, sort_keys=True, default=str).encode()
         ).hexdigest()

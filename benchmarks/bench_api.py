@@ -7,18 +7,20 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
    schema ``bench_api_<units>u_<months>m`` (kept for the next run; ``--fresh`` rebuilds).
 2. ``ledger serve`` in a subprocess on that schema (``--workers``), JSON logs to a file;
    the views are caught up before anything is measured.
-3. Reads: GET /units/{uscc}/balance for random units, **open loop** at ``--rate``
-   requests/s: each request has a scheduled start, and its latency is counted from
-   it, so a slow server cannot hide queueing by slowing the client down (coordinated
-   omission).
+3. Balance reads (GET /units/{uscc}/balance of random units) in a **closed loop** of 8
+   clients: the highest rate the server sustains, and its latencies.
 4. Commands: POST /units/{uscc}/payments (a fresh Idempotency-Key each, a unit per
-   request in flight), **closed loop** with ``--concurrency`` clients: the rate
-   sustained and its latencies.
-5. pgbench ``-S`` (select-only, ``-c 8 -j 2``) on the same server: what the database
+   request in flight), **closed loop** with ``--concurrency`` clients; then reads again
+   (the first ones catch the views up with the payments).
+5. Balance reads in an **open loop** at ``--rate`` requests/s: each request has a
+   scheduled start and its latency counts from it, so a server slower than the rate
+   shows its queue (no coordinated omission); requests time out after 30 s.
+6. pgbench ``-S`` (select-only, ``-c 8 -j 2``) on the same server: what the database
    itself answers per second, the ceiling of any read path through it.
 
-The load generator runs on the same two cores as the server and PostgreSQL: the
-figures are for this machine with all three sharing it.
+The load comes from ``benchmarks.wire``, a lean asyncio HTTP/1.1 client (httpx spent
+about a millisecond of CPU per request). It still runs on the same two cores as the
+server and PostgreSQL: the figures are for this machine with all three sharing it.
 """
 
 from __future__ import annotations
@@ -301,14 +303,16 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(reads(args.port, inspector, usccs, 50, 2))  # warm-up
             most = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
             say(most.line("balance reads, closed loop of 8 clients (capacity)"))
+            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
+            say(sent.line(f"payments, closed loop of {args.concurrency} clients"))
+            after = asyncio.run(read_capacity(args.port, inspector, usccs, 8, 5))
+            say(after.line("balance reads after the payments (views catching up first)"))
+            # last: an open loop above capacity leaves the server a queue to work off
             got = asyncio.run(reads(args.port, inspector, usccs, args.rate, args.seconds))
             say(got.line(f"balance reads at {args.rate:.0f}/s, open loop"))
-            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
-            say(sent.line(f"payments, {args.concurrency} clients"))
-            after = asyncio.run(reads(args.port, inspector, usccs, args.rate, 5))
-            say(after.line("balance reads after the commands (views catching up first)"))
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
+            # uvicorn would first finish every request still queued by the open loop
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait(30)
     tps = pgbench(args.url, int(min(args.seconds, 15)))
     say(f"pgbench -S -c 8 -j 2 on the same server: {tps:.0f} transactions/s")

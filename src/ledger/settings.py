@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     #: seconds a save waits for the event table's lock before failing (retriable)
     postgres_lock_timeout: int = Field(default=5, ge=0)
     postgres_pool_size: int = Field(default=5, ge=1)
+    #: seconds to wait for a connection; the store retries 10 times, so a database that
+    #: is down answers 503 after about ten times this
+    postgres_connect_timeout: int = Field(default=3, ge=1)
     #: a directory of catalogue files; the packaged catalogue when unset
     catalogue_dir: Path | None = None
     #: where the API finds policy sets named by reference (one directory of catalogue
@@ -70,7 +73,7 @@ class Settings(BaseSettings):
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "POSTGRES_PRE_PING": "y",
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.catalogue.model import AutomaticDeferralRule, ReductionRule, Rule
+from ledger.catalogue.model import AutomaticDeferralRule, CatalogueFile, ReductionRule, Rule
 from ledger.catalogue.policyset import Cited, PolicySet
 from ledger.domain.errors import RuleViolation
 from ledger.domain.money import ZERO, apply_rate
@@ -171,6 +171,23 @@ def apply_credit(unit: Unit, ctx: Context) -> None:
 
 
 _ORDER = {part: n for n, part in enumerate(ALLOCATION_ORDER)}
+
+
+def decide_on_enactment(
+    unit: Unit,
+    file: CatalogueFile,
+    policies: PolicySet,
+    fund_months: int | None,
+    ctx: Context,
+) -> None:
+    """Retroactivity: what a newly enacted document decides on a unit's assessed periods
+    (a reduction, and the credit it frees) and on its eligibility for a deferral."""
+    if file.reduction is not None:
+        for period in sorted(unit.assessments):
+            apply_reduction(unit, period, policies, ctx)
+        apply_credit(unit, ctx)
+    if file.automatic_deferral is not None:
+        consider_automatic_deferral(unit, policies, fund_months, ctx)
 
 
 def _in_allocation_order(items: Iterable[Item]) -> list[Item]:

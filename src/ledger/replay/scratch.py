@@ -99,8 +99,8 @@ class ScratchLedger(Ledger):
         return self.region(code).fund_months
 
     # -------------------------------------------- region-wide facts on a unit
-    # These mirror, for the one unit in hand, what RegionCases.declare_fund_months and
-    # RegionCases._decide_on_enactment do for every unit of a region.
+    # For the one unit in hand, what RegionCases.declare_fund_months and
+    # RegionCases._decide_on_enactment do for every unit of a region (same decider calls).
 
     def decide_fund_months(self, months: int, ctx: decide.Context) -> None:
         if self.current is not None:
@@ -112,14 +112,7 @@ class ScratchLedger(Ledger):
             return
         doc = file.document
         ctx = self._ctx(actor, doc.enacted_on, f"PolicyEnacted {doc.number} v{doc.version}")
-        if file.reduction is not None:
-            for period in sorted(unit.assessments):
-                decide.apply_reduction(unit, period, self.in_force, ctx)
-            decide.apply_credit(unit, ctx)
-        if file.automatic_deferral is not None:
-            decide.consider_automatic_deferral(
-                unit, self.in_force, self.fund_months(unit.region), ctx
-            )
+        decide.decide_on_enactment(unit, file, self.in_force, self.fund_months(unit.region), ctx)
 
     # ------------------------------------------------------ one recorded fact
 

@@ -183,12 +183,7 @@ class RegionCases(LedgerBase):
         )
 
         def decide_on(unit: Unit, fund_months: int | None) -> None:
-            if file.reduction is not None:
-                for period in sorted(unit.assessments):
-                    decide.apply_reduction(unit, period, policies, ctx)
-                decide.apply_credit(unit, ctx)
-            if file.automatic_deferral is not None:
-                decide.consider_automatic_deferral(unit, policies, fund_months, ctx)
+            decide.decide_on_enactment(unit, file, policies, fund_months, ctx)
 
         return self._for_units(file.document.regions, decide_on)
 

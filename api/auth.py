@@ -100,7 +100,8 @@ def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 def check_agency(principal: Principal, agency: str, what: str) -> None:
     """A case worker acts only on the units of their own agency."""
     if agency != principal.agency:
+        # Which agency holds it is not said: a case worker learns nothing of another's units.
         raise forbidden(
-            f"{what} belongs to agency {agency}; this token acts for agency {principal.agency}",
+            f"{what} is not of agency {principal.agency}, the only one this token acts for",
             rule="agency",
         )

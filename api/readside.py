@@ -2,14 +2,15 @@
 
 A case worker who posts a payment and then asks for the balance must see the
 payment, so a read first applies what was recorded since the views' position
-(``catch_up``: one query when nothing is new). One catch-up runs at a time in the
-process; the views' tracking position refuses a page written twice by two
+(``catch_up``: two small queries when nothing is new). One catch-up runs at a time
+in the process; the views' tracking position refuses a page written twice by two
 processes (``PositionMoved``), so a ``ledger project --follow`` beside the server
 is harmless: the read then uses the position the other runner reached.
 
-A long backlog (a fresh server over a big history, or an import just landed) is
-projected in a background thread while reads answer 503 with Retry-After, rather
-than holding every request for minutes.
+A backlog longer than a page or two (a fresh server over a big history, an import
+just landed, the views rebuilt by another process) is projected in a background
+thread while reads answer 503 with Retry-After, rather than holding requests (and
+the thread pool they share with the commands) for minutes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ledger.projections.sql import PositionMoved, SqlViewStore
 from ledger.projections.store import ViewStore
 
 #: notifications a read may wait for; more are projected in the background
-BACKLOG = 20_000
+BACKLOG = 2_000
 #: how often a read retries when another process's runner moves the position under it
 MOVED_RETRIES = 3
 
@@ -35,43 +36,50 @@ class ReadSide:
         self.ledger = ledger
         self.store = store
         self.backlog = backlog
-        self._reached = 0  # a position the views are known to have reached
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one catch-up at a time
+        self._seen_lock = threading.Lock()
         self._background: threading.Thread | None = None
-        self._last = 0  # the last notification id the latest fresh() saw
+        self._seen = 0  # the highest notification id a fresh() has seen (never goes back)
         self._policies: tuple[int, PolicySet] | None = None
 
     def policies(self) -> PolicySet:
-        """The policies in force: read again only once something new was recorded (an
-        enactment is recorded like anything else, so nothing new means no new policy)."""
+        """The policies in force, read again only once something new was recorded: an
+        enactment is recorded like anything else. A cached set is used only if it was
+        read after the newest notification any request has seen, so a read never misses
+        an enactment its own ``fresh()`` saw."""
+        at = self._seen
         cached = self._policies
-        if cached is not None and cached[0] == self._last:
+        if cached is not None and cached[0] >= at:
             return cached[1]
-        at = self._last
-        policies = self.ledger.policies()
+        policies = self.ledger.policies()  # read after ``at`` was seen: holds it
         self._policies = (at, policies)
         return policies
 
     def fresh(self) -> ViewStore:
         """The views, holding everything recorded before this call (or 503)."""
         last = self.ledger.recorder.max_notification_id() or 0
-        self._last = last
-        if last <= self._reached:
+        with self._seen_lock:
+            self._seen = max(self._seen, last)
+        # The stored position, not one remembered: another process may have rebuilt the
+        # views (emptied them) since.
+        if self.store.position() >= last:
             return self.store
         with self._lock:
             if self._background is not None and self._background.is_alive():
                 raise self._behind(last)
-            self._reached = self.store.position()
-            if last - self._reached > self.backlog:
-                self.start_background()
-                raise self._behind(last)
             for _ in range(MOVED_RETRIES):
+                position = self.store.position()
+                if position >= last:
+                    return self.store
+                if last - position > self.backlog:
+                    self.start_background()
+                    raise self._behind(last)
                 try:
                     catch_up(self.ledger, self.store)
-                    break
                 except PositionMoved:
                     continue  # another process's runner wrote the page: read on from there
-            self._reached = max(self._reached, self.store.position())
+            if self.store.position() < last:
+                raise Unavailable("the views are being written by another runner; retry shortly")
         return self.store
 
     def start_background(self) -> None:
@@ -86,14 +94,14 @@ class ReadSide:
     def _project(self) -> None:
         try:
             catch_up(self.ledger, self.store)
-            self._reached = self.store.position()
         except Exception as exc:  # the next read retries; the server must stay up
             get_logger().warning("views_catch_up_failed", error=str(exc))
 
     def _behind(self, last: int) -> Unavailable:
+        behind = last - self.store.position()
         return Unavailable(
-            f"the views are {last - self._reached} events behind the ledger and are being "
-            "brought up to date; retry shortly"
+            f"the views are {behind} events behind the ledger and are being brought up "
+            "to date; retry shortly"
         )
 
     def close(self, timeout: float = 30.0) -> None:

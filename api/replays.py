@@ -5,6 +5,8 @@ request should wait: ``POST /replays`` answers 202 with the job at once, a worke
 runs it (one at a time: a replay uses a core fully), and ``GET /replays/{id}`` follows
 its progress until the result can be fetched in any of the report's formats.
 
+A job's fields are written by its one worker thread and read by requests; the report is
+set before the state says "done", so a request that sees "done" sees the report.
 Jobs live in the server's memory: a restart forgets them (start the replay again; it
 reads only, so nothing is lost), and with ``ledger serve --workers N`` a job is known to
 the process that started it only. Finished jobs are kept for ``KEEP`` seconds.
@@ -63,6 +65,7 @@ class ReplayJobs:
         self._jobs: dict[UUID, ReplayJob] = {}
         self._by_key: dict[tuple[UUID, str], UUID] = {}
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="replay")
 
     def start(self, job: ReplayJob, policy_set: PolicySet) -> tuple[ReplayJob, bool]:
@@ -90,6 +93,8 @@ class ReplayJobs:
         started = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
+            if self._closing.is_set():
+                raise _Stopped
             job.units_done, job.units_total = done, total
 
         try:
@@ -102,6 +107,8 @@ class ReplayJobs:
                 progress=progress,
             )
             job.state = "done"
+        except _Stopped:
+            job.state, job.error = "failed", "the server stopped; start the replay again"
         except LedgerError as exc:
             job.state, job.error = "failed", exc.message
         except Exception as exc:  # a bug or a lost store: the job says so, the server lives
@@ -124,7 +131,13 @@ class ReplayJobs:
                 self._by_key.pop((job.owner, job.key), None)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stops a running replay at its next unit (before the ledger under it closes)."""
+        self._closing.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Stopped(Exception):
+    """The server is stopping: the replay in progress ends."""
 
 
 def new_job(**fields: Any) -> ReplayJob:

@@ -1,8 +1,10 @@
 """A person's rights record (个人权益记录): every insured month, across units.
 
 A case worker sees the months of their own agency's units (the others are counted in
-``withheld_months``, not shown); inspectors and administrators see every month. The
-run of continuous months is the person's, computed over every unit either way.
+``withheld_months``, not shown), and 404 for a person never insured in them (so that
+no desk can look up anyone's insurance); inspectors and administrators see every
+month. The run of continuous months is the person's, over every unit: the desk serving
+them prints it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.persons import PersonQuery
 from ledger.api.schemas.views import RightsMonthOut, RightsRecordOut
 from ledger.clocks import business_date, instant
-from ledger.domain.identifiers import parse_resident_id
+from ledger.domain.errors import NotFound
+from ledger.domain.identifiers import mask_resident_id, parse_resident_id
 from ledger.projections.rights import rights_record
 
 router = APIRouter(prefix="/persons", tags=["rights"], responses=READ_PROBLEMS)
@@ -45,6 +48,12 @@ def person_rights(body: PersonQuery, principal: Reader, views: Views) -> RightsR
             if (unit := views.store.unit_by_uscc(uscc)) is not None
         }
         months = [m for m in months if agencies.get(m.uscc) == agency]
+        if not months:
+            # Not whether, nor how long, the person is insured elsewhere.
+            raise NotFound(
+                f"no insured month of {mask_resident_id(rid)} in agency {agency}'s units",
+                field="resident_id",
+            )
     return RightsRecordOut(
         resident_id=rid,
         as_of=record.as_of,

@@ -17,7 +17,9 @@ def test_a_chinese_name_with_brackets_is_plain_text() -> None:
     )
 
 
-@pytest.mark.parametrize("char", ["\x00", "\n", "\r", "\t", "\x1b", "\x7f", "\x85"])
+@pytest.mark.parametrize(
+    "char", ["\x00", "\n", "\r", "\t", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\u202e"]
+)
 def test_a_control_character_is_refused_naming_the_field_and_the_character(char: str) -> None:
     with pytest.raises(InvalidValue, match=f"U\\+{ord(char):04X}") as refused:
         check_plain(f"单位{char}名称", "name")

@@ -14,11 +14,16 @@ from typing import Any
 
 from ledger.domain.errors import InvalidValue
 
+#: line and paragraph separators, and the bidirectional controls that reorder what a
+#: line shows (Trojan Source): they would forge lines or hide text as surely
+_REFUSED = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def check_plain(value: str, field: str) -> str:
     """``value`` unchanged, or InvalidValue naming the field and the character."""
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs"):
+        if unicodedata.category(char) in _REFUSED or char in _BIDI:
             raise InvalidValue(
                 f"{field} contains the control character U+{ord(char):04X}; "
                 "write it as one line of plain text",

@@ -25,12 +25,14 @@ from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.catalogue.policyset import PolicySet
-from ledger.domain.errors import LedgerError, NotFound
+from ledger.domain.errors import LedgerError, NotFound, Unavailable
 from ledger.logs import get_logger
 from ledger.replay import ReplayReport, render, run_replay
 
 #: seconds a finished job (and its report) is kept
 KEEP = 24 * 3600
+#: replays queued or running at most: more answer 503 (a replay takes a core for minutes)
+MAX_PENDING = 4
 
 
 @dataclass
@@ -76,6 +78,11 @@ class ReplayJobs:
             known = self._by_key.get((job.owner, job.key))
             if known is not None and known in self._jobs:
                 return self._jobs[known], False
+            pending = sum(1 for j in self._jobs.values() if j.state in ("queued", "running"))
+            if pending >= MAX_PENDING:
+                raise Unavailable(
+                    f"{pending} replays are queued or running; start this one when they end"
+                )
             self._jobs[job.id] = job
             self._by_key[(job.owner, job.key)] = job.id
         self._pool.submit(self._run, job, policy_set)

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from ledger.api.replays import MAX_PENDING
 from ledger.catalogue.loader import NOT_DOCUMENTS, default_catalogue_dir
 from tests.api.conftest import CHIFENG, Desk, ok, problem
 
@@ -148,3 +149,16 @@ def test_an_unknown_replay_is_404(desk: Desk) -> None:
     missing = desk.http.get("/replays/00000000-0000-0000-0000-000000000000", headers=headers)
 
     problem(missing, 404)
+
+
+def test_a_replay_beyond_the_queue_answers_503(desk: Desk, monkeypatch: Any) -> None:
+    # Jobs held queued (the worker never takes them) fill the queue.
+    replays = desk.http.app.state.replays  # type: ignore[attr-defined]
+    monkeypatch.setattr(replays._pool, "submit", lambda *args: None)
+    body = {"policy_set": "chifeng-whole-7-percent", "as_of": "2020-12-31"}
+    for _ in range(MAX_PENDING):
+        ok(start(desk, body), 202)
+
+    refused = problem(start(desk, body), 503)
+
+    assert "queued or running" in refused["detail"]

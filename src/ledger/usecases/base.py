@@ -140,6 +140,9 @@ class LedgerBase(Application[UUID]):
                 if key and (previous := self._command(key)) is not None:
                     return previous.replay(command, fingerprint)
                 if attempt == ATTEMPTS:
+                    # Five lost races in a row is rare; a bug (a version written twice in
+                    # one save) looks the same, so it is logged with its traceback.
+                    self.logger.warning("save_conflict", command=command, exc_info=True)
                     raise Conflict(
                         f"{command}: the ledger changed while this command ran "
                         f"{ATTEMPTS} times; try again"

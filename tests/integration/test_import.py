@@ -54,8 +54,7 @@ def build(store: StoreConfig) -> Ledger:
     return Ledger(env=settings.eventsourcing_env())
 
 
-@pytest.fixture
-def ledger(store: StoreConfig) -> Iterator[Ledger]:
+def chifeng_with_units(store: StoreConfig) -> Ledger:
     """Chifeng with the packaged catalogue enacted and units A, B and C registered."""
     ledger = build(store)
     for file in load_default_catalogue():
@@ -72,6 +71,12 @@ def ledger(store: StoreConfig) -> Iterator[Ledger]:
             established_on=date(2015, 1, 1),
             actor=ACTOR,
         )
+    return ledger
+
+
+@pytest.fixture
+def ledger(store: StoreConfig) -> Iterator[Ledger]:
+    ledger = chifeng_with_units(store)
     yield ledger
     ledger.close()
 

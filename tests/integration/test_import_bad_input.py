@@ -29,7 +29,16 @@ from ledger.importer import ImportSummary, import_assessments, import_payments
 from ledger.importing.csvfile import MAX_LINE, split_fields
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
-from tests.integration.test_import import ACTOR, ASSESSED_ON, CHIFENG, HEADER, A, B, C, build
+from tests.integration.test_import import (
+    ACTOR,
+    ASSESSED_ON,
+    CHIFENG,
+    HEADER,
+    A,
+    B,
+    C,
+    chifeng_with_units,
+)
 from tests.integration.test_import import person as resident
 from tests.integration.test_import import uscc as unit_code
 from tests.integration.test_import_cli import run_import, unwrapped
@@ -41,21 +50,7 @@ PAYMENTS = "uscc,period,part,amount,paid_on\n"
 @pytest.fixture
 def chifeng(store: StoreConfig) -> Iterator[Ledger]:
     """Chifeng with the packaged catalogue, units A, B and C registered, nothing assessed."""
-    ledger = build(store)
-    for file in load_default_catalogue():
-        ledger.enact_policy(file, ACTOR)
-    ledger.register_region(CHIFENG, "赤峰市", "150000", ACTOR)
-    for code in (A, B, C):
-        ledger.register_unit(
-            uscc=code,
-            name=f"unit {code}",
-            unit_type="enterprise",
-            region=CHIFENG,
-            agency="150400001",
-            unit_number="",
-            established_on=date(2015, 1, 1),
-            actor=ACTOR,
-        )
+    ledger = chifeng_with_units(store)
     yield ledger
     ledger.close()
 

@@ -15,7 +15,6 @@ from ledger.domain.money import (
     FEN,
     ZERO,
     apply_rate,
-    apply_rates,
     format_money,
     money,
     rate,
@@ -274,13 +273,3 @@ def test_amount_round_trips_through_its_text(value: Decimal) -> None:
 
     assert money(format_money(amount)) == amount
     assert format_money(money(format_money(amount))) == format_money(amount)
-
-
-@given(
-    st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
-    st.lists(st.decimals(min_value=0, max_value=1, places=4), min_size=1, max_size=4),
-)
-def test_several_rates_at_once_round_as_each_rate_alone(
-    base: Decimal, rates: list[Decimal]
-) -> None:
-    assert apply_rates(base, tuple(rates)) == tuple(apply_rate(base, r) for r in rates)

@@ -138,23 +138,6 @@ def apply_rate(base: Decimal, r: Decimal) -> Money:
     return round_fen(_CONTEXT.multiply(base, r))
 
 
-def apply_rates(base: Decimal, rates: tuple[Decimal, ...]) -> tuple[Money, ...]:
-    """``apply_rate`` of one base at several rates (a person's three parts), in one call:
-    the bulk import applies it to millions of person-lines, where the calls were the cost.
-
-    >>> apply_rates(money("3333.33"), (rate("0.06"), rate("0.01"), rate("0.02")))
-    (Decimal('200.00'), Decimal('33.33'), Decimal('66.67'))
-    """
-    if type(base) is not Decimal:
-        return tuple(apply_rate(base, r) for r in rates)
-    multiply = _CONTEXT.multiply
-    try:
-        parts = [multiply(base, r).quantize(FEN, ROUND_HALF_UP, _CONTEXT) for r in rates]
-    except InvalidOperation:
-        return tuple(apply_rate(base, r) for r in rates)  # raises naming the amount
-    return tuple(Money(p) if p else ZERO for p in parts)
-
-
 def total(amounts: Iterable[Decimal]) -> Money:
     """Sum amounts from ``ZERO``: a unit's amount is the sum of its persons' rounded parts.
 

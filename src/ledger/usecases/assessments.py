@@ -11,7 +11,7 @@ from ledger import decisions as decide
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
-from ledger.domain.money import ZERO, apply_rates, format_money, money
+from ledger.domain.money import ZERO, apply_rate, format_money, money
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
@@ -69,17 +69,15 @@ class AssessmentCases(LedgerBase):
         cited = policies.rates(unit.region, period)
         rates = cited.rule
         rows: list[list[str]] = []
-        shares = (rates.unit_medical, rates.unit_maternity, rates.individual)
-        sum_um: Decimal = ZERO
-        sum_mat: Decimal = ZERO
-        sum_ind: Decimal = ZERO
+        totals: dict[Part, Decimal] = dict.fromkeys(Part, ZERO)
         for rid, base in lines:
-            um, mat, ind = apply_rates(base, shares)
-            sum_um += um
-            sum_mat += mat
-            sum_ind += ind
+            um = apply_rate(base, rates.unit_medical)
+            mat = apply_rate(base, rates.unit_maternity)
+            ind = apply_rate(base, rates.individual)
+            totals[Part.unit_medical] += um
+            totals[Part.unit_maternity] += mat
+            totals[Part.individual] += ind
             rows.append([rid, str(base), str(um), str(mat), str(ind)])
-        totals = {Part.unit_medical: sum_um, Part.unit_maternity: sum_mat, Part.individual: sum_ind}
         unit.trigger_event(
             Unit.PeriodAssessed,
             period=str(period),

@@ -16,6 +16,7 @@ the thread pool they share with the commands) for minutes.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from ledger.application import Ledger
 from ledger.catalogue.policyset import PolicySet
@@ -42,11 +43,14 @@ class ReadSide:
         self._seen = 0  # the highest notification id a fresh() has seen (never goes back)
         self._policies: tuple[int, PolicySet] | None = None
 
-    def policies(self) -> PolicySet:
-        """The policies in force, read again only once something new was recorded: an
-        enactment is recorded like anything else. A cached set is used only if it was
-        read after the newest notification any request has seen, so a read never misses
-        an enactment its own ``fresh()`` saw."""
+    def policies(self, known_at: datetime | None = None) -> PolicySet:
+        """The policies in force (as the ledger knew them at ``known_at``, if given), read
+        again only once something new was recorded: an enactment is recorded like
+        anything else. A cached set is used only if it was read after the newest
+        notification any request has seen, so a read never misses an enactment its own
+        ``fresh()`` saw."""
+        if known_at is not None:
+            return self.ledger.policies_known_at(known_at)
         at = self._seen
         cached = self._policies
         if cached is not None and cached[0] >= at:

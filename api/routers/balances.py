@@ -23,7 +23,7 @@ def balance(unit: ReadableUnit, clocks: Clocks, views: Views) -> Balance:
         unit.uscc,
         as_of=clocks.as_of,
         known_at=clocks.known_at,
-        policies=views.policies(),
+        policies=views.policies(clocks.known_at),
     )
     body = Balance.model_validate(view)
     body.totals = {name: view.total(name) for name in AMOUNTS}

@@ -109,7 +109,7 @@ def deferral_list_report(
         month=period,
         as_of=on,
         known_at=known,
-        policies=views.policies(),
+        policies=views.policies(known),
         region=region,
         agency=agency_scope(principal, agency),
     )
@@ -146,7 +146,7 @@ def statistics_report(
         month=period,
         as_of=on,
         known_at=instant(known_at),
-        policies=views.policies(),
+        policies=views.policies(instant(known_at)),
         region=region,
         agency=agency_scope(principal, agency),
     )
@@ -203,7 +203,7 @@ def reminders_report(
         within_days=within,
         as_of=clocks.as_of,
         known_at=clocks.known_at,
-        policies=views.policies(),
+        policies=views.policies(clocks.known_at),
         region=region,
         agency=agency_scope(principal, agency),
     )

@@ -37,7 +37,7 @@ def person_rights(body: PersonQuery, principal: Reader, views: Views) -> RightsR
         rid,
         as_of=body.as_of or business_date(None),
         known_at=instant(body.known_at),
-        policies=views.policies(),
+        policies=views.policies(instant(body.known_at)),
     )
     months = record.months
     agency = agency_scope(principal)

@@ -527,3 +527,36 @@ def test_a_policy_enacted_just_before_a_read_is_in_force_for_it(
         assert side.policies().files["chifeng-2020-3"].document.version == 2
     finally:
         side.close()
+
+
+def test_known_at_reads_with_the_policies_the_ledger_knew_then(
+    desk: Desk, prepared: Prepared
+) -> None:
+    # The late-fee rate amended (a made-up v2 at 0.1% a day): a balance known at an
+    # instant before the amendment still computes with 0.05%, one known now with 0.1%.
+    desk.region(CHIFENG_REGION)
+    uscc = desk.unit(CHIFENG_REGION)
+    desk.person(uscc, "5000.00")
+    ok(desk.post(f"/units/{uscc}/assessments", {"period": "2022-01", "assessed_on": "2022-02-01"}))
+    before = datetime.now(UTC)
+    law = desk.ledger.policies().files["national-late-fee"]
+    assert law.late_fee is not None
+    amended = law.model_copy(
+        update={
+            "document": law.document.model_copy(update={"version": 2}),
+            "late_fee": law.late_fee.model_copy(update={"daily_rate": Decimal("0.001")}),
+        }
+    )
+    desk.ledger.enact_policy(amended, SETUP)
+    cw = {"Authorization": f"Bearer {desk.tokens.case_worker}"}
+
+    def balance(**params: str) -> dict[str, Any]:
+        return ok(desk.http.get(f"/units/{uscc}/balance", params=params, headers=cw))
+
+    then = balance(as_of="2022-03-31", known_at=before.isoformat())
+    now = balance(as_of="2022-03-31")
+
+    assert (then["daily_rate"], now["daily_rate"]) == ("0.0005", "0.001")
+    # 450.00 owed (300.00 medical + 50.00 maternity + 100.00 individual), due 2022-02-15
+    # (Chifeng's due day), overdue 44 days to 2022-03-31: x 0.05% = 9.90, x 0.1% = 19.80
+    assert (then["totals"]["late_fee"], now["totals"]["late_fee"]) == ("9.90", "19.80")

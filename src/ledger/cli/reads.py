@@ -61,8 +61,9 @@ Format = Annotated[str, typer.Option("--format", help="table, json or csv.")]
 
 
 @contextmanager
-def views() -> Iterator[tuple[ViewStore, PolicySet]]:
-    """The view store, caught up with the event store, and the policies in force."""
+def views(known_at: datetime | None = None) -> Iterator[tuple[ViewStore, PolicySet]]:
+    """The view store, caught up with the event store, and the policies in force as the
+    ledger knew them at ``known_at`` (None: now)."""
     from ledger.bootstrap import build_ledger
     from ledger.projections.runner import catch_up
     from ledger.projections.sql import open_view_store
@@ -73,7 +74,7 @@ def views() -> Iterator[tuple[ViewStore, PolicySet]]:
     try:
         with _progress() as progress:
             catch_up(ledger, store, progress=progress)
-        yield store, ledger.policies()
+        yield store, ledger.policies_known_at(known_at)
     finally:
         store.close()
         ledger.close()
@@ -185,7 +186,7 @@ def balance(uscc: str, as_of: AsOf = "", known_at: KnownAt = "", output: Format 
     from ledger.projections.balances import AMOUNTS, unit_balance_view
 
     shape = fmt(output, ("table", "json"))
-    with views() as (store, policies):
+    with views(instant(known_at)) as (store, policies):
         view = unit_balance_view(
             store, uscc, as_of=day(as_of, "as_of"), known_at=instant(known_at), policies=policies
         )
@@ -239,7 +240,7 @@ def rights(
 
     shape = fmt(output, ("table", "json"))
     rid = parse_resident_id(resident_id)
-    with views() as (store, policies):
+    with views(instant(known_at)) as (store, policies):
         record = rights_record(
             store, rid, as_of=day(as_of, "as_of"), known_at=instant(known_at), policies=policies
         )

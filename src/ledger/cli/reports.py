@@ -59,7 +59,7 @@ def deferral_list_report(
 
     shape = fmt(output, ("table", "json", "csv"))
     on, period = report_clock(as_of, month, Period.of)
-    with views() as (store, policies):
+    with views(instant(known_at)) as (store, policies):
         sent = datetime.now(CST)
         rows = deferral_list(
             store,
@@ -116,7 +116,7 @@ def statistics_report(
 
     shape = fmt(output, ("table", "json", "csv"))
     on, period = report_clock(as_of, month, lambda d: Period.of(d).previous())
-    with views() as (store, policies):
+    with views(instant(known_at)) as (store, policies):
         stats = monthly_statistics(
             store,
             month=period,
@@ -199,7 +199,7 @@ def reminders_report(
 
     shape = fmt(output, ("table", "json", "csv"))
     on = day(as_of, "as_of")
-    with views() as (store, policies):
+    with views(instant(known_at)) as (store, policies):
         found = reminders(
             store,
             within_days=within,

@@ -74,7 +74,7 @@ def run_replay(
     regions = _regions(ledger, region)
     recorded = recorded_documents(ledger, known_at)
     stages = Stages(policy_set, recorded)
-    baseline_policies = ledger.policies()
+    baseline_policies = ledger.policies_known_at(known_at)
     scratch = ScratchLedger()
     tally = _Tally()
     try:

@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -208,6 +208,28 @@ class LedgerBase(Application[UUID]):
                     files.append(CatalogueFile.model_validate(policy.content))
             self._policy_cache = (version, PolicySet(files))
         return self._policy_cache[1]
+
+    def policies_known_at(self, known_at: datetime | None) -> PolicySet:
+        """The policy set as the ledger knew it at ``known_at`` (None: now): each document
+        at its last version recorded by then, less those revoked by then. The views "as
+        known at" an instant compute late fees, due dates and deadlines with it."""
+        if known_at is None:
+            return self.policies()
+        log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
+        files = []
+        known = dict.fromkeys(e.document_id for e in log.get() if e.timestamp <= known_at)
+        for document_id in known:
+            versions = [
+                e.originator_version
+                for e in cast(Iterable[Policy.Event], self.events.get(policy_id(document_id)))
+                if e.timestamp <= known_at
+            ]
+            if not versions:
+                continue
+            policy = cast(Policy, self.repository.get(policy_id(document_id), version=versions[-1]))
+            if policy.revoked_on is None:
+                files.append(CatalogueFile.model_validate(policy.content))
+        return PolicySet(files)
 
     def _ctx(
         self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None

@@ -6,9 +6,10 @@ whether the caller's agency holds it (404/403), then the headers and the body (4
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -25,6 +26,9 @@ from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role
 from ledger.projections.items import find_unit
 from ledger.projections.journal import UnitRegistered
+from ledger.projections.store import ViewStore
+
+T = TypeVar("T")
 
 #: printable ASCII without spaces, as the Idempotency-Key draft's examples
 KEY_PATTERN = r"^[!-~]{1,255}$"
@@ -192,20 +196,38 @@ def agency_scope(principal: Principal, asked: str | None = None) -> str | None:
     return principal.agency
 
 
-def readable_unit(
+@dataclass(frozen=True, slots=True)
+class UnitRead:
+    """A read of one unit, made in one trip to the thread pool: the views caught up, the
+    unit looked up (404), the caller's agency checked (403), then the view. (As separate
+    sync dependencies these were three more trips, measured at ~18% of a balance read.)"""
+
+    code: str
+    principal: Principal
+    side: ReadSide
+
+    async def run(self, view: Callable[[ViewStore, UnitRegistered], T]) -> T:
+        def work() -> T:
+            store = self.side.fresh()
+            unit = find_unit(store, self.code, None)
+            if self.principal.role is Role.case_worker:
+                check_agency(self.principal, unit.agency, f"unit {self.code}")
+            return view(store, unit)
+
+        return await run_in_threadpool(work)
+
+
+async def readable_unit(
     uscc: Annotated[
         str,
         Path(description="the unit's USCC (统一社会信用代码)", examples=[examples.CHIFENG_USCC]),
     ],
     principal: Reader,
-    views: Views,
-) -> UnitRegistered:
-    """A registered unit the caller may read (404 if none, 403 another agency's)."""
-    code = parse_uscc(uscc, allow_bad_check=True)
-    unit = find_unit(views.store, code, None)
-    if principal.role is Role.case_worker:
-        check_agency(principal, unit.agency, f"unit {code}")
-    return unit
+    request: Request,
+) -> UnitRead:
+    """A unit the caller may read: 404 if none, 403 another agency's (when it is run)."""
+    side: ReadSide = request.app.state.views
+    return UnitRead(parse_uscc(uscc, allow_bad_check=True), principal, side)
 
 
-ReadableUnit = Annotated[UnitRegistered, Depends(readable_unit)]
+ReadableUnit = Annotated[UnitRead, Depends(readable_unit)]

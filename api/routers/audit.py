@@ -27,7 +27,9 @@ from ledger.api.schemas.views import AuditLineOut, AuditTrail
 from ledger.clocks import business_date, instant
 from ledger.domain.identifiers import parse_resident_id
 from ledger.projections.audit import AuditLine, person_trail, unit_trail
+from ledger.projections.journal import UnitRegistered
 from ledger.projections.rights import units_by_id
+from ledger.projections.store import ViewStore
 
 router = APIRouter(tags=["audit"], responses=READ_PROBLEMS)
 
@@ -35,9 +37,8 @@ INSTANT_HELP = "ISO 8601 date-time (naive = China Standard Time) or a date"
 
 
 @router.get("/units/{uscc}/audit-trail", response_model=AuditTrail, summary="A unit's audit trail")
-def unit_audit_trail(
+async def unit_audit_trail(
     unit: ReadableUnit,
-    views: Views,
     kind: Annotated[
         list[str] | None,
         Query(max_length=50, description="event types, repeatable: PaymentCollected"),
@@ -54,16 +55,16 @@ def unit_audit_trail(
     ] = None,
     known_at: Annotated[str | None, Query(max_length=40, description=KNOWN_AT_HELP)] = None,
 ) -> AuditTrail:
-    trail = unit_trail(
-        views.store,
-        unit.uscc,
-        as_of=business_date(as_of, "as_of") if as_of else None,
-        known_at=instant(known_at),
-        kinds=kind,
-        since=instant(since, "since"),
-        until=instant(until, "until"),
-    )
-    return AuditTrail(subject=unit.uscc, lines=[_line(line) for line in trail])
+    on = business_date(as_of, "as_of") if as_of else None
+    known, first, last = instant(known_at), instant(since, "since"), instant(until, "until")
+
+    def view(store: ViewStore, found: UnitRegistered) -> AuditTrail:
+        trail = unit_trail(
+            store, found.uscc, as_of=on, known_at=known, kinds=kind, since=first, until=last
+        )
+        return AuditTrail(subject=found.uscc, lines=[_line(line) for line in trail])
+
+    return await unit.run(view)
 
 
 @router.post(

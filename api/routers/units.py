@@ -182,5 +182,5 @@ def list_units(
 @router.get(
     "/{uscc}", response_model=UnitSummary, responses=READ_PROBLEMS, summary="A unit's record"
 )
-def show_unit(unit: ReadableUnit) -> UnitSummary:
-    return UnitSummary.model_validate(unit)
+async def show_unit(unit: ReadableUnit) -> UnitSummary:
+    return await unit.run(lambda _, found: UnitSummary.model_validate(found))

@@ -99,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         views.start_background()  # a long history is projected while the server serves
+        views.follow()  # and what is recorded from then on, between reads
         yield
         replay_jobs.close()
         views.close()

@@ -10,7 +10,9 @@ is harmless: the read then uses the position the other runner reached.
 A backlog longer than a page or two (a fresh server over a big history, an import
 just landed, the views rebuilt by another process) is projected in a background
 thread while reads answer 503 with Retry-After, rather than holding requests (and
-the thread pool they share with the commands) for minutes.
+the thread pool they share with the commands) for minutes. Between reads, a follower
+thread (started by the server) catches up every half second, so that a burst of
+commands does not leave the next read a backlog.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from ledger.projections.store import ViewStore
 BACKLOG = 2_000
 #: how often a read retries when another process's runner moves the position under it
 MOVED_RETRIES = 3
+#: seconds between the follower's catch-ups
+FOLLOW_EVERY = 0.5
 
 
 class ReadSide:
@@ -40,6 +44,8 @@ class ReadSide:
         self._lock = threading.Lock()  # one catch-up at a time
         self._seen_lock = threading.Lock()
         self._background: threading.Thread | None = None
+        self._follower: threading.Thread | None = None
+        self._stop = threading.Event()
         self._seen = 0  # the highest notification id a fresh() has seen (never goes back)
         self._policies: tuple[int, PolicySet] | None = None
 
@@ -95,6 +101,30 @@ class ReadSide:
         )
         self._background.start()
 
+    def follow(self) -> None:
+        """Starts the follower: a catch-up every ``FOLLOW_EVERY`` seconds until ``close``."""
+        if self._follower is None:
+            self._follower = threading.Thread(
+                target=self._follow, name="views-follower", daemon=True
+            )
+            self._follower.start()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(FOLLOW_EVERY):
+            if self._background is not None and self._background.is_alive():
+                continue
+            try:
+                behind = (self.ledger.recorder.max_notification_id() or 0) - (self.store.position())
+                if behind > self.backlog:
+                    self.start_background()  # never hold the reads' lock for minutes
+                elif behind > 0:
+                    with self._lock:
+                        catch_up(self.ledger, self.store)
+            except PositionMoved:
+                continue  # another process's runner is at it
+            except Exception as exc:  # a lost store: the next turn tries again
+                get_logger().warning("views_follow_failed", error=str(exc))
+
     def _project(self) -> None:
         try:
             catch_up(self.ledger, self.store)
@@ -109,6 +139,8 @@ class ReadSide:
         )
 
     def close(self, timeout: float = 30.0) -> None:
-        if self._background is not None:
-            self._background.join(timeout)
+        self._stop.set()
+        for thread in (self._follower, self._background):
+            if thread is not None:
+                thread.join(timeout)
         self.store.close()

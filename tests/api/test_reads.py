@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -560,3 +561,22 @@ def test_known_at_reads_with_the_policies_the_ledger_knew_then(
     # 450.00 owed (300.00 medical + 50.00 maternity + 100.00 individual), due 2022-02-15
     # (Chifeng's due day), overdue 44 days to 2022-03-31: x 0.05% = 9.90, x 0.1% = 19.80
     assert (then["totals"]["late_fee"], now["totals"]["late_fee"]) == ("9.90", "19.80")
+
+
+def test_the_follower_brings_the_views_up_to_date_between_reads(
+    desk: Desk, prepared: Prepared
+) -> None:
+    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+    try:
+        side.follow()
+        desk.region(CHIFENG_REGION)  # recorded after the follower started
+        wanted = desk.high_water()
+
+        deadline = time.monotonic() + 10
+        while side.store.position() < wanted and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        # no read asked: the follower caught up on its own
+        assert side.store.position() == wanted
+    finally:
+        side.close()

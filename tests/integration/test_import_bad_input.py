@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.catalogue.loader import load_default_catalogue
 from ledger.domain.errors import InvalidValue, LedgerError
 from ledger.domain.period import Period
 from ledger.importer import ImportSummary, import_assessments, import_payments
 from ledger.importing.csvfile import MAX_LINE, split_fields
-from ledger.settings import Settings
 from tests.conftest import StoreConfig
 from tests.integration.test_import import (
     ACTOR,
     ASSESSED_ON,
-    CHIFENG,
     HEADER,
     A,
     B,
@@ -41,7 +37,7 @@ from tests.integration.test_import import (
 )
 from tests.integration.test_import import person as resident
 from tests.integration.test_import import uscc as unit_code
-from tests.integration.test_import_cli import run_import, unwrapped
+from tests.integration.test_import_cli import chifeng_sqlite, run_import, unwrapped
 
 MAY = Period(2024, 5)
 PAYMENTS = "uscc,period,part,amount,paid_on\n"
@@ -248,28 +244,12 @@ def test_a_header_alone_imports_nothing_and_is_no_error(chifeng: Ledger, tmp_pat
 def test_the_command_exits_as_documented_without_a_traceback(
     tmp_path: Path, content: bytes, status: int, said: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    ledger = Ledger(env=Settings(database_url=url).eventsourcing_env())
-    for file in load_default_catalogue():
-        ledger.enact_policy(file, ACTOR)
-    ledger.register_region(CHIFENG, "赤峰市", "150000", ACTOR)
-    for code in (A, B):
-        ledger.register_unit(
-            uscc=code,
-            name=code,
-            unit_type="enterprise",
-            region=CHIFENG,
-            agency="150400001",
-            unit_number="",
-            established_on=date(2015, 1, 1),
-            actor=ACTOR,
-        )
-    ledger.close()
+    db = chifeng_sqlite(tmp_path)
     path = tmp_path / "month.csv"
     path.write_bytes(content)
 
     result = run_import(
-        "assessments", str(path), "--assessed-on", "2024-06-05", db=url, cwd=tmp_path
+        "assessments", str(path), "--assessed-on", "2024-06-05", db=db, cwd=tmp_path
     )
 
     assert result.returncode == status, result.stderr

@@ -35,6 +35,10 @@ def run_import(*args: str, db: str, cwd: Path) -> subprocess.CompletedProcess[st
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
+    return chifeng_sqlite(tmp_path)
+
+
+def chifeng_sqlite(tmp_path: Path) -> str:
     """A SQLite ledger with Chifeng, the packaged catalogue and units A and B."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     ledger = Ledger(env=Settings(database_url=url).eventsourcing_env())

@@ -96,14 +96,19 @@ def create_app(settings: Settings) -> FastAPI:
     views = ReadSide(ledger, open_view_store(settings))
     replay_jobs = ReplayJobs(ledger)
 
+    def close() -> None:
+        # In this order: a replay still running reads the ledger's connection, and
+        # closing a SQLite connection under a query in another thread crashes the process.
+        replay_jobs.close()
+        views.close()
+        ledger.close()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         views.start_background()  # a long history is projected while the server serves
         views.follow()  # and what is recorded from then on, between reads
         yield
-        replay_jobs.close()
-        views.close()
-        ledger.close()
+        close()
 
     app = LedgerAPI(
         title="Medical-insurance contribution ledger",
@@ -115,6 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ledger = ledger
     app.state.views = views
     app.state.replays = replay_jobs
+    app.state.close = close
     problems.install(app)
     # The last added is the outermost: the request id is set before the size is checked.
     app.add_middleware(BodyLimit, max_body=MAX_BODY)

@@ -225,8 +225,7 @@ def prepared(sqlite_template: Prepared, tmp_path: Path) -> Prepared:
 def app(prepared: Prepared) -> Iterator[FastAPI]:
     app = create_app(settings_for(prepared.store))
     yield app
-    app.state.views.close()
-    app.state.ledger.close()
+    app.state.close()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def app(prepared: Prepared) -> Iterator[FastAPI]:
     """The app logging at INFO, as in production (the other tests log warnings only)."""
     app = create_app(settings_for(prepared.store, "INFO"))
     yield app
-    app.state.ledger.close()
+    app.state.close()
 
 
 def test_a_command_logs_its_request_and_its_use_case(desk: Desk) -> None:

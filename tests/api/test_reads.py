@@ -88,8 +88,7 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
     client = TestClient(app, base_url="http://ledger.test")
     yield Reader(client, tokens, app)
     client.close()
-    app.state.views.close()
-    app.state.ledger.close()
+    app.state.close()
 
 
 # ------------------------------------------------------------------ balances

@@ -10,11 +10,13 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 from html import escape
 
+from ledger.charts import Series, line_chart
 from ledger.domain.errors import InvalidValue
-from ledger.domain.money import ZERO, format_money
+from ledger.domain.money import format_money
 from ledger.replay.figures import MEASURES, Flow
 from ledger.replay.report import Comparison, ReplayReport
 
@@ -175,63 +177,55 @@ def _comparison_table(c: Comparison) -> str:
 
 # -------------------------------------------------------------------- chart
 
-_W, _H, _PAD = 720, 240, 40
+_TITLES = {
+    "net": "the fund's cash flow by month (collected less refunded)",
+    "due": "contributions falling due by month",
+}
 
 
 def _chart(report: ReplayReport, measure: str) -> str:
-    """Two polylines, record (grey) and reform (blue), over the report's months."""
     if not report.months:
         return "<p>No movements.</p>"
-    # Every month from the first to the last, so that the x axis is time.
+    return flow_chart(
+        report,
+        measure,
+        label=_TITLES[measure],
+        x_title="month (a month's flows drawn on its first day)",
+        y_title=f"{measure}, yuan",
+    )
+
+
+def flow_chart(
+    report: ReplayReport,
+    measure: str,
+    *,
+    label: str,
+    x_title: str,
+    y_title: str,
+    record: str = "record",
+    reform: str = "reform",
+) -> str:
+    """One of the fund's monthly measures (``net``, ``due``, ``collected``, ``refunded``),
+    record against reform, every month from the first to the last (so the x axis is
+    time), each drawn on its first day. The record is drawn wide and light underneath,
+    the reform dashed on top: where the two lines meet, the record shows round the
+    reform's dashes."""
     by_month = {m.month: m for m in report.months}
-    first, last = report.months[0].month, report.months[-1].month
-    months = [first + n for n in range(first.months_until(last) + 1)]
+    months = []
+    if report.months:
+        first, last = report.months[0].month, report.months[-1].month
+        months = [first + n for n in range(first.months_until(last) + 1)]
     empty = Flow()
-    series = {
-        "record": [_of(by_month[m].baseline if m in by_month else empty, measure) for m in months],
-        "reform": [_of(by_month[m].reform if m in by_month else empty, measure) for m in months],
-    }
-    values = [v for s in series.values() for v in s] + [ZERO]
-    low, high = min(values), max(values)
-    span = (high - low) or Decimal(1)
-    step = Decimal(_W - 2 * _PAD) / max(len(months) - 1, 1)
 
-    def x(i: int) -> str:
-        return format(Decimal(_PAD) + step * i, ".1f")
+    def points(side: str) -> list[tuple[date, Decimal]]:
+        flows = [getattr(by_month[m], side) if m in by_month else empty for m in months]
+        return [(m.first_day, _of(f, measure)) for m, f in zip(months, flows, strict=True)]
 
-    def y(v: Decimal) -> str:
-        return format(Decimal(_H - _PAD) - (v - low) / span * (_H - 2 * _PAD), ".1f")
-
-    lines = []
-    for name, colour in (("record", "#888"), ("reform", "#1f5fbf")):
-        points = " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(series[name]))
-        lines.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
-            f"<title>{name}</title></polyline>"
-        )
-    labels = [
-        f'<text x="{x(i)}" y="{_H - _PAD + 14}" font-size="9" text-anchor="middle">{m.month}</text>'
-        for i, m in enumerate(months)
-        if len(months) <= 24 or i % max(len(months) // 12, 1) == 0
+    lines = [
+        Series(record, points("baseline"), "#9a9a9a", width=7, opacity="0.55"),
+        Series(reform, points("reform"), "#1f5fbf", width=2, dash="7 4"),
     ]
-    axis = (
-        f'<line x1="{_PAD}" y1="{y(ZERO)}" x2="{_W - _PAD}" y2="{y(ZERO)}" stroke="#ccc"/>'
-        f'<text x="2" y="{y(high)}" font-size="9">{format_money(high)}</text>'
-        f'<text x="2" y="{y(low)}" font-size="9">{format_money(low)}</text>'
-    )
-    legend = (
-        f'<text x="{_W - _PAD - 120}" y="14" font-size="11" fill="#888">record</text>'
-        f'<text x="{_W - _PAD - 60}" y="14" font-size="11" fill="#1f5fbf">reform</text>'
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
-        f'viewBox="0 0 {_W} {_H}" role="img" aria-label="{measure} by month">'
-        + axis
-        + "".join(lines)
-        + "".join(labels)
-        + legend
-        + "</svg>"
-    )
+    return line_chart(lines, label=label, x_title=x_title, y_title=y_title)
 
 
 def _of(flow: Flow, measure: str) -> Decimal:

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ledger import __version__
-from ledger.api import problems
+from ledger.api import desk, docs, problems
 from ledger.api.middleware import BodyLimit, RequestContext
 from ledger.api.readside import ReadSide
 from ledger.api.replays import ReplayJobs
@@ -115,6 +115,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served with local assets by ledger.api.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.ledger = ledger
@@ -127,6 +129,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestContext)
     for module in ROUTERS:
         app.include_router(module.router)
+    docs.install(app)
+    desk.install(app)
     return app
 
 

@@ -62,10 +62,19 @@ async def current_principal(
 ) -> Principal:
     if credentials is None:
         raise _unauthenticated("this route needs an Authorization: Bearer <token> header")
-    ledger: Ledger = request.app.state.ledger
-    token = await run_in_threadpool(authenticate, ledger, credentials.credentials)
-    if token is None:
+    principal = await principal_of(request, credentials.credentials)
+    if principal is None:
         raise _unauthenticated("the bearer token is unknown or revoked", "invalid_token")
+    return principal
+
+
+async def principal_of(request: Request, secret: str) -> Principal | None:
+    """The holder of ``secret`` if it is an active token (the API's bearer header and the
+    desk's cookie carry the same tokens), bound to the request's log context."""
+    ledger: Ledger = request.app.state.ledger
+    token = await run_in_threadpool(authenticate, ledger, secret)
+    if token is None:
+        return None
     principal = Principal(token.id, token.role, token.agency, token.name)
     # Read by the request-logging middleware, which runs outside this context.
     request.state.actor = principal.actor

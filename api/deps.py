@@ -75,12 +75,18 @@ async def get_reason(
             field="X-Reason",
             rule="utf-8",
         ) from None
+    return checked_reason(text, "X-Reason")
+
+
+def checked_reason(text: str, field: str) -> str:
+    """Why a command is given: printable text of at most ``MAX_REASON`` characters (the
+    API's X-Reason header and the desk's reason field alike)."""
     if len(text) > MAX_REASON or not text.isprintable():
         raise ApiProblem(
             422,
             "invalid-request",
-            f"X-Reason must be printable text of at most {MAX_REASON} characters",
-            field="X-Reason",
+            f"{field} must be printable text of at most {MAX_REASON} characters",
+            field=field,
             rule="reason",
         )
     return text.strip()

@@ -95,6 +95,11 @@ class ReplayJobs:
             raise NotFound(f"no replay {job_id} on this server", field="replay_id")
         return found
 
+    def listed(self) -> list[ReplayJob]:
+        """The jobs this process knows, newest first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.created_at, reverse=True)
+
     def _run(self, job: ReplayJob, policy_set: PolicySet) -> None:
         job.state = "running"
         started = time.perf_counter()

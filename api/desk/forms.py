@@ -120,7 +120,8 @@ def _heading(exc: LedgerError | ApiProblem) -> str:
 
 def refusal(exc: LedgerError | ApiProblem, state: FormState, names: Sequence[str]) -> None:
     """A refusal of the ledger (or the API's rules) beside the field it names."""
-    named = exc.field.split(".")[0].split("[")[0]
+    # The API's 403 for another agency names the rule, not a field: the agency field.
+    named = (exc.field or exc.rule).split(".")[0].split("[")[0]
     rule = f"，规则 {exc.rule}" if exc.rule else ""
     detail = exc.message if isinstance(exc, LedgerError) else exc.detail
     state.refuse(named if named in names else FORM, f"{_heading(exc)}{rule}：{detail}")

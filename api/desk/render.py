@@ -23,6 +23,12 @@ from ledger.domain.money import round_fen
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+#: the pages run no script and load nothing but the ledger's own files; forms post to the
+#: ledger only, and no other site may frame them
+POLICY = (
+    "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def yuan(value: Decimal | str | None) -> str:
@@ -73,4 +79,5 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> HTML
     response = templates.TemplateResponse(request, name, context, status_code=status)
     # Pages show one agency's data: never kept by a shared cache or proxy.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = POLICY
     return response

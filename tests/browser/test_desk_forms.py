@@ -75,9 +75,7 @@ def test_an_amount_that_is_not_money_is_refused_by_the_apis_own_rule(
     page.fill("#f-paid_on", "2023-02-30")
     page.click("form.command button[type=submit]")
 
-    expect(page.locator(".field[data-field=amount] .error")).to_contain_text(
-        "金额写作两位小数"
-    )
+    expect(page.locator(".field[data-field=amount] .error")).to_contain_text("金额写作两位小数")
     expect(page.locator(".field[data-field=paid_on] .error")).to_contain_text("not a real date")
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.cells import cell_len
+from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table as RichTable
 
@@ -158,21 +160,30 @@ def emit_table(table: Table) -> None:
             or c.key in report.always
             or any(row[index[c.key]] for row in table.rows)
         ]
+    where = [report.columns.index(c) for c in shown]
+    blank_zero = report.always is not None
+    rows = [[_terminal(report, n, row[n], blank_zero) for n in where] for row in table.rows]
+    if table.total is not None:
+        rows.append([_terminal(report, n, table.total[n], False) for n in where])
     grid = RichTable(title=table.caption, title_justify="left", box=None, padding=(0, 1, 0, 0))
-    for column in shown:
+    needed = 0
+    for i, column in enumerate(shown):
+        # A value is never cut (an identifier cut short is a wrong identifier), nor the
+        # Chinese header: a column is at least as wide as both; the English one may fold.
+        widest = max([cell_len(column.zh), *(cell_len(row[i]) for row in rows)])
+        needed += max(widest, cell_len(column.en)) + 1
         grid.add_column(
             f"{column.zh}\n{column.en}",
             justify="right" if column.numeric else "left",
-            no_wrap=column.key != report.wrap,
-            overflow="fold" if column.key == report.wrap else "ellipsis",
+            min_width=None if column.key == report.wrap else widest,
+            overflow="fold",
         )
-    where = [report.columns.index(c) for c in shown]
-    blank_zero = report.always is not None
-    for row in table.rows:
-        grid.add_row(*(_terminal(report, n, row[n], blank_zero) for n in where))
-    if table.total is not None:
-        grid.add_row(*(_terminal(report, n, table.total[n], False) for n in where))
-    out.print(grid)
+    for row in rows:
+        grid.add_row(*row)
+    # Wider than the console: printed at its own width (a terminal wraps the lines)
+    # rather than losing its last columns.
+    needed += 40 if report.wrap else 0
+    (out if needed <= out.width else Console(width=needed)).print(grid)
     for note in table.notes:
         out.print(note, highlight=False)
 

@@ -31,7 +31,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
-from ledger.domain.money import ZERO, format_money
+from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS, DeferralKind
 from ledger.projections.items import (
@@ -69,45 +69,6 @@ class DeferralListRow:
     deadline: date
     deferral_type: str = DEFERRAL_TYPE_SME
     insurance_type: str = INSURANCE_EMPLOYEE_MEDICAL
-
-
-#: the notice's field names, in its order, and how each is written in the exchange file
-DEFERRAL_LIST_FIELDS: tuple[tuple[str, str], ...] = (
-    ("统一社会信用代码", "uscc"),
-    ("单位名称", "unit_name"),
-    ("缓缴类型", "deferral_type"),
-    ("医保经办机构代码", "agency"),
-    ("医保单位编号", "unit_number"),
-    ("险种类型代码", "insurance_type"),
-    ("缓缴人数", "persons"),
-    ("缓缴所属期起", "period_from"),
-    ("缓缴所属期止", "period_to"),
-    ("缓缴金额", "amount"),
-    ("缓缴期限", "deadline"),
-    ("传输时间", "transmitted_at"),
-)
-
-
-def exchange_record(row: DeferralListRow, transmitted_at: datetime) -> dict[str, str]:
-    """The row as the exchange file writes it, keyed by the notice's field names: amounts
-    with two decimals (元, 精确到小数点后2位), months YYYYMM, the deadline YYYYMMDD and the
-    transmission time (传输时间: when the list is generated, given by the caller, for a
-    view reads no clock) YYYYMMDDhh24miss, in the caller's time zone."""
-    values = {
-        "uscc": row.uscc,
-        "unit_name": row.unit_name,
-        "deferral_type": row.deferral_type,
-        "agency": row.agency,
-        "unit_number": row.unit_number,
-        "insurance_type": row.insurance_type,
-        "persons": str(row.persons),
-        "period_from": f"{row.period_from.year:04d}{row.period_from.month:02d}",
-        "period_to": f"{row.period_to.year:04d}{row.period_to.month:02d}",
-        "amount": format_money(row.amount),
-        "deadline": row.deadline.strftime("%Y%m%d"),
-        "transmitted_at": transmitted_at.strftime("%Y%m%d%H%M%S"),
-    }
-    return {header: values[name] for header, name in DEFERRAL_LIST_FIELDS}
 
 
 def deferral_list(
@@ -370,37 +331,3 @@ def reminders(
                 )
             )
     return sorted(found, key=lambda r: (r.due_on, r.region, r.uscc, r.kind))
-
-
-# ------------------------------------------------------------ as text rows
-# The columns of the statistics and the reminders as the CSV file and the terminal
-# write them: one definition for the CLI and the API.
-
-STATISTICS_COLUMNS = ("level", "code", "region", "units", "persons", "amount")
-REMINDER_COLUMNS = (
-    "due_on",
-    "days_left",
-    "uscc",
-    "unit_name",
-    "agency",
-    "kind",
-    "amount",
-    "periods",
-)
-
-
-def statistics_row(s: StatisticsLine) -> list[str]:
-    return [s.level, s.code, s.region, str(s.units), str(s.persons), format_money(s.amount)]
-
-
-def reminder_row(r: Reminder) -> list[str]:
-    return [
-        str(r.due_on),
-        str(r.days_left),
-        r.uscc,
-        r.unit_name,
-        r.agency,
-        r.kind,
-        format_money(r.amount),
-        " ".join(map(str, r.periods)),
-    ]

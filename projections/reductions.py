@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from ledger.domain.money import ZERO, format_money
+from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS
 from ledger.projections.items import by_unit, live_assessments
@@ -135,34 +135,3 @@ def reduction_table(
         )
     lines.sort(key=lambda line: (line.region, line.agency, line.uscc))
     return ReductionTable(as_of, known_at, month, lines)
-
-
-#: the table's columns as the CSV file and the terminal write them
-REDUCTION_COLUMNS = (
-    "uscc",
-    "unit_name",
-    "agency",
-    "region",
-    "persons",
-    "before",
-    "reduction",
-    "after",
-    "period_from",
-    "period_to",
-)
-
-
-def reduction_row(line: ReductionLine) -> list[str]:
-    """A line as text in ``REDUCTION_COLUMNS`` order (amounts with two decimals)."""
-    return [
-        line.uscc,
-        line.unit_name,
-        line.agency,
-        line.region,
-        str(line.persons),
-        format_money(line.before),
-        format_money(line.reduction),
-        format_money(line.after),
-        str(line.period_from),
-        str(line.period_to),
-    ]

@@ -8,41 +8,39 @@ agency's units only. Inspectors and administrators read every trail.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from ledger.api.deps import (
-    AS_OF_HELP,
-    KNOWN_AT_HELP,
-    ReadableUnit,
-    Reader,
-    Views,
-    agency_scope,
-)
+from ledger.api.deps import ReadableUnit, Reader, Views, agency_scope
+from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
 from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.persons import PersonTrailQuery
 from ledger.api.schemas.types import DATE_PATTERN
-from ledger.api.schemas.views import AuditLineOut, AuditTrail
-from ledger.clocks import business_date, instant
-from ledger.domain.identifiers import parse_resident_id
-from ledger.projections.audit import AuditLine, person_trail, unit_trail
+from ledger.api.schemas.views import AuditTrail
+from ledger.clocks import instant
 from ledger.projections.journal import UnitRegistered
-from ledger.projections.rights import units_by_id
 from ledger.projections.store import ViewStore
+from ledger.reports import FILTERS, PERSON_TRAIL, UNIT_TRAIL, Table, ViewsAndPolicies
+from ledger.reports import Query as ReportQuery
 
 router = APIRouter(tags=["audit"], responses=READ_PROBLEMS)
 
 INSTANT_HELP = "ISO 8601 date-time (naive = China Standard Time) or a date"
 
 
-@router.get("/units/{uscc}/audit-trail", response_model=AuditTrail, summary="A unit's audit trail")
+@router.get(
+    "/units/{uscc}/audit-trail",
+    response_model=AuditTrail,
+    responses=FILES,
+    summary="A unit's audit trail",
+    operation_id="read_unit_audit_trail",
+)
 async def unit_audit_trail(
     unit: ReadableUnit,
-    kind: Annotated[
-        list[str] | None,
-        Query(max_length=50, description="event types, repeatable: PaymentCollected"),
-    ] = None,
+    kind: Annotated[list[str] | None, Query(max_length=50, description=FILTERS["kind"].en)] = None,
     since: Annotated[
         str | None, Query(max_length=40, description=f"recorded at or after; {INSTANT_HELP}")
     ] = None,
@@ -51,61 +49,45 @@ async def unit_audit_trail(
     ] = None,
     as_of: Annotated[
         str | None,
-        Query(pattern=DATE_PATTERN, description=f"{AS_OF_HELP}; default: every date"),
+        Query(pattern=DATE_PATTERN, description=f"{FILTERS['as_of'].en}; default: every date"),
     ] = None,
-    known_at: Annotated[str | None, Query(max_length=40, description=KNOWN_AT_HELP)] = None,
-) -> AuditTrail:
-    on = business_date(as_of, "as_of") if as_of else None
-    known, first, last = instant(known_at), instant(since, "since"), instant(until, "until")
+    known_at: Annotated[
+        str | None, Query(max_length=40, description=FILTERS["known_at"].en)
+    ] = None,
+    format: FormatQuery = "json",
+    headers: HeadersQuery = "zh",
+) -> Response:
+    query = ReportQuery.parse(as_of=as_of, known_at=known_at, since=since, until=until, kinds=kind)
 
-    def view(store: ViewStore, found: UnitRegistered) -> AuditTrail:
-        trail = unit_trail(
-            store, found.uscc, as_of=on, known_at=known, kinds=kind, since=first, until=last
-        )
-        return AuditTrail(subject=found.uscc, lines=[_line(line) for line in trail])
+    def view(store: ViewStore, found: UnitRegistered) -> Table:
+        reads = ViewsAndPolicies(store, unit.side.policies)
+        return UNIT_TRAIL.run(reads, replace(query, subject=found.uscc))
 
-    return await unit.run(view)
+    return respond(await unit.run(view), format, headers)
 
 
 @router.post(
-    "/persons/audit-trail", response_model=AuditTrail, summary="A person's audit trail (a read)"
+    "/persons/audit-trail",
+    response_model=AuditTrail,
+    responses=FILES,
+    summary="A person's audit trail (a read)",
+    operation_id="read_person_audit_trail",
 )
-def person_audit_trail(body: PersonTrailQuery, principal: Reader, views: Views) -> AuditTrail:
+def person_audit_trail(
+    body: PersonTrailQuery,
+    principal: Reader,
+    views: Views,
+    format: FormatQuery = "json",
+    headers: HeadersQuery = "zh",
+) -> Response:
     """Every event naming the person (joined, base changed, left, a deferred part called
     due for them) and every assessment with a line for them. A POST that records nothing
     (no Idempotency-Key): the resident ID travels in the body, never in a URL."""
-    rid = parse_resident_id(body.resident_id)
-    trail = person_trail(
-        views.store,
-        rid,
+    query = ReportQuery(
         as_of=body.as_of,
         known_at=instant(body.known_at),
         kinds=body.kinds,
+        subject=body.resident_id,
+        agency=agency_scope(principal),
     )
-    agency = agency_scope(principal)
-    if agency is not None:
-        units = units_by_id(views.store, {line.entry.originator_id for line in trail}, None)
-        trail = [
-            line
-            for line in trail
-            if (u := units.get(line.entry.originator_id)) is not None and u.agency == agency
-        ]
-    return AuditTrail(subject=rid, lines=[_line(line) for line in trail])
-
-
-def _line(line: AuditLine) -> AuditLineOut:
-    e = line.entry
-    return AuditLineOut(
-        recorded_at=e.recorded_at,
-        on=line.on,
-        originator_id=str(e.originator_id),
-        version=e.version,
-        type=e.type,
-        actor=e.actor,
-        reason=e.reason,
-        request_id=e.request_id,
-        document=e.document,
-        policy=e.policy,
-        caused_by=e.caused_by,
-        detail=e.detail,
-    )
+    return respond(PERSON_TRAIL.run(views, query), format, headers)

@@ -188,6 +188,10 @@ class DeferralListRowOut(View):
 
 class DeferralList(Clocks):
     month: PeriodOut
+    transmitted_at: str = Field(
+        description="传输时间: when the list was generated, YYYYMMDDhh24miss (CST)",
+        pattern=r"^[0-9]{14}$",
+    )
     rows: list[DeferralListRowOut]
 
 

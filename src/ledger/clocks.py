@@ -51,12 +51,11 @@ def instant(text: str | None, field: str = "known_at") -> datetime | None:
 
 
 def report_clock(
-    as_of: str | None, month: str | None, default_month: Callable[[date], Period]
+    as_of: date | None, month: Period | None, default_month: Callable[[date], Period]
 ) -> tuple[date, Period]:
     """A monthly report's as-of date and month. Given a month and no date, the report is
     as the notice produces it: on the 1st of the following month (每月1日 … 上月)."""
-    if month and not as_of:
-        period = Period.parse(month)
-        return period.next().first_day, period
-    on = business_date(as_of, "as_of")
-    return on, Period.parse(month) if month else default_month(on)
+    if month is not None and as_of is None:
+        return month.next().first_day, month
+    on = as_of or today()
+    return on, month or default_month(on)

@@ -262,7 +262,9 @@ def test_the_deferral_list_as_csv_with_the_notices_headers(reader: Reader) -> No
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    # UTF-8 with a byte-order mark, for Excel (issue 12)
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["统一社会信用代码"], r["缓缴人数"], r["缓缴金额"]) for r in rows] == [
         (WUHAI, "21", "7420.00"),  # as of 2022-10-01, before the resignation
         (make_uscc("92150302MA0Q2WH00"), "0", "0.00"),  # window shifted, 09 not assessed

@@ -44,7 +44,7 @@ def test_an_amendment_enacted_from_a_file_shows_its_reversals_in_the_audit(
     )
 
     assert enacted.returncode == 0, enacted.stderr
-    entries = json.loads(audit.stdout)
+    entries = json.loads(audit.stdout)["lines"]  # the API's shape
     # the demo's bases are 15,000.00: v1 reduced 15,000 x 0.03 = 450.00 of February and March
     assert [(e["detail"]["period"], e["detail"]["totals"]) for e in entries] == [
         ("2020-02", [["2020-02", "unit_medical", "450.00"]]),

@@ -94,7 +94,8 @@ def test_rights_show_the_called_due_part_and_the_credits(demo_db: tuple[Path, st
 
 
 def test_audit_shows_decisions_with_their_policy(demo_db: tuple[Path, str]) -> None:
-    entries = ledger_json(demo_db, "audit", LINCANG, "--kind", "RefundOwed")
+    # the JSON the API answers with: {"subject", "lines"}
+    entries = ledger_json(demo_db, "audit", LINCANG, "--kind", "RefundOwed")["lines"]
 
     # February and March, 400.00 each, refunded when 临医保联发〔2020〕14号 was enacted
     assert [(e["type"], e["on"], e["detail"]["items"]) for e in entries] == [
@@ -112,7 +113,9 @@ def test_the_deferral_list_as_csv_with_the_notices_headers(demo_db: tuple[Path, 
     )
 
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # UTF-8 with a byte-order mark, for Excel (issue 12)
+    assert result.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert [(r["统一社会信用代码"], r["缓缴人数"], r["缓缴金额"]) for r in rows] == [
         (WUHAI, "21", "7420.00"),  # as of 2022-10-01, before the resignation
         (make_uscc("92150302MA0Q2WH00"), "0", "0.00"),  # window shifted, 09 not assessed
@@ -155,7 +158,8 @@ def test_the_reduction_table_of_the_demo(demo_db: tuple[Path, str]) -> None:
 
 
 def test_reminders_a_month_before_the_deadline(demo_db: tuple[Path, str]) -> None:
-    found = ledger_json(demo_db, "report", "reminders", "--as-of", "2023-06-01")
+    # the JSON the API answers with: {"as_of", "known_at", "within_days", "reminders"}
+    found = ledger_json(demo_db, "report", "reminders", "--as-of", "2023-06-01")["reminders"]
 
     assert [(r["uscc"], r["due_on"], r["days_left"], r["amount"]) for r in found] == [
         (WUHAI, "2023-06-30", 29, "21000.00")

@@ -5,25 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ledger.domain.period import Period
 from ledger.projections.deferrals import (
-    DEFERRAL_LIST_FIELDS,
     DeferralListRow,
     MonthlyStatistics,
     Reminder,
     StatisticsLine,
     deferral_list,
-    exchange_record,
     monthly_statistics,
     reminders,
 )
 from ledger.projections.store import MemoryViewStore
 from tests.unit.projections import seeds
-from tests.unit.projections.conftest import WUHAI_SME
-
-SENT = datetime(2022, 10, 1, 8, 30, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def listed(
@@ -44,43 +38,6 @@ def listed(
 
 
 # ------------------------------------------------------------------ the list
-
-
-def test_the_list_row_has_the_notices_fields_and_codes(wuhai_events: list[Any]) -> None:
-    (row,) = listed(seeds.store_of(wuhai_events), "2022-09", date(2022, 10, 1))
-
-    # 21 persons, bases 106,000.00 x 7% = 7,420.00 of September's unit part deferred
-    assert exchange_record(row, SENT) == {
-        "统一社会信用代码": WUHAI_SME,
-        "单位名称": "乌海市示例零售有限公司",
-        "缓缴类型": "66",
-        "医保经办机构代码": "150301",
-        "医保单位编号": "1",
-        "险种类型代码": "310",
-        "缓缴人数": "21",
-        "缓缴所属期起": "202207",
-        "缓缴所属期止": "202209",
-        "缓缴金额": "7420.00",
-        "缓缴期限": "20230630",
-        "传输时间": "20221001083005",
-    }
-
-
-def test_the_headers_are_the_notices_fields_in_its_order() -> None:
-    assert [header for header, _ in DEFERRAL_LIST_FIELDS] == [
-        "统一社会信用代码",
-        "单位名称",
-        "缓缴类型",
-        "医保经办机构代码",
-        "医保单位编号",
-        "险种类型代码",
-        "缓缴人数",
-        "缓缴所属期起",
-        "缓缴所属期止",
-        "缓缴金额",
-        "缓缴期限",
-        "传输时间",
-    ]
 
 
 def test_a_resignation_takes_the_person_and_their_part_off_the_current_period(

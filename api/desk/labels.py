@@ -94,6 +94,8 @@ MEASURES = {
     "called_due": "提前到期",
 }
 
+#: the words of codes that mean one thing wherever they appear (a reminder's kind
+#: ``deferred`` is not a month's state ``deferred``: reports look those up by column)
 ALL = {
     **EVENTS,
     **PARTS,
@@ -102,8 +104,6 @@ ALL = {
     **STATES,
     **TRIGGERS,
     **REPLAY_STATES,
-    **REMINDER_KINDS,
-    **LEVELS,
     **MEASURES,
 }
 

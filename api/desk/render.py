@@ -39,9 +39,9 @@ def yuan(value: Decimal | str | None) -> str:
     return f"{round_fen(Decimal(value)):,}"
 
 
-def percent(rate: Decimal) -> str:
+def percent(rate: Decimal | str) -> str:
     """``0.0005`` -> ``0.05%``."""
-    return f"{(rate * 100).normalize():f}%"
+    return f"{(Decimal(rate) * 100).normalize():f}%"
 
 
 def moment(value: datetime | None) -> str:

@@ -5,12 +5,14 @@ the same pages in Chromium; these are the cases a browser would not send."""
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from openpyxl import load_workbook
 
 from ledger.api.app import create_app
 from ledger.api.desk.session import COOKIE
@@ -241,3 +243,27 @@ def test_the_docs_pages_load_their_assets_from_the_ledger(site: Site) -> None:
     assert all(a.startswith("/static/docs/") or a == "/openapi.json" for a in assets)
     for asset in set(assets) - {"/openapi.json"}:
         assert site.client.get(asset).status_code == 200
+
+
+def test_a_units_balance_downloads_as_the_apis_workbook(site: Site) -> None:
+    client = site.signed_in("wuhai")
+
+    answer = client.get(f"/desk/units/{WUHAI}/files/balance.xlsx", params={"as_of": "2023-08-01"})
+
+    assert answer.status_code == 200
+    assert "attachment" in answer.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert header[:2] == ["所属期", "缴费项目"]
+    assert sheet.cell(sheet.max_row, 1).value == "合计"
+
+
+def test_a_report_downloads_as_csv_with_a_byte_order_mark_for_chinese_excel(site: Site) -> None:
+    client = site.signed_in("wuhai")
+
+    answer = client.get("/desk/reports/deferral-list/file.csv", params={"month": "2022-09"})
+
+    assert answer.content.startswith("\ufeff统一社会信用代码".encode())
+    assert WUHAI in answer.text
+    other = client.get("/desk/reports/deferral-list/file.csv", params={"agency": "150401"})
+    assert other.status_code == 403

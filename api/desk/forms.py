@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from ledger.api.deps import KEY_PATTERN
 from ledger.api.problems import ApiProblem
 from ledger.domain.errors import Conflict, LedgerError, NotFound, RuleViolation
 
@@ -61,6 +62,17 @@ def typed(form: FormData, fields: Iterable[Field]) -> dict[str, Any]:
             raw = form.get(f.name)
             values[f.name] = raw.strip() if isinstance(raw, str) else ""
     return values
+
+
+def received(form: FormData, fields: Sequence[Field]) -> FormState:
+    """What was sent: the values typed, and the form's idempotency key. A key no form of
+    the desk could have made is refused above the form (with a fresh one to send again)."""
+    key = str(form.get(KEY_FIELD) or "")
+    state = FormState(values=typed(form, fields), key=key)
+    if re.fullmatch(KEY_PATTERN, key) is None:
+        state.key = uuid.uuid4().hex
+        state.refuse(FORM, "表单已过期，请再提交一次")
+    return state
 
 
 def body_of(values: dict[str, Any], fields: Iterable[Field]) -> dict[str, Any]:

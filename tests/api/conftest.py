@@ -13,7 +13,7 @@ import itertools
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +26,7 @@ from ledger.api.app import create_app
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
+from ledger.demo import Demo, Story
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.settings import Settings
 from ledger.tokens import issue_token
@@ -73,6 +74,34 @@ def prepare(store: StoreConfig) -> Tokens:
         for file in load_default_catalogue():
             ledger.enact_policy(file, SETUP)
         return make_tokens(ledger)
+    finally:
+        ledger.close()
+
+
+#: who reads the demo's history in tests: (role, agency, name); the demo's agencies are
+#: its regions' first four digits and "01" (src/ledger/demo.py)
+DEMO_READERS = {
+    "wuhai": ("case_worker", "150301", "王芳"),
+    "chifeng": ("case_worker", "150401", "赵敏"),
+    "inspector": ("inspector", "", "李稽核"),
+    "admin": ("admin", "", "运维"),
+}
+
+
+def demo_with_tokens(
+    settings: Settings, holders: Mapping[str, tuple[str, str, str]] = DEMO_READERS
+) -> dict[str, str]:
+    """The demo's history (``ledger demo``) recorded in the settings' store, and a token
+    for each holder."""
+    ledger = build_ledger(settings, configure_logs=False)
+    try:
+        Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
+        tokens = {}
+        for who, (role, agency, name) in holders.items():
+            issued = issue_token(ledger, role=role, agency=agency, name=name, actor=SETUP)
+            assert issued.secret is not None
+            tokens[who] = issued.secret
+        return tokens
     finally:
         ledger.close()
 

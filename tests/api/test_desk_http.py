@@ -17,11 +17,10 @@ from openpyxl import load_workbook
 from ledger.api.app import create_app
 from ledger.api.desk.session import COOKIE
 from ledger.application import Actor
-from ledger.bootstrap import build_ledger
-from ledger.demo import Demo, Story, make_uscc
+from ledger.demo import make_uscc
 from ledger.domain.token import token_digest, token_id
-from ledger.tokens import issue_token, revoke_token
-from tests.api.conftest import settings_for
+from ledger.tokens import revoke_token
+from tests.api.conftest import DEMO_READERS, demo_with_tokens, settings_for
 from tests.conftest import StoreConfig
 
 with warnings.catch_warnings():
@@ -61,21 +60,8 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = tmp_path_factory.mktemp("desk") / "ledger.db"
     store = StoreConfig("sqlite", f"sqlite:///{path}", None)
-    ledger = build_ledger(settings_for(store), configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-
-    def token(role: str, agency: str = "") -> str:
-        issued = issue_token(ledger, role=role, agency=agency, name=role, actor=SETUP)
-        assert issued.secret is not None
-        return issued.secret
-
-    tokens = {
-        "wuhai": token("case_worker", "150301"),
-        "chifeng": token("case_worker", "150401"),
-        "inspector": token("inspector"),
-        "revoked": token("case_worker", "150301"),
-    }
-    ledger.close()
+    revoked = ("case_worker", "150301", "撤销者")
+    tokens = demo_with_tokens(settings_for(store), {**DEMO_READERS, "revoked": revoked})
     app = create_app(settings_for(store))
     client = TestClient(app, base_url=BASE)
     yield Site(client, tokens)

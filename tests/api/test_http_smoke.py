@@ -6,16 +6,12 @@ One walk through the write side of the Chifeng example (赤医保发〔2020〕3�
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
-import uvicorn
 
 from ledger.api import examples
 from ledger.api.app import create_app
@@ -23,6 +19,7 @@ from ledger.application import Ledger
 from ledger.catalogue.loader import default_catalogue_dir
 from tests.api.conftest import AGENCY, Tokens, make_tokens, settings_for
 from tests.conftest import StoreConfig
+from tests.serving import serving
 
 
 class Served:
@@ -37,20 +34,8 @@ def served(store: StoreConfig) -> Iterator[Served]:
     app = create_app(settings_for(store))
     ledger: Ledger = app.state.ledger
     tokens = make_tokens(ledger)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    yield Served(f"http://127.0.0.1:{port}", ledger, tokens)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(app) as url:
+        yield Served(url, ledger, tokens)
 
 
 def _post(

@@ -23,13 +23,11 @@ from fastapi import FastAPI
 from ledger.api.app import create_app
 from ledger.api.readside import ReadSide
 from ledger.application import Actor
-from ledger.bootstrap import build_ledger
-from ledger.demo import Demo, Story, make_resident_id, make_uscc
+from ledger.demo import make_resident_id, make_uscc
 from ledger.domain.errors import Unavailable
 from ledger.projections.sql import open_view_store
-from ledger.tokens import issue_token
 from tests.api.conftest import CHIFENG as CHIFENG_REGION
-from tests.api.conftest import Desk, Prepared, ok, problem, settings_for
+from tests.api.conftest import Desk, Prepared, demo_with_tokens, ok, problem, settings_for
 from tests.conftest import StoreConfig
 
 with warnings.catch_warnings():
@@ -69,21 +67,7 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
     """The demo's history in a SQLite file, and a token for each kind of reader."""
     path = tmp_path_factory.mktemp("reads") / "ledger.db"
     store = StoreConfig("sqlite", f"sqlite:///{path}", None)
-    ledger = build_ledger(settings_for(store), configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-
-    def token(role: str, agency: str = "") -> str:
-        issued = issue_token(ledger, role=role, agency=agency, name=role, actor=SETUP)
-        assert issued.secret is not None
-        return issued.secret
-
-    tokens = {
-        "wuhai": token("case_worker", "150301"),
-        "chifeng": token("case_worker", "150401"),
-        "inspector": token("inspector"),
-        "admin": token("admin"),
-    }
-    ledger.close()
+    tokens = demo_with_tokens(settings_for(store))
     app = create_app(settings_for(store))
     client = TestClient(app, base_url="http://ledger.test")
     yield Reader(client, tokens, app)

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,19 +22,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from psycopg import sql
 
 from ledger.api.app import create_app
 from ledger.application import Actor, Ledger
-from ledger.bootstrap import build_ledger
-from ledger.demo import Demo, Story
 from ledger.settings import Settings
-from ledger.tokens import issue_token
+from tests.api.conftest import demo_with_tokens
 from tests.conftest import StoreConfig
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the machine is shared: Swagger UI's 1.5 MB of script can take seconds to start
+expect.set_options(timeout=20_000)
 SETUP = Actor("test:setup", "browser test fixture", "req-setup")
 #: the demo's units (src/ledger/demo.py) and their agencies
 WUHAI = "91150302MA0Q1WH00Y"
@@ -100,36 +97,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def desk(store_config: StoreConfig) -> Iterator[Desk]:
-    ledger = build_ledger(settings(store_config), configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-
-    def token(role: str, agency: str, name: str) -> str:
-        issued = issue_token(ledger, role=role, agency=agency, name=name, actor=SETUP)
-        assert issued.secret is not None
-        return issued.secret
-
-    tokens = {
-        "wuhai": token("case_worker", "150301", "王芳"),
-        "chifeng": token("case_worker", "150401", "赵敏"),
-        "inspector": token("inspector", "", "李稽核"),
-        "admin": token("admin", "", "运维"),
-    }
-    ledger.close()
+    tokens = demo_with_tokens(settings(store_config))
     app = create_app(settings(store_config))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Desk(f"http://127.0.0.1:{port}", store_config.kind, app.state.ledger, tokens)
-    server.should_exit = True
-    thread.join(timeout=20)
-    sock.close()
+    with serving(app) as url:
+        yield Desk(url, store_config.kind, app.state.ledger, tokens)
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +127,7 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": 1360, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(20_000)
     opened = context.new_page()
     yield opened
     context.close()

@@ -12,7 +12,6 @@ result and records nothing more.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -21,16 +20,14 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ledger.api.auth import Principal, require
-from ledger.api.deps import KEY_PATTERN, checked_reason, get_idempotency_key, own_unit
+from ledger.api.deps import checked_reason, get_idempotency_key, own_unit
 from ledger.api.desk.commands import REGISTER, UNIT_COMMANDS, Call, CommandForm
 from ledger.api.desk.forms import (
-    FORM,
-    KEY_FIELD,
     REASON_FIELD,
     FormState,
     body_of,
+    received,
     refusal,
-    typed,
     validation_errors,
 )
 from ledger.api.desk.render import page
@@ -111,12 +108,9 @@ async def _submit(
     action: str,
 ) -> Response:
     names = [f.name for f in command.fields] + [REASON_FIELD]
-    key = str(form.get(KEY_FIELD) or "")
-    state = FormState(values=typed(form, command.fields), key=key)
+    state = received(form, command.fields)
     state.values[REASON_FIELD] = str(form.get(REASON_FIELD) or "")
-    if re.fullmatch(KEY_PATTERN, key) is None:
-        state.key = FormState().key
-        state.refuse(FORM, "表单已过期，请再提交一次")
+    if state.errors:
         return _form(request, command, state, action, uscc, 400)
     try:
         reason = checked_reason(state.values[REASON_FIELD], REASON_FIELD)
@@ -131,7 +125,7 @@ async def _submit(
         uscc=uscc,
         principal=principal,
         actor=Actor(principal.actor, reason, request.state.request_id),
-        key=await get_idempotency_key(principal, key),
+        key=await get_idempotency_key(principal, state.key),
         ledger=request.app.state.ledger,
     )
     try:

@@ -9,7 +9,6 @@ Case workers may not replay (a replay reads every agency's units): 403, as in th
 
 from __future__ import annotations
 
-import re
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 from uuid import UUID
@@ -20,18 +19,16 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ledger.api.auth import require
-from ledger.api.deps import KEY_PATTERN, get_idempotency_key
+from ledger.api.deps import get_idempotency_key
 from ledger.api.desk.charts import replay_charts
+from ledger.api.desk.forms import Field as FormField
 from ledger.api.desk.forms import (
-    FORM,
-    KEY_FIELD,
     FormState,
     body_of,
+    received,
     refusal,
-    typed,
     validation_errors,
 )
-from ledger.api.desk.forms import Field as FormField
 from ledger.api.desk.render import page
 from ledger.api.desk.session import PostedForm, Signed
 from ledger.api.problems import ApiProblem
@@ -94,18 +91,15 @@ async def start(request: Request, principal: Signed, form: PostedForm) -> Respon
     await analyst(principal)
     fields = _fields(request)
     names = [f.name for f in fields]
-    key = str(form.get(KEY_FIELD) or "")
-    state = FormState(values=typed(form, fields), key=key)
-    if re.fullmatch(KEY_PATTERN, key) is None:
-        state.key = FormState().key
-        state.refuse(FORM, "表单已过期，请再提交一次")
+    state = received(form, fields)
+    if state.errors:
         return _list(request, state, 400)
     try:
         body = ReplayRequest.model_validate(body_of(state.values, fields))
     except ValidationError as exc:
         validation_errors(exc, state, names)
         return _list(request, state, 422)
-    scoped = await get_idempotency_key(principal, key)
+    scoped = await get_idempotency_key(principal, state.key)
 
     def begin() -> str:
         return api.start_replay(

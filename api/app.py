@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ledger import __version__
-from ledger.api import desk, docs, problems
+from ledger.api import desk, docs, ops, problems
 from ledger.api.middleware import BodyLimit, RequestContext
 from ledger.api.readside import ReadSide
 from ledger.api.replays import ReplayJobs
@@ -123,12 +123,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.views = views
     app.state.replays = replay_jobs
     app.state.close = close
+    app.state.metrics = ops.Metrics(views)
     problems.install(app)
     # The last added is the outermost: the request id is set before the size is checked.
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     app.add_middleware(RequestContext)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(ops.router)
     docs.install(app)
     desk.install(app)
     return app

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledger.api.ops import command_routes
 from ledger.api.problems import problem, slug
 from ledger.logs import get_logger
 
@@ -72,18 +73,33 @@ class RequestContext:
                     f"an unexpected error; quote request id {request_id}",
                 )(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", None)
+            status = response.get("status", 500)
+            seconds = time.perf_counter() - started
             self.log.info(
                 "request",
                 method=scope["method"],
                 # The route's template, not the raw path: identifiers stay out of the log.
-                route=getattr(route, "path", scope["path"]),
-                status=response.get("status", 500),
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                route=route or scope["path"],
+                status=status,
+                duration_ms=round(seconds * 1000, 1),
                 actor=state.get("actor", ""),
                 request_id=request_id,
             )
             structlog.contextvars.clear_contextvars()
+            self._count(scope, route, status, seconds, state.get("problem_code", ""))
+
+    @staticmethod
+    def _count(scope: Scope, route: str | None, status: int, seconds: float, code: str) -> None:
+        """Into the app's metrics (``ledger.api.ops``); a path no route matches is one
+        label, ``unmatched``, so that scanning random paths adds no series."""
+        app = scope.get("app")
+        metrics = getattr(getattr(app, "state", None), "metrics", None)
+        if app is None or metrics is None:
+            return
+        if metrics.command_routes is None:
+            metrics.command_routes = command_routes(app.openapi())
+        metrics.observe(scope["method"], route or "unmatched", status, seconds, code)
 
 
 class BodyTooLarge(HTTPException):

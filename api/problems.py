@@ -105,6 +105,8 @@ def problem(
         body["rule"] = rule
     if errors:
         body["errors"] = list(errors)
+    # for the metrics: a refusal by a rule and invalid input are both 422
+    request.state.problem_code = code
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -19,7 +19,13 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201, response_model=CommandResult, summary="File a commitment")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandResult,
+    summary="File a commitment",
+    operation_id="file_commitment",
+)
 def file_commitment(
     uscc: OwnUnit,
     body: CommitmentFiling,
@@ -31,7 +37,12 @@ def file_commitment(
     return ledger.file_commitment(uscc, body.months, body.filed_on, actor, key)
 
 
-@router.post("/review", response_model=CommandResult, summary="Review a filed commitment")
+@router.post(
+    "/review",
+    response_model=CommandResult,
+    summary="Review a filed commitment",
+    operation_id="review_commitment",
+)
 def review_commitment(
     uscc: OwnUnit,
     body: CommitmentReview,
@@ -44,7 +55,10 @@ def review_commitment(
 
 
 @router.post(
-    "/false-finding", response_model=CommandResult, summary="Record a commitment found false"
+    "/false-finding",
+    response_model=CommandResult,
+    summary="Record a commitment found false",
+    operation_id="find_commitment_false",
 )
 def find_commitment_false(
     uscc: OwnUnit,

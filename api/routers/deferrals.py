@@ -15,7 +15,13 @@ router = APIRouter(
 )
 
 
-@router.post("", status_code=201, response_model=CommandResult, summary="Apply for a deferral")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandResult,
+    summary="Apply for a deferral",
+    operation_id="apply_for_deferral",
+)
 def apply_for_deferral(
     uscc: OwnUnit,
     body: DeferralApplication,
@@ -30,7 +36,12 @@ def apply_for_deferral(
     )
 
 
-@router.post("/decision", response_model=CommandResult, summary="Decide a pending application")
+@router.post(
+    "/decision",
+    response_model=CommandResult,
+    summary="Decide a pending application",
+    operation_id="decide_deferral_application",
+)
 def decide_deferral_application(
     uscc: OwnUnit,
     body: DeferralDecision,

@@ -13,7 +13,13 @@ from ledger.application import Result
 router = APIRouter(prefix="/units/{uscc}/payments", tags=["payments"], responses=COMMAND_PROBLEMS)
 
 
-@router.post("", status_code=201, response_model=CommandResult, summary="Record a payment")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandResult,
+    summary="Record a payment",
+    operation_id="collect_payment",
+)
 def collect_payment(
     uscc: OwnUnit,
     body: PaymentCollection,

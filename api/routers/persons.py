@@ -13,7 +13,13 @@ from ledger.application import Result
 router = APIRouter(prefix="/units/{uscc}/persons", tags=["persons"], responses=COMMAND_PROBLEMS)
 
 
-@router.post("", status_code=201, response_model=CommandResult, summary="A person joins")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandResult,
+    summary="A person joins",
+    operation_id="join_person",
+)
 def join_person(
     uscc: OwnUnit,
     body: PersonJoining,
@@ -24,7 +30,12 @@ def join_person(
     return ledger.join_person(uscc, body.resident_id, body.base, body.joined_on, actor, key)
 
 
-@router.post("/base-changes", response_model=CommandResult, summary="Change a person's base")
+@router.post(
+    "/base-changes",
+    response_model=CommandResult,
+    summary="Change a person's base",
+    operation_id="change_base",
+)
 def change_base(
     uscc: OwnUnit,
     body: BaseChange,
@@ -36,7 +47,12 @@ def change_base(
     return ledger.change_base(uscc, body.resident_id, body.base, body.since, actor, key)
 
 
-@router.post("/departures", response_model=CommandResult, summary="A person leaves")
+@router.post(
+    "/departures",
+    response_model=CommandResult,
+    summary="A person leaves",
+    operation_id="record_departure",
+)
 def person_left(
     uscc: OwnUnit,
     body: Departure,

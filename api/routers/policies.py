@@ -29,7 +29,11 @@ TOML_TYPES = ("application/toml", "text/plain")
 
 
 @router.get(
-    "", response_model=list[PolicyOut], responses=READ_PROBLEMS, summary="Policies in force"
+    "",
+    response_model=list[PolicyOut],
+    responses=READ_PROBLEMS,
+    summary="Policies in force",
+    operation_id="list_policies",
 )
 def list_policies(_: Reader, ledger: LedgerDep) -> list[PolicyOut]:
     """The documents enacted and not revoked, each at its latest version, by id."""
@@ -89,6 +93,7 @@ class PolicyRevocation(Command):
             },
         }
     },
+    operation_id="enact_policy",
 )
 def enact_policy(
     _: Admin,
@@ -108,6 +113,7 @@ def enact_policy(
     "/{document_id}/revocation",
     response_model=CommandResult,
     summary="Revoke a policy document from a date",
+    operation_id="revoke_policy",
 )
 def revoke_policy(
     document_id: Annotated[

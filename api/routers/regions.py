@@ -18,7 +18,13 @@ router = APIRouter(prefix="/regions", tags=["regions"], responses=COMMAND_PROBLE
 RegionCode = Annotated[str, Path(description="6-digit region code", examples=["150300"])]
 
 
-@router.post("", status_code=201, response_model=CommandResult, summary="Register a region")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandResult,
+    summary="Register a region",
+    operation_id="register_region",
+)
 def register_region(
     body: RegionRegistration,
     _: Admin,
@@ -34,6 +40,7 @@ def register_region(
     "/{code}/fund-months",
     response_model=CommandResult,
     summary="Declare the fund's payable months",
+    operation_id="declare_fund_months",
 )
 def declare_fund_months(
     code: RegionCode,
@@ -48,7 +55,13 @@ def declare_fund_months(
     return ledger.declare_fund_months(code, body.months, body.as_of, actor, key)
 
 
-@router.get("", response_model=list[RegionOut], responses=READ_PROBLEMS, summary="List regions")
+@router.get(
+    "",
+    response_model=list[RegionOut],
+    responses=READ_PROBLEMS,
+    summary="List regions",
+    operation_id="list_regions",
+)
 def list_regions(_: Reader, ledger: LedgerDep) -> list[RegionOut]:
     """Registered pooling regions and their fund's declared months, in code order."""
     return sorted((RegionOut.model_validate(r) for r in ledger.regions()), key=lambda r: r.code)

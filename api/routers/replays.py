@@ -49,6 +49,7 @@ Jobs = Annotated[ReplayJobs, Depends(jobs)]
     response_model=ReplayStatus,
     responses=COMMAND_PROBLEMS,
     summary="Start a what-if replay",
+    operation_id="start_replay",
 )
 def start_replay(
     body: ReplayRequest,
@@ -93,7 +94,11 @@ def start_replay(
 
 
 @router.get(
-    "/{replay_id}", response_model=ReplayStatus, responses=READ_PROBLEMS, summary="A replay"
+    "/{replay_id}",
+    response_model=ReplayStatus,
+    responses=READ_PROBLEMS,
+    summary="A replay",
+    operation_id="read_replay",
 )
 def replay_status(replay_id: ReplayId, _: Analyst, replays: Jobs) -> ReplayStatus:
     return _status(replays.get(replay_id))
@@ -114,6 +119,7 @@ def replay_status(replay_id: ReplayId, _: Analyst, replays: Jobs) -> ReplayStatu
         },
     },
     summary="A replay's report",
+    operation_id="read_replay_result",
 )
 def replay_result(
     replay_id: ReplayId,

@@ -26,6 +26,7 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
     response_model=TokenIssued,
     summary="Issue a token",
     responses=COMMAND_PROBLEMS,
+    operation_id="create_token",
 )
 def create_token(
     body: TokenRequest,
@@ -54,6 +55,7 @@ def create_token(
     response_model=list[TokenOut],
     summary="List tokens",
     responses=problems(401, 403, 503),
+    operation_id="list_tokens",
 )
 def get_tokens(_: Admin, ledger: LedgerDep) -> list[TokenOut]:
     """Every token issued, revoked ones included; never the tokens themselves."""
@@ -75,6 +77,7 @@ def get_tokens(_: Admin, ledger: LedgerDep) -> list[TokenOut]:
     response_model=CommandResult,
     summary="Revoke a token",
     responses=COMMAND_PROBLEMS,
+    operation_id="revoke_token",
 )
 def revoke(
     token_id: Annotated[str, Path(description="the token's id (not the token)")],

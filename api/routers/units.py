@@ -38,7 +38,13 @@ from ledger.domain.period import Period
 router = APIRouter(prefix="/units", tags=["units"], responses=COMMAND_PROBLEMS)
 
 
-@router.post("", status_code=201, response_model=CommandResult, summary="Register a unit")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommandResult,
+    summary="Register a unit",
+    operation_id="register_unit",
+)
 def register_unit(
     body: UnitRegistration,
     principal: CaseWorker,
@@ -63,7 +69,10 @@ def register_unit(
 
 
 @router.post(
-    "/{uscc}/classification", response_model=CommandResult, summary="Classify a unit (企业划型)"
+    "/{uscc}/classification",
+    response_model=CommandResult,
+    summary="Classify a unit (企业划型)",
+    operation_id="classify_unit",
 )
 def classify_unit(
     uscc: OwnUnit,
@@ -86,7 +95,12 @@ def classify_unit(
     )
 
 
-@router.post("/{uscc}/assessments", response_model=CommandResult, summary="Assess a period")
+@router.post(
+    "/{uscc}/assessments",
+    response_model=CommandResult,
+    summary="Assess a period",
+    operation_id="assess_period",
+)
 def assess(
     uscc: OwnUnit,
     body: AssessmentRequest,
@@ -104,6 +118,7 @@ def assess(
     "/{uscc}/assessments/{period}/revocation",
     response_model=CommandResult,
     summary="Revoke an unpaid assessment",
+    operation_id="revoke_assessment",
 )
 def revoke_assessment(
     uscc: OwnUnit,
@@ -122,6 +137,7 @@ def revoke_assessment(
     "/{uscc}/deregistration",
     response_model=CommandResult,
     summary="Request deregistration (注销)",
+    operation_id="request_deregistration",
 )
 def request_deregistration(
     uscc: OwnUnit,
@@ -138,6 +154,7 @@ def request_deregistration(
     "/{uscc}/deregistration/completion",
     response_model=CommandResult,
     summary="Complete a deregistration",
+    operation_id="complete_deregistration",
 )
 def complete_deregistration(
     uscc: OwnUnit,
@@ -153,7 +170,13 @@ def complete_deregistration(
 # --------------------------------------------------------------------- reads
 
 
-@router.get("", response_model=UnitPage, responses=READ_PROBLEMS, summary="List units")
+@router.get(
+    "",
+    response_model=UnitPage,
+    responses=READ_PROBLEMS,
+    summary="List units",
+    operation_id="list_units",
+)
 def list_units(
     principal: Reader,
     views: Views,
@@ -180,7 +203,11 @@ def list_units(
 
 
 @router.get(
-    "/{uscc}", response_model=UnitSummary, responses=READ_PROBLEMS, summary="A unit's record"
+    "/{uscc}",
+    response_model=UnitSummary,
+    responses=READ_PROBLEMS,
+    summary="A unit's record",
+    operation_id="read_unit",
 )
 async def show_unit(unit: ReadableUnit) -> UnitSummary:
     return await unit.run(lambda _, found: UnitSummary.model_validate(found))

@@ -1,4 +1,5 @@
-"""Bulk import of a month's assessments and of the tax bureau's payments, from CSV.
+"""Bulk import of a month's assessments and of the tax bureau's payments, from CSV
+(UTF-8 or GB18030) or an xlsx workbook, told apart by their content.
 
 The file streams through in batches of units. Per batch: every row is checked
 (a unit with a bad row is rejected whole, each bad row named with its line),
@@ -32,6 +33,7 @@ from ledger.importing.outcome import ImportSummary, Rejection, Timings
 from ledger.importing.parallel import run_in_workers
 from ledger.importing.pgrecorder import TOPIC as RECORDER_TOPIC
 from ledger.importing.pgrecorder import BinaryArrayRecorder
+from ledger.importing.xlsxfile import open_source
 
 __all__ = [
     "BATCH_UNITS",
@@ -72,7 +74,7 @@ def import_assessments(
     ``assessed_on`` is the date of rows without an ``assessed_on`` column value.
     ``workers=None`` chooses (see :func:`default_workers`).
     """
-    source = CsvSource(path, assessments.REQUIRED, assessments.OPTIONAL)
+    source = open_source(path, assessments.REQUIRED, assessments.OPTIONAL)
     spec = Spec("assessments", source.columns, source.width, actor, assessed_on)
     return _import(ledger, source, spec, batch_units, workers, progress)
 
@@ -87,7 +89,7 @@ def import_payments(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """征收回传 from a file: one payment per unit and day, naming the items it settles."""
-    source = CsvSource(path, payments.REQUIRED, payments.OPTIONAL)
+    source = open_source(path, payments.REQUIRED, payments.OPTIONAL)
     spec = Spec("payments", source.columns, source.width, actor)
     return _import(ledger, source, spec, batch_units, workers, progress)
 

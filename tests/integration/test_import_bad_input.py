@@ -80,9 +80,16 @@ def row(text: str) -> bytes:
     ("bad", "reason"),
     [
         pytest.param(
+            # the file's only non-ASCII line: it is read as GB18030 (issue 12), and its
+            # name is one field too many
             f"{B},2024-05,{resident(2)},5000.00,张三\n".encode("gbk"),
-            "not UTF-8 text (byte 0xd5",
+            "has 5 fields, the header 4",
             id="gbk-text",
+        ),
+        pytest.param(
+            f"{B},2024-05,{resident(2)},5000.00\xff\n".encode("latin-1"),
+            "not UTF-8 text (byte 0xff",
+            id="neither-utf8-nor-gb18030",
         ),
         pytest.param(
             f"{B},2024-05,{resident(2)},5000.00".encode("utf-16-le") + b"\n",
@@ -186,7 +193,12 @@ def test_a_line_longer_than_any_record_is_skipped_not_read_whole(
             "the header lacks",
             id="utf16-without-bom",
         ),
-        pytest.param("单位代码,期间,身份证号,基数\n".encode("gbk"), "not UTF-8", id="gbk-header"),
+        # read as GB18030 (issue 12); 身份证号 is resident_id, the others name no column
+        pytest.param(
+            "单位代码,期间,身份证号,基数\n".encode("gbk"),
+            "lacks uscc, period, base",
+            id="gbk-header",
+        ),
         pytest.param(bytes(range(256)) * 64, "the header lacks", id="binary"),
         pytest.param(GOOD, "the header lacks", id="no-header"),
         pytest.param(b"uscc,period,base\n" + GOOD, "lacks resident_id", id="missing-column"),
@@ -234,9 +246,10 @@ def test_a_header_alone_imports_nothing_and_is_no_error(chifeng: Ledger, tmp_pat
         ),
         pytest.param(bytes(range(256)) * 64, 2, "the header lacks", id="binary"),
         pytest.param(
+            # a GB18030 file (issue 12): its base is read, and is no amount
             HEADER.encode() + GOOD + f"{B},2024-05,{resident(2)},五千\n".encode("gbk"),
             1,
-            "line 3: is not UTF-8 text",
+            "line 3: base '五千' is not an amount",
             id="gbk-row",
         ),
     ],

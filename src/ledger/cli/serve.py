@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -34,15 +36,20 @@ def serve(
                 "SQLite has one writer: serve it with one worker (or use PostgreSQL)",
                 field="workers",
             )
-        # Each process builds its own app from the environment (uvicorn's factory).
-        uvicorn.run(
-            "ledger.api.app:from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,
-        )
+        # Each process builds its own app from the environment (uvicorn's factory), and
+        # counts its requests in files of one directory that any of them sums for a
+        # scrape of /metrics (prometheus-client's multiprocess mode): a fresh one unless
+        # the operator names one (which they then empty before each start).
+        with tempfile.TemporaryDirectory(prefix="ledger-metrics-") as metrics:
+            os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics)
+            uvicorn.run(
+                "ledger.api.app:from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                access_log=False,
+            )
         return
     # The API logs one structured line per request itself; uvicorn's access log would repeat it.
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False)

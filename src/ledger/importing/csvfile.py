@@ -1,10 +1,12 @@
 """Streaming CSV input for the bulk imports: one record per line, grouped by unit.
 
-The file is read in large binary chunks and decoded a chunk at a time (the fast
-path); only a chunk that is not valid UTF-8 is decoded line by line, so that the
-bad line is named and the rest of the file still imports. A record is one
-physical line (the import formats have no field that could hold a line break),
-so a record's number is the line number an operator sees in an editor.
+The file's encoding, UTF-8 or GB18030, is decided by its content first
+(:mod:`ledger.importing.encoding`). The file is then read in large binary chunks and
+decoded a chunk at a time (the fast path); only a chunk that does not decode is
+decoded line by line, so that the bad line is named and the rest of the file still
+imports. A record is one physical line (the import formats have no field that could
+hold a line break), so a record's number is the line number an operator sees in an
+editor. (An xlsx workbook is read into the same records: ``xlsxfile``.)
 
 Grouping needs only each line's USCC; the other fields are split later, by
 whoever checks the unit's rows (possibly a worker process). A unit's lines
@@ -21,9 +23,35 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from ledger.domain.errors import InvalidValue, NotFound
+from ledger.importing.encoding import GB18030_BOM, UTF8, UTF8_BOM, detect
 
 _CHUNK = 1 << 20
-_BOM = "\ufeff".encode()
+
+#: the columns by the names a spreadsheet exported in Chinese may give them
+HEADER_ALIASES = {
+    "统一社会信用代码": "uscc",
+    "单位统一社会信用代码": "uscc",
+    "费款所属期": "period",
+    "所属期": "period",
+    "公民身份号码": "resident_id",
+    "身份证号码": "resident_id",
+    "身份证号": "resident_id",
+    "缴费基数": "base",
+    "核定日期": "assessed_on",
+    "缴费项目": "part",
+    "缴费金额": "amount",
+    "金额": "amount",
+    "缴费日期": "paid_on",
+}
+
+
+def column_name(text: str) -> str:
+    """A header cell as the column it names: ``" USCC "`` and ``统一社会信用代码`` are
+    both ``uscc``."""
+    name = text.strip().lower()
+    return HEADER_ALIASES.get(name, name)
+
+
 #: a line longer than this is no record of these formats (a record is under 200 bytes):
 #: it is reported and skipped without being held whole, so that a file without line
 #: breaks (binary data, a wrong line-end convention) is never read into memory at once
@@ -100,15 +128,18 @@ class UnitRecords:
 class CsvSource:
     """A CSV file with a header row, opened for streaming; refuses a missing or bad header."""
 
+    #: what the file is called in messages
+    kind = "a CSV file"
+
     def __init__(self, path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> None:
         self.path = path
         try:
             self.size = path.stat().st_size
-            self._file: BinaryIO = path.open("rb")
+            self._open()
         except FileNotFoundError:
             raise NotFound(f"{path}: no such file", field="file") from None
         except IsADirectoryError:
-            raise InvalidValue(f"{path}: is a directory, not a CSV file", field="file") from None
+            raise InvalidValue(f"{path}: is a directory, not {self.kind}", field="file") from None
         except OSError as exc:
             raise InvalidValue(f"{path}: cannot be read ({exc.strerror})", field="file") from None
         self.bytes_read = 0
@@ -121,14 +152,27 @@ class CsvSource:
             self.close()
             raise
 
+    def _open(self) -> None:
+        self._file: BinaryIO = self.path.open("rb")
+        try:
+            #: "utf-8" or "gb18030", decided by the content
+            self.encoding = detect(self.path, MAX_LINE).encoding
+        except BaseException:
+            self._file.close()
+            raise
+
     def _header(self, required: Sequence[str], optional: Sequence[str]) -> None:
         header = next(self._lines, None)
         if header is None:
             raise InvalidValue(f"{self.path}: is empty; a header row is required", field="file")
         if 1 in self.problems:
-            raise InvalidValue(f"{self.path}: line 1 (the header) {self.problems[1]}", field="file")
+            raise InvalidValue(
+                f"{self.path}: line 1 (the header) {self.problems[1]}; save the file as "
+                "UTF-8 or GB18030 CSV, or as an xlsx workbook",
+                field="file",
+            )
         try:
-            names = [name.strip().lower() for name in split_fields(header[1])]
+            names = [column_name(name) for name in split_fields(header[1])]
         except csv.Error as exc:
             raise InvalidValue(f"{self.path}: line 1 (the header) is not CSV ({exc})") from None
         missing = [c for c in required if c not in names]
@@ -209,9 +253,9 @@ class CsvSource:
             chunk = self._file.read(_CHUNK)
             self.bytes_read += len(chunk)
             if first:
-                # A UTF-8 byte-order mark (spreadsheet exports) is not part of the header.
+                # A byte-order mark (spreadsheet exports) is not part of the header.
                 first = False
-                chunk = chunk.removeprefix(_BOM)
+                chunk = chunk.removeprefix(UTF8_BOM).removeprefix(GB18030_BOM)
             if not chunk:
                 if tail:
                     yield from self._decode(tail, number)
@@ -247,19 +291,20 @@ class CsvSource:
 
     def _decode(self, block: bytes, number: int) -> list[tuple[int, str]]:
         try:
-            text = block.decode("utf-8")
+            text = block.decode(self.encoding)
         except UnicodeDecodeError:
             return [self._decode_line(raw, n) for n, raw in _numbered(block.split(b"\n"), number)]
         return list(_numbered([line.removesuffix("\r") for line in text.split("\n")], number))
 
     def _decode_line(self, raw: bytes, number: int) -> tuple[int, str]:
         try:
-            return number, raw.decode("utf-8").removesuffix("\r")
+            return number, raw.decode(self.encoding).removesuffix("\r")
         except UnicodeDecodeError as exc:
+            name = "UTF-8" if self.encoding == UTF8 else "GB18030"
             self.problems[number] = (
-                f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                f"is not {name} text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
             )
-            return number, raw.decode("utf-8", errors="replace").removesuffix("\r")
+            return number, raw.decode(self.encoding, errors="replace").removesuffix("\r")
 
 
 T = TypeVar("T", str, bytes)

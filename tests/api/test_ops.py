@@ -1,0 +1,351 @@
+"""Operations over HTTP: ``/healthz``, ``/metrics`` and the OpenAPI operation ids."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from eventsourcing.persistence import OperationalError
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+from psycopg import sql
+
+from ledger.api import examples, ops
+from ledger.api.app import create_app
+from tests.api.conftest import (
+    CHIFENG,
+    REGIONS,
+    SETUP,
+    Prepared,
+    prepare,
+    settings_for,
+)
+from tests.api.test_cli import free_port
+from tests.conftest import StoreConfig
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def served(store: StoreConfig) -> Iterator[tuple[TestClient, FastAPI, Prepared]]:
+    """The app on a store with the catalogue enacted; no lifespan, so no follower thread
+    catches the views up behind the test's back."""
+    tokens = prepare(store)
+    app = create_app(settings_for(store))
+    client = TestClient(app, base_url="http://ledger.test")
+    yield client, app, Prepared(store, tokens)
+    client.close()
+    app.state.close()
+
+
+def command(client: TestClient, token: str, path: str, key: str, body: dict[str, Any]) -> Any:
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    return client.post(path, json=body, headers=headers)
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            found[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return found
+
+
+# ------------------------------------------------------------------- healthz
+
+
+def test_healthz_answers_200_with_the_views_position(
+    served: tuple[TestClient, FastAPI, Prepared],
+) -> None:
+    client, app, _ = served
+    app.state.views.fresh()  # the views caught up with the catalogue's enactment
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["store"] == "reachable"
+    assert body["events"] == body["views_position"] > 0
+    assert body["views_lag"] == 0
+
+
+def test_healthz_is_503_while_the_views_lag_too_far(
+    served: tuple[TestClient, FastAPI, Prepared],
+) -> None:
+    client, app, _ = served
+    app.state.views.fresh()
+    app.state.views.backlog = 1
+    ledger = app.state.ledger
+    for code, (name, parent) in REGIONS.items():  # 2 events each, not yet in the views
+        ledger.register_region(code, name, parent, SETUP)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    problem = response.json()
+    assert (problem["status"], problem["code"], problem["views_lag"]) == (503, "unhealthy", 8)
+    assert "8 events behind the event store" in problem["detail"]
+
+
+def test_healthz_is_503_when_the_store_cannot_be_reached(
+    served: tuple[TestClient, FastAPI, Prepared], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, app, _ = served
+
+    def lost() -> int:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(app.state.ledger.recorder, "max_notification_id", lost)
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["store"] == "unreachable"
+    assert "OperationalError" in response.json()["detail"]
+
+
+def test_healthz_does_not_wait_for_a_store_that_does_not_answer(
+    served: tuple[TestClient, FastAPI, Prepared], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, app, _ = served
+    monkeypatch.setattr(ops, "HEALTH_TIMEOUT", 0.2)
+    answered = threading.Event()
+
+    def hung() -> int:
+        answered.wait(30)  # a store that answers only once the probe has its answer
+        return 0
+
+    monkeypatch.setattr(app.state.ledger.recorder, "max_notification_id", hung)
+    response = client.get("/healthz")
+    answered.set()
+
+    assert response.status_code == 503
+    assert "did not answer within 0.2 s" in response.json()["detail"]
+
+
+# ------------------------------------------------------------------- metrics
+
+
+def test_metrics_count_requests_by_route_template_and_commands_by_outcome(
+    served: tuple[TestClient, FastAPI, Prepared],
+) -> None:
+    client, _, prepared = served
+    admin = prepared.tokens.admin
+    name, parent = REGIONS[CHIFENG]
+
+    command(client, admin, "/regions", "r-1", {"code": CHIFENG, "name": name, "parent": parent})
+    command(client, admin, "/regions", "r-1", {"code": CHIFENG, "name": name, "parent": parent})
+    command(client, admin, "/regions", "r-2", {"code": "15", "name": name, "parent": parent})
+    command(client, admin, "/regions", "r-3", {"code": CHIFENG, "name": name, "parent": parent})
+    command(client, "nobody", "/regions", "r-4", {"code": CHIFENG, "name": name})
+    for n in range(3):
+        client.get(f"/units/91150402MA0N1CF00{n}/balance", headers=_bearer(admin))
+    client.get("/no/such/path/91150402MA0N1CF000")
+    found = samples(client.get("/metrics").text)
+
+    count = "ledger_http_request_duration_seconds_count"
+    balance = (("method", "GET"), ("route", "/units/{uscc}/balance"), ("status", "422"))
+    balance_404 = (("method", "GET"), ("route", "/units/{uscc}/balance"), ("status", "404"))
+    assert found.get((count, balance), 0) + found.get((count, balance_404), 0) == 3
+    unmatched = (("method", "GET"), ("route", "unmatched"), ("status", "404"))
+    assert found[(count, unmatched)] == 1
+    assert not any("91150402MA0N1CF000" in str(labels) for _, labels in found)
+
+    def commands(outcome: str) -> float:
+        key = ("ledger_commands_total", (("command", "register_region"), ("outcome", outcome)))
+        return found.get(key, 0)
+
+    # recorded, then its retry (the same key and body: the first answer again)
+    assert (commands("recorded"), commands("invalid"), commands("conflict")) == (2, 1, 1)
+    assert commands("denied") == 1
+    assert found[("ledger_store_up", ())] == 1
+    assert found[("ledger_views_lag_events", ())] >= 0
+
+
+def test_a_refusal_by_a_rule_counts_as_refused_not_invalid(
+    served: tuple[TestClient, FastAPI, Prepared],
+) -> None:
+    client, _, prepared = served
+    admin = prepared.tokens.admin
+    name, parent = REGIONS[CHIFENG]
+    command(client, admin, "/regions", "r-1", {"code": CHIFENG, "name": name, "parent": parent})
+
+    command(client, prepared.tokens.case_worker, "/units", "u-1", examples.UNIT)
+
+    # Chifeng has no commitment path (only Jinan's notice has one): refused by the rule
+    refused = command(
+        client,
+        prepared.tokens.case_worker,
+        f"/units/{examples.CHIFENG_USCC}/commitments",
+        "c-1",
+        examples.COMMITMENT,
+    )
+    found = samples(client.get("/metrics").text)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "rule-violation"
+    key = ("ledger_commands_total", (("command", "file_commitment"), ("outcome", "refused")))
+    assert found[key] == 1
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.postgres
+def test_with_two_workers_a_scrape_sums_the_requests_of_both(
+    postgres_url: str, tmp_path: Any
+) -> None:
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    port = free_port()
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": postgres_url,
+        "LEDGER_POSTGRES_SCHEMA": schema,
+        "LEDGER_LOG_FORMAT": "json",
+        "LEDGER_LOG_LEVEL": "WARNING",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ledger", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server)
+        with httpx.Client(base_url=url, timeout=10) as http:
+            for _ in range(40):  # new connections: the kernel spreads them over both
+                httpx.get(f"{url}/healthz", timeout=10)
+            totals = {
+                samples(http.get("/metrics").text).get(
+                    (
+                        "ledger_http_request_duration_seconds_count",
+                        (("method", "GET"), ("route", "/healthz"), ("status", "200")),
+                    ),
+                    0,
+                )
+                for _ in range(6)
+            }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+    # whichever worker answers the scrape, it counts both workers' 40 health checks
+    # (plus the start-up probes that answered 200)
+    assert len(totals) == 1
+    assert totals.pop() >= 40
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None, "ledger serve exited"
+        assert time.monotonic() < deadline, "ledger serve did not start"
+        time.sleep(0.2)
+
+
+# ------------------------------------------------------------- operation ids
+
+#: The API's operation ids. Clients generated from the OpenAPI document name their
+#: methods after these: changing one breaks them, so a change must be made here too,
+#: on purpose.
+OPERATION_IDS = {
+    ("post", "/regions"): "register_region",
+    ("get", "/regions"): "list_regions",
+    ("post", "/regions/{code}/fund-months"): "declare_fund_months",
+    ("get", "/policies"): "list_policies",
+    ("post", "/policies"): "enact_policy",
+    ("post", "/policies/{document_id}/revocation"): "revoke_policy",
+    ("post", "/units"): "register_unit",
+    ("get", "/units"): "list_units",
+    ("get", "/units/{uscc}"): "read_unit",
+    ("post", "/units/{uscc}/classification"): "classify_unit",
+    ("post", "/units/{uscc}/assessments"): "assess_period",
+    ("post", "/units/{uscc}/assessments/{period}/revocation"): "revoke_assessment",
+    ("post", "/units/{uscc}/deregistration"): "request_deregistration",
+    ("post", "/units/{uscc}/deregistration/completion"): "complete_deregistration",
+    ("post", "/units/{uscc}/persons"): "join_person",
+    ("post", "/units/{uscc}/persons/base-changes"): "change_base",
+    ("post", "/units/{uscc}/persons/departures"): "record_departure",
+    ("post", "/units/{uscc}/payments"): "collect_payment",
+    ("post", "/units/{uscc}/deferral-applications"): "apply_for_deferral",
+    ("post", "/units/{uscc}/deferral-applications/decision"): "decide_deferral_application",
+    ("post", "/units/{uscc}/commitments"): "file_commitment",
+    ("post", "/units/{uscc}/commitments/review"): "review_commitment",
+    ("post", "/units/{uscc}/commitments/false-finding"): "find_commitment_false",
+    ("post", "/tokens"): "create_token",
+    ("get", "/tokens"): "list_tokens",
+    ("post", "/tokens/{token_id}/revocation"): "revoke_token",
+    ("get", "/units/{uscc}/balance"): "read_unit_balance",
+    ("get", "/units/{uscc}/audit-trail"): "read_unit_audit_trail",
+    ("post", "/persons/audit-trail"): "read_person_audit_trail",
+    ("post", "/persons/rights-record"): "read_person_rights_record",
+    ("get", "/reports/deferral-list"): "report_deferral_list",
+    ("get", "/reports/statistics"): "report_statistics",
+    ("get", "/reports/reductions"): "report_reductions",
+    ("get", "/reports/reminders"): "report_reminders",
+    ("post", "/replays"): "start_replay",
+    ("get", "/replays/{replay_id}"): "read_replay",
+    ("get", "/replays/{replay_id}/result"): "read_replay_result",
+}
+
+
+def operation_ids(app: FastAPI) -> dict[tuple[str, str], str]:
+    return {
+        (method, path): operation["operationId"]
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def test_every_operation_keeps_its_operation_id(tmp_path: Any) -> None:
+    app = create_app(settings_for(StoreConfig("sqlite", f"sqlite:///{tmp_path}/x.db", None)))
+    try:
+        found = operation_ids(app)
+    finally:
+        app.state.close()
+
+    assert found == OPERATION_IDS
+
+
+def test_operation_ids_are_unique_and_named_not_generated() -> None:
+    ids = list(OPERATION_IDS.values())
+
+    assert len(set(ids)) == len(ids)
+    # FastAPI's generated ids end with the path and the method: register_region_regions_post
+    assert not any(i.endswith(("_get", "_post")) or "__" in i for i in ids)
+
+
+def test_healthz_and_metrics_are_not_api_operations(tmp_path: Any) -> None:
+    app = create_app(settings_for(StoreConfig("sqlite", f"sqlite:///{tmp_path}/x.db", None)))
+    try:
+        paths = set(app.openapi()["paths"])
+    finally:
+        app.state.close()
+
+    assert not {"/healthz", "/metrics"} & paths

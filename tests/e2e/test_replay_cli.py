@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,37 @@ def test_an_html_report_is_written_to_a_file(demo_db: tuple[Path, str]) -> None:
     page = (where / "replay.html").read_text(encoding="utf-8")
     assert page.count("<svg") == 2
     assert "<script" not in page
+
+
+def test_the_html_reports_charts_can_be_read(demo_db: tuple[Path, str]) -> None:
+    where, url = demo_db
+
+    result = run_ledger(
+        "replay",
+        "--policies",
+        str(EXAMPLES / "deadline-2022-12-31"),
+        "--as-of",
+        "2023-08-31",
+        "--format",
+        "html",
+        cwd=where,
+        db=url,
+    )
+
+    assert result.returncode == 0, result.stderr
+    chart = result.stdout.split("<svg")[1].split("</svg>")[0]
+    # the demo's months run 2020-02..2023-07: years on the axis, not bare month numbers
+    assert re.findall(r">(\d{4})</text>", chart) == ["2021", "2022", "2023"]
+    assert len(re.findall(r'text-anchor="end" dominant-baseline="middle">', chart)) > 2
+    assert re.findall(r'class="axis-title"[^>]*>([^<]+)<', chart) == [
+        "net, yuan",
+        "month (flows drawn on the first day of each month)",
+    ]
+    assert len(re.findall(r'class="legend-sample"', chart)) == 2
+    # the record under the reform, wider and lighter; the reform dashed on top
+    record, reform = re.findall(r'<polyline class="series"[^>]*>', chart)
+    assert 'stroke-width="7"' in record
+    assert 'stroke-dasharray="7 4"' in reform
 
 
 def test_a_directory_without_catalogue_files_is_refused_with_status_2(

@@ -190,7 +190,7 @@ def _chart(report: ReplayReport, measure: str) -> str:
         report,
         measure,
         label=_TITLES[measure],
-        x_title="month (a month's flows drawn on its first day)",
+        x_title="month (flows drawn on the first day of each month)",
         y_title=f"{measure}, yuan",
     )
 

@@ -24,9 +24,8 @@ from ledger.api.schemas.replays import ReplayRequest, ReplayStatus
 from ledger.catalogue.loader import parse_catalogue_file
 from ledger.catalogue.policyset import PolicySet
 from ledger.clocks import instant
-from ledger.domain.errors import NotFound
 from ledger.domain.token import Role
-from ledger.replay import load_policy_set
+from ledger.replay import find_policy_set, load_policy_set
 
 router = APIRouter(prefix="/replays", tags=["replays"])
 
@@ -144,11 +143,8 @@ def _policy_set(body: ReplayRequest, request: Request) -> tuple[PolicySet, str]:
         files = [parse_catalogue_file(text, f"files[{n}]") for n, text in enumerate(body.files)]
         return PolicySet(files), f"inline ({len(files)} files)"
     assert body.policy_set is not None
-    root: FilePath = request.app.state.settings.policy_sets_dir
-    directory = root / body.policy_set
-    if not directory.is_dir():
-        raise NotFound(f"no policy set {body.policy_set!r} in {root}", field="policy_set")
-    return load_policy_set(directory), body.policy_set
+    root: FilePath | None = request.app.state.settings.policy_sets_dir
+    return load_policy_set(find_policy_set(body.policy_set, root)), body.policy_set
 
 
 def _status(job: ReplayJob) -> ReplayStatus:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from ledger.api.deps import Reader, Views, agency_scope
 from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
@@ -39,94 +40,69 @@ AsOfQuery = Annotated[str | None, Query(pattern=DATE_PATTERN, description=FILTER
 KnownAtQuery = Annotated[str | None, Query(max_length=40, description=FILTERS["known_at"].en)]
 
 
-def _monthly(
-    report: Report,
+async def monthly_query(
     principal: Reader,
-    views: Views,
-    region: str | None,
-    agency: str | None,
-    month: str | None,
-    as_of: str | None,
-    known_at: str | None,
-    format: FormatQuery,
-    headers: HeadersQuery,
-) -> Response:
-    query = ReportQuery.parse(
+    region: RegionQuery = None,
+    agency: AgencyQuery = None,
+    month: MonthQuery = None,
+    as_of: AsOfQuery = None,
+    known_at: KnownAtQuery = None,
+) -> ReportQuery:
+    """The filters of a monthly report, limited to a case worker's own agency."""
+    return ReportQuery.parse(
         as_of=as_of,
         known_at=known_at,
         month=month,
         region=region,
         agency=agency_scope(principal, agency),
     )
-    return respond(report.run(views, query), format, headers)
 
 
-@router.get(
-    "/deferral-list",
-    response_model=DeferralList,
-    summary="缓缴清单 of a month",
-    operation_id="report_deferral_list",
+MonthlyQuery = Annotated[ReportQuery, Depends(monthly_query)]
+
+
+def _monthly_route(report: Report, model: type[BaseModel], summary: str, description: str) -> None:
+    """``GET /reports/{name}``: the report's JSON document, or its file."""
+
+    def route(
+        query: MonthlyQuery,
+        views: Views,
+        format: FormatQuery = "json",
+        headers: HeadersQuery = "zh",
+    ) -> Response:
+        return respond(report.run(views, query), format, headers)
+
+    router.add_api_route(
+        f"/{report.name}",
+        route,
+        methods=["GET"],
+        response_model=model,
+        summary=summary,
+        description=description,
+        operation_id=f"report_{report.name.replace('-', '_')}",
+    )
+
+
+_monthly_route(
+    DEFERRAL_LIST,
+    DeferralList,
+    "缓缴清单 of a month",
+    "The units deferring in a month (内医保办发〔2022〕19号 五): default the current one.",
 )
-def deferral_list_report(
-    principal: Reader,
-    views: Views,
-    region: RegionQuery = None,
-    agency: AgencyQuery = None,
-    month: MonthQuery = None,
-    as_of: AsOfQuery = None,
-    known_at: KnownAtQuery = None,
-    format: FormatQuery = "json",
-    headers: HeadersQuery = "zh",
-) -> Response:
-    """The units deferring in a month (内医保办发〔2022〕19号 五): default the current one."""
-    args = (principal, views, region, agency, month, as_of, known_at, format, headers)
-    return _monthly(DEFERRAL_LIST, *args)
-
-
-@router.get(
-    "/statistics",
-    response_model=Statistics,
-    summary="Deferral statistics of a month",
-    operation_id="report_statistics",
+_monthly_route(
+    STATISTICS,
+    Statistics,
+    "Deferral statistics of a month",
+    "Deferring units, persons and amounts per agency and region, summed upward to the "
+    "province (default: last month, as produced on the 1st).",
 )
-def statistics_report(
-    principal: Reader,
-    views: Views,
-    region: RegionQuery = None,
-    agency: AgencyQuery = None,
-    month: MonthQuery = None,
-    as_of: AsOfQuery = None,
-    known_at: KnownAtQuery = None,
-    format: FormatQuery = "json",
-    headers: HeadersQuery = "zh",
-) -> Response:
-    """Deferring units, persons and amounts per agency and region, summed upward to the
-    province (default: last month, as produced on the 1st)."""
-    args = (principal, views, region, agency, month, as_of, known_at, format, headers)
-    return _monthly(STATISTICS, *args)
-
-
-@router.get(
-    "/reductions",
-    response_model=Reductions,
-    summary="减征明细表",
-    operation_id="report_reductions",
+_monthly_route(
+    REDUCTIONS,
+    Reductions,
+    "减征明细表",
+    "Per unit: persons reduced, the unit part before the reduction, the reduction, after "
+    "it, and the periods reduced (赤医保发〔2020〕3号 四; 临医保联发〔2020〕14号 四(三)).",
 )
-def reductions_report(
-    principal: Reader,
-    views: Views,
-    region: RegionQuery = None,
-    agency: AgencyQuery = None,
-    month: MonthQuery = None,
-    as_of: AsOfQuery = None,
-    known_at: KnownAtQuery = None,
-    format: FormatQuery = "json",
-    headers: HeadersQuery = "zh",
-) -> Response:
-    """Per unit: persons reduced, the unit part before the reduction, the reduction, after
-    it, and the periods reduced (赤医保发〔2020〕3号 四; 临医保联发〔2020〕14号 四(三))."""
-    args = (principal, views, region, agency, month, as_of, known_at, format, headers)
-    return _monthly(REDUCTIONS, *args)
 
 
 @router.get(

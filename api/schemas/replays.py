@@ -31,9 +31,9 @@ class ReplayRequest(Command):
     policy_set: str | None = Field(
         default=None,
         pattern=POLICY_SET_PATTERN,
-        description="a policy set by reference: a directory of LEDGER_POLICY_SETS_DIR "
-        "(the repository's examples/: chifeng-whole-7-percent, deadline-2022-12-31, "
-        "fund-months-above-3)",
+        description="a policy set by reference: a directory of LEDGER_POLICY_SETS_DIR, by "
+        "default the example sets shipped with the ledger (chifeng-whole-7-percent, "
+        "deadline-2022-12-31, fund-months-above-3)",
     )
     files: list[str] | None = Field(
         default=None,

@@ -32,8 +32,9 @@ class Settings(BaseSettings):
     #: a directory of catalogue files; the packaged catalogue when unset
     catalogue_dir: Path | None = None
     #: where the API finds policy sets named by reference (one directory of catalogue
-    #: files each, as ``ledger replay --policies`` takes): the repository's examples
-    policy_sets_dir: Path = Path("examples")
+    #: files each, as ``ledger replay --policies`` takes); unset: the example sets
+    #: shipped with the package (the repository's examples/)
+    policy_sets_dir: Path | None = None
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

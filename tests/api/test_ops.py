@@ -50,6 +50,9 @@ def served(store: StoreConfig) -> Iterator[tuple[TestClient, FastAPI, Prepared]]
     app.state.close()
 
 
+CHIFENG_REGION = {"code": CHIFENG, "name": REGIONS[CHIFENG][0], "parent": REGIONS[CHIFENG][1]}
+
+
 def command(client: TestClient, token: str, path: str, key: str, body: dict[str, Any]) -> Any:
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
     return client.post(path, json=body, headers=headers)
@@ -145,13 +148,12 @@ def test_metrics_count_requests_by_route_template_and_commands_by_outcome(
 ) -> None:
     client, _, prepared = served
     admin = prepared.tokens.admin
-    name, parent = REGIONS[CHIFENG]
 
-    command(client, admin, "/regions", "r-1", {"code": CHIFENG, "name": name, "parent": parent})
-    command(client, admin, "/regions", "r-1", {"code": CHIFENG, "name": name, "parent": parent})
-    command(client, admin, "/regions", "r-2", {"code": "15", "name": name, "parent": parent})
-    command(client, admin, "/regions", "r-3", {"code": CHIFENG, "name": name, "parent": parent})
-    command(client, "nobody", "/regions", "r-4", {"code": CHIFENG, "name": name})
+    command(client, admin, "/regions", "r-1", CHIFENG_REGION)
+    command(client, admin, "/regions", "r-1", CHIFENG_REGION)
+    command(client, admin, "/regions", "r-2", {**CHIFENG_REGION, "code": "15"})
+    command(client, admin, "/regions", "r-3", CHIFENG_REGION)
+    command(client, "nobody", "/regions", "r-4", CHIFENG_REGION)
     for n in range(3):
         client.get(f"/units/91150402MA0N1CF00{n}/balance", headers=_bearer(admin))
     client.get("/no/such/path/91150402MA0N1CF000")
@@ -180,10 +182,7 @@ def test_a_refusal_by_a_rule_counts_as_refused_not_invalid(
     served: tuple[TestClient, FastAPI, Prepared],
 ) -> None:
     client, _, prepared = served
-    admin = prepared.tokens.admin
-    name, parent = REGIONS[CHIFENG]
-    command(client, admin, "/regions", "r-1", {"code": CHIFENG, "name": name, "parent": parent})
-
+    command(client, prepared.tokens.admin, "/regions", "r-1", CHIFENG_REGION)
     command(client, prepared.tokens.case_worker, "/units", "u-1", examples.UNIT)
 
     # Chifeng has no commitment path (only Jinan's notice has one): refused by the rule

@@ -206,6 +206,23 @@ def test_a_persons_rights_record_as_a_workbook(http: httpx.Client) -> None:
     assert leaver not in response.headers["content-disposition"]  # no resident ID in names
 
 
+def test_a_persons_trail_as_csv_names_no_resident_id_in_its_file_name(
+    http: httpx.Client,
+) -> None:
+    from ledger.demo import make_resident_id
+
+    leaver = make_resident_id("150302", "19920202", 99)
+    response = http.post(
+        "/persons/audit-trail", params={"format": "csv"}, json={"resident_id": leaver}
+    )
+
+    assert response.status_code == 200, response.text
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="audit-')
+    assert leaver not in disposition
+    assert "PersonLeft" in response.content.decode("utf-8-sig")
+
+
 def test_an_unknown_format_names_the_field(http: httpx.Client) -> None:
     response = http.get("/reports/reductions", params={"format": "xls"})
 

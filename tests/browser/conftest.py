@@ -32,7 +32,6 @@ from tests.api.conftest import demo_with_tokens
 from tests.conftest import StoreConfig
 from tests.serving import serving
 
-ROOT = Path(__file__).resolve().parents[2]
 #: the machine is shared: Swagger UI's 1.5 MB of script can take seconds to start
 expect.set_options(timeout=20_000)
 SETUP = Actor("test:setup", "browser test fixture", "req-setup")
@@ -58,7 +57,6 @@ def settings(store: StoreConfig) -> Settings:
         postgres_schema=store.postgres_schema or "",
         log_format="json",
         log_level="WARNING",
-        policy_sets_dir=ROOT / "examples",
     )
 
 

@@ -133,3 +133,18 @@ def test_a_directory_without_catalogue_files_is_refused_with_status_2(
 
     assert result.returncode == 2
     assert "holds no catalogue files" in " ".join(result.stderr.split())
+
+
+def test_a_shipped_example_set_is_named_from_any_directory(demo_db: tuple[Path, str]) -> None:
+    where, url = demo_db  # the demo's directory holds no examples/
+
+    result = run_ledger(
+        "replay", "--policies", "deadline-2022-12-31", "--as-of", "2023-08-31", cwd=where, db=url
+    )
+    unknown = run_ledger("replay", "--policies", "no-such-set", cwd=where, db=url)
+
+    assert result.returncode == 0, result.stderr
+    # the same 1,900.50 as the deadline example given by its directory, above
+    assert json.loads(result.stdout)["total"]["difference"]["late_fee"] == "1900.50"
+    assert unknown.returncode == 2
+    assert "chifeng-whole-7-percent" in unknown.stderr

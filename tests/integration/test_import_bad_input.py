@@ -13,7 +13,6 @@ Never a traceback, whatever the bytes.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from ledger.domain.errors import InvalidValue, LedgerError
 from ledger.domain.period import Period
 from ledger.importer import ImportSummary, import_assessments, import_payments
 from ledger.importing.csvfile import MAX_LINE, split_fields
-from tests.conftest import StoreConfig
 from tests.integration.test_import import (
     ACTOR,
     ASSESSED_ON,
@@ -33,7 +31,6 @@ from tests.integration.test_import import (
     A,
     B,
     C,
-    chifeng_with_units,
 )
 from tests.integration.test_import import person as resident
 from tests.integration.test_import import uscc as unit_code
@@ -41,14 +38,6 @@ from tests.integration.test_import_cli import chifeng_sqlite, run_import, unwrap
 
 MAY = Period(2024, 5)
 PAYMENTS = "uscc,period,part,amount,paid_on\n"
-
-
-@pytest.fixture
-def chifeng(store: StoreConfig) -> Iterator[Ledger]:
-    """Chifeng with the packaged catalogue, units A, B and C registered, nothing assessed."""
-    ledger = chifeng_with_units(store)
-    yield ledger
-    ledger.close()
 
 
 def versions(ledger: Ledger) -> dict[str, int]:

@@ -8,7 +8,6 @@ Chifeng's rates (packaged catalogue): 6% + 1% unit part, 2% individual, so a bas
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,6 @@ from ledger.application import Ledger
 from ledger.domain.errors import InvalidValue
 from ledger.domain.terms import Part
 from ledger.importer import import_assessments, import_payments
-from tests.conftest import StoreConfig
 from tests.integration.test_import import (
     ACTOR,
     ASSESSED_ON,
@@ -29,7 +27,6 @@ from tests.integration.test_import import (
     A,
     B,
     C,
-    chifeng_with_units,
     parts,
 )
 from tests.integration.test_import import person as resident
@@ -39,13 +36,6 @@ from tests.integration.test_import_cli import chifeng_sqlite, run_import, unwrap
 SPREADSHEET_MAY = datetime(2024, 5, 1)  # noqa: DTZ001
 #: the columns as a spreadsheet exported in Chinese names them
 CHINESE_HEADER = "统一社会信用代码,费款所属期,公民身份号码,缴费基数\n"
-
-
-@pytest.fixture
-def chifeng(store: StoreConfig) -> Iterator[Ledger]:
-    ledger = chifeng_with_units(store)
-    yield ledger
-    ledger.close()
 
 
 def workbook(

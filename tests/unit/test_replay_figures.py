@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -68,3 +70,25 @@ def test_refunds_are_money_out_in_the_month_decided() -> None:
     assert result.figures == Figures(
         assessed=Decimal("800.00"), reduced=Decimal("400.00"), refunded=Decimal("400.00")
     )
+
+
+def test_a_unit_name_that_reads_as_a_formula_is_defused_in_the_csv_report() -> None:
+    from ledger.replay import render
+    from ledger.replay.report import Comparison, ReplayReport, UnitLine
+
+    differs = Comparison(Figures(), Figures(reduced=Decimal("1.00")))
+    report = ReplayReport(
+        region="",
+        as_of=date(2020, 12, 31),
+        known_at=None,
+        documents=(),
+        units_compared=1,
+        units=(UnitLine("91150402MA0N1CF000", '=HYPERLINK("x")', "150400", differs),),
+        regions=(),
+        total=differs,
+        months=(),
+    )
+
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv").decode())))
+
+    assert {r["name"] for r in rows if r["section"] == "unit"} == {'\'=HYPERLINK("x")'}

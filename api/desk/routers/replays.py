@@ -37,6 +37,7 @@ from ledger.api.routers import replays as api
 from ledger.api.schemas.replays import ReplayRequest
 from ledger.domain.errors import LedgerError, Unavailable
 from ledger.domain.token import Role
+from ledger.replay import packaged_policy_sets, policy_set_names
 from ledger.replay.figures import MEASURES
 
 router = APIRouter(include_in_schema=False)
@@ -46,8 +47,9 @@ FORMATS: tuple[Literal["json", "csv", "html"], ...] = ("json", "csv", "html")
 
 
 def _fields(request: Request) -> tuple[FormField, ...]:
-    root: FilePath = request.app.state.settings.policy_sets_dir
-    sets = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    # Where POST /replays looks: the settings' directory, else the sets shipped.
+    root: FilePath = request.app.state.settings.policy_sets_dir or packaged_policy_sets()
+    sets = policy_set_names(root)
     return (
         FormField(
             "policy_set",

@@ -30,7 +30,8 @@ from ledger.cli import err, out, refusals_exit
 from ledger.importer import BATCH_UNITS, ImportSummary, import_assessments, import_payments
 
 import_app = typer.Typer(
-    help="Bulk import from CSV files (exit 0 ok, 1 rows rejected, 2 refused, 3 no store).",
+    help="Bulk import from CSV (UTF-8 or GB18030) or xlsx files (exit 0 ok, 1 rows "
+    "rejected, 2 refused, 3 no store).",
     no_args_is_help=True,
 )
 
@@ -54,7 +55,11 @@ ProgressOpt = Annotated[
 ]
 
 _COMMON_HELP = """
-UTF-8 (a byte-order mark is fine), with a header row. Rows of one unit
+CSV in UTF-8 or GB18030 (told apart by the content; a byte-order mark
+is fine; a file mixing both is refused), or an xlsx workbook (its first
+sheet; identifiers must be text cells), with a header row; columns may
+also be named as a Chinese export names them (统一社会信用代码, 费款所属期,
+公民身份号码, 缴费基数, 缴费项目, 缴费金额, 缴费日期). Rows of one unit
 must be contiguous (grouped by USCC): a USCC that reappears further
 down is rejected there. A bad row (its line number and the reason are
 printed to stderr) rejects its unit's whole batch; the other units are
@@ -81,7 +86,9 @@ rejected (revoke the assessment first).
 )
 @refusals_exit
 def assessments(
-    file: Annotated[Path, typer.Argument(help="CSV: uscc,period,resident_id,base[,assessed_on]")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV or xlsx: uscc,period,resident_id,base[,assessed_on]")
+    ],
     assessed_on: Annotated[
         str,
         typer.Option(
@@ -126,7 +133,7 @@ is left unchanged.
 )
 @refusals_exit
 def payments(
-    file: Annotated[Path, typer.Argument(help="CSV: uscc,period,part,amount,paid_on")],
+    file: Annotated[Path, typer.Argument(help="CSV or xlsx: uscc,period,part,amount,paid_on")],
     report: ReportOpt = None,
     workers: WorkersOpt = None,
     batch: BatchOpt = BATCH_UNITS,

@@ -31,8 +31,12 @@ from ledger.cli.app import app
 from ledger.domain.errors import InvalidValue
 from ledger.domain.money import ZERO
 from ledger.reports import (
+    BALANCE,
     FORMATS,
     HEADERS,
+    PERSON_TRAIL,
+    RIGHTS,
+    UNIT_TRAIL,
     Cell,
     Kind,
     Query,
@@ -197,38 +201,36 @@ def _terminal(report: Report, n: int, value: Cell, blank_zero: bool) -> str:
 # --------------------------------------------------------------- the reads
 
 
-@app.command("balance")
-@refusals_exit
-def balance(
-    uscc: str,
-    as_of: AsOf = "",
-    known_at: KnownAt = "",
-    output: Format = "table",
-    to: Output = None,
-    headers: Headers = "zh",
-) -> None:
-    """A unit's items (period and part) and late fees, as of a date."""
-    from ledger.reports import BALANCE
+def _read_of(name: str, report: Report, subject: str, help_text: str) -> None:
+    """``ledger NAME SUBJECT``: a unit's or a person's read, with both clocks."""
 
-    query = Query.parse(as_of=as_of, known_at=known_at, subject=uscc)
-    run_report(BALANCE, query, output, headers, to)
+    def command(
+        identifier: str,
+        as_of: AsOf = "",
+        known_at: KnownAt = "",
+        output: Format = "table",
+        to: Output = None,
+        headers: Headers = "zh",
+    ) -> None:
+        query = Query.parse(as_of=as_of, known_at=known_at, subject=identifier)
+        run_report(report, query, output, headers, to)
+
+    # named for the command's help (the annotation must be a value, not a string that
+    # names this function's local)
+    argument = typer.Argument(metavar=subject, help=f"The {subject}.", show_default=False)
+    command.__annotations__["identifier"] = Annotated[str, argument]
+    app.command(name, help=help_text)(refusals_exit(command))
 
 
-@app.command("rights")
-@refusals_exit
-def rights(
-    resident_id: str,
-    as_of: AsOf = "",
-    known_at: KnownAt = "",
-    output: Format = "table",
-    to: Output = None,
-    headers: Headers = "zh",
-) -> None:
-    """A person's rights record (个人权益记录): every month, across units."""
-    from ledger.reports import RIGHTS
-
-    query = Query.parse(as_of=as_of, known_at=known_at, subject=resident_id)
-    run_report(RIGHTS, query, output, headers, to)
+_read_of(
+    "balance", BALANCE, "USCC", "A unit's items (period and part) and late fees, as of a date."
+)
+_read_of(
+    "rights",
+    RIGHTS,
+    "RESIDENT_ID",
+    "A person's rights record (个人权益记录): every month, across units.",
+)
 
 
 @app.command("audit")
@@ -252,8 +254,6 @@ def audit(
     """Every event of a unit (or naming a person), in recorded order, with actor, reason
     and, for decisions, the policy applied. (The hash chain: `ledger audit verify`,
     `ledger audit head`.)"""
-    from ledger.reports import PERSON_TRAIL, UNIT_TRAIL
-
     if (uscc is None) == (person is None):
         raise InvalidValue("name a unit's USCC or --person RESIDENT_ID (one of them)", field="uscc")
     query = Query.parse(

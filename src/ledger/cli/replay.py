@@ -1,7 +1,11 @@
 """``ledger replay``: what another policy set would have made of the recorded facts.
 
-    ledger replay --policies examples/deadline-2022-12-31 --region 150300 \\
+    ledger replay --policies deadline-2022-12-31 --region 150300 \\
         --as-of 2023-08-31 --format html --output replay.html
+
+``--policies`` is a directory of catalogue files, or the name of an example set
+shipped with the ledger (``chifeng-whole-7-percent``, ``deadline-2022-12-31``,
+``fund-months-above-3``).
 
 Reads only: the facts are recorded again in memory (never in the store), and the
 report compares the record with the reform per unit, per region and per month.
@@ -32,7 +36,7 @@ from ledger.cli import err, refusals_exit
 from ledger.cli.app import app, day
 from ledger.cli.reads import AsOf, KnownAt, fmt
 from ledger.clocks import instant
-from ledger.replay import FORMATS, load_policy_set, render, run_replay
+from ledger.replay import FORMATS, find_policy_set, load_policy_set, render, run_replay
 from ledger.replay.run import Progress as ReplayProgress
 from ledger.settings import Settings
 
@@ -41,7 +45,11 @@ from ledger.settings import Settings
 @refusals_exit
 def replay(
     policies: Annotated[
-        Path, typer.Option("--policies", help="A directory of catalogue files: the policy set.")
+        Path,
+        typer.Option(
+            "--policies",
+            help="A directory of catalogue files, or the name of a shipped example set.",
+        ),
     ],
     region: Annotated[
         str, typer.Option("--region", help="Only this region's units (a code or its prefix).")
@@ -55,6 +63,8 @@ def replay(
 ) -> None:
     """Replay the recorded facts under another policy set and report the differences."""
     chosen = fmt(output_format, FORMATS)
+    if not policies.is_dir() and len(policies.parts) == 1:
+        policies = find_policy_set(policies.name)
     policy_set = load_policy_set(policies)
     settings = Settings()
     ledger = build_ledger(settings)

@@ -17,7 +17,7 @@ import typer
 from ledger.cli import refusals_exit
 from ledger.cli.app import app
 from ledger.cli.reads import AsOf, Format, Headers, KnownAt, Output, run_report
-from ledger.reports import DEFERRAL_LIST, FILTERS, REDUCTIONS, REMINDERS, STATISTICS, Query
+from ledger.reports import DEFERRAL_LIST, FILTERS, REDUCTIONS, REMINDERS, STATISTICS, Query, Report
 
 report_app = typer.Typer(
     help="Reports: the deferral list (缓缴清单), statistics, reductions (减征明细表), reminders.",
@@ -30,57 +30,40 @@ Agency = Annotated[str | None, typer.Option("--agency", help=FILTERS["agency"].e
 Month = Annotated[str | None, typer.Option("--month", help=FILTERS["month"].en)]
 
 
-@report_app.command("deferral-list")
-@refusals_exit
-def deferral_list_report(
-    region: Region = None,
-    agency: Agency = None,
-    month: Month = None,
-    as_of: AsOf = "",
-    known_at: KnownAt = "",
-    output: Format = "table",
-    to: Output = None,
-    headers: Headers = "zh",
-) -> None:
-    """The 缓缴清单 (内医保办发〔2022〕19号 五) of a month: default the current one."""
-    query = Query.parse(as_of=as_of, known_at=known_at, month=month, region=region, agency=agency)
-    run_report(DEFERRAL_LIST, query, output, headers, to)
+def _monthly(report: Report, help_text: str) -> None:
+    """``ledger report NAME``: a report of a month, with the same options for each."""
+
+    @refusals_exit
+    def command(
+        region: Region = None,
+        agency: Agency = None,
+        month: Month = None,
+        as_of: AsOf = "",
+        known_at: KnownAt = "",
+        output: Format = "table",
+        to: Output = None,
+        headers: Headers = "zh",
+    ) -> None:
+        query = Query.parse(
+            as_of=as_of, known_at=known_at, month=month, region=region, agency=agency
+        )
+        run_report(report, query, output, headers, to)
+
+    report_app.command(report.name, help=help_text)(command)
 
 
-@report_app.command("statistics")
-@refusals_exit
-def statistics_report(
-    region: Region = None,
-    agency: Agency = None,
-    month: Month = None,
-    as_of: AsOf = "",
-    known_at: KnownAt = "",
-    output: Format = "table",
-    to: Output = None,
-    headers: Headers = "zh",
-) -> None:
-    """Deferring units, persons and amounts of a month per agency and region, summed
-    upward (default: last month, as produced on the 1st)."""
-    query = Query.parse(as_of=as_of, known_at=known_at, month=month, region=region, agency=agency)
-    run_report(STATISTICS, query, output, headers, to)
-
-
-@report_app.command("reductions")
-@refusals_exit
-def reductions_report(
-    region: Region = None,
-    agency: Agency = None,
-    month: Month = None,
-    as_of: AsOf = "",
-    known_at: KnownAt = "",
-    output: Format = "table",
-    to: Output = None,
-    headers: Headers = "zh",
-) -> None:
-    """The reduction detail table (阶段性减征职工基本医疗保险费明细表): per unit and in
-    total."""
-    query = Query.parse(as_of=as_of, known_at=known_at, month=month, region=region, agency=agency)
-    run_report(REDUCTIONS, query, output, headers, to)
+_monthly(
+    DEFERRAL_LIST, "The 缓缴清单 (内医保办发〔2022〕19号 五) of a month: default the current one."
+)
+_monthly(
+    STATISTICS,
+    "Deferring units, persons and amounts of a month per agency and region, summed "
+    "upward (default: last month, as produced on the 1st).",
+)
+_monthly(
+    REDUCTIONS,
+    "The reduction detail table (阶段性减征职工基本医疗保险费明细表): per unit and in total.",
+)
 
 
 @report_app.command("reminders")

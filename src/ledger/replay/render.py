@@ -19,6 +19,7 @@ from ledger.domain.errors import InvalidValue
 from ledger.domain.money import format_money
 from ledger.replay.figures import MEASURES, Flow
 from ledger.replay.report import Comparison, ReplayReport
+from ledger.reports.formats import defused
 
 FORMATS = ("json", "csv", "html")
 
@@ -61,9 +62,18 @@ def _csv_rows(report: ReplayReport) -> Iterator[list[str]]:
     for line in report.regions:
         yield from _compared("region", line.region, f"{line.units} units", line.comparison)
     for u in report.units:
-        yield from _compared("unit", u.uscc, u.name, u.comparison)
+        # a unit's name is free text: never a formula in a spreadsheet (CSV injection)
+        yield from _compared("unit", u.uscc, defused(u.name), u.comparison)
         for f in u.refusals:
-            yield ["refused", u.uscc, f"{f.fact} v{f.version}", "message", "", f.message, ""]
+            yield [
+                "refused",
+                u.uscc,
+                f"{f.fact} v{f.version}",
+                "message",
+                "",
+                defused(f.message),
+                "",
+            ]
     for m in report.months:
         for measure in ("collected", "refunded", "net", "due"):
             b: Decimal = getattr(m.baseline, measure)

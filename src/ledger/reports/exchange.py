@@ -12,7 +12,9 @@ module only says how they are laid out.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from ledger.clocks import report_clock, today
 from ledger.domain.money import format_money
@@ -82,17 +84,23 @@ def deferral_list_cells(row: DeferralListRow, transmitted_at: datetime) -> tuple
     )
 
 
+def _monthly(q: Query, default: Callable[[date], Period]) -> dict[str, Any]:
+    """A monthly report's filters as its view takes them: a month given without a date
+    is as of the 1st of the next month (report_clock)."""
+    on, period = report_clock(q.as_of, q.month, default)
+    return {
+        "month": period,
+        "as_of": on,
+        "known_at": q.known_at,
+        "region": q.region,
+        "agency": q.agency,
+    }
+
+
 def _deferral_list(reads: Reads, q: Query) -> Table:
-    on, period = report_clock(q.as_of, q.month, Period.of)
-    rows = deferral_list(
-        reads.store,
-        month=period,
-        as_of=on,
-        known_at=q.known_at,
-        policies=reads.policies(q.known_at),
-        region=q.region,
-        agency=q.agency,
-    )
+    args = _monthly(q, Period.of)
+    on, period = args["as_of"], args["month"]
+    rows = deferral_list(reads.store, policies=reads.policies(q.known_at), **args)
     sent = q.now.strftime("%Y%m%d%H%M%S")
     return Table(
         DEFERRAL_LIST,
@@ -107,9 +115,7 @@ def _deferral_list(reads: Reads, q: Query) -> Table:
             "rows": rows,
         },
         f"deferral-list-{period}",
-        context=context(
-            month=period, as_of=on, known_at=q.known_at, region=q.region, agency=q.agency
-        ),
+        context=context(**args),
     )
 
 
@@ -152,25 +158,15 @@ def _statistics_cells(s: StatisticsLine) -> tuple[Cell, ...]:
 
 
 def _statistics(reads: Reads, q: Query) -> Table:
-    on, period = report_clock(q.as_of, q.month, lambda d: Period.of(d).previous())
-    stats = monthly_statistics(
-        reads.store,
-        month=period,
-        as_of=on,
-        known_at=q.known_at,
-        policies=reads.policies(q.known_at),
-        region=q.region,
-        agency=q.agency,
-    )
+    args = _monthly(q, lambda d: Period.of(d).previous())
+    stats = monthly_statistics(reads.store, policies=reads.policies(q.known_at), **args)
     return Table(
         STATISTICS,
-        f"缓缴统计 deferral statistics {period} ({clocks(on, q.known_at)})",
+        f"缓缴统计 deferral statistics {stats.month} ({clocks(stats.as_of, q.known_at)})",
         [_statistics_cells(s) for s in stats.lines],
         stats,
-        f"statistics-{period}",
-        context=context(
-            month=period, as_of=on, known_at=q.known_at, region=q.region, agency=q.agency
-        ),
+        f"statistics-{stats.month}",
+        context=context(**args),
     )
 
 

@@ -266,13 +266,16 @@ def _trail_line(line: AuditLine) -> dict[str, Any]:
     }
 
 
-def _trail_table(report: Report, subject: str, trail: list[AuditLine], q: Query) -> Table:
+def _trail_table(
+    report: Report, subject: str, trail: list[AuditLine], q: Query, named: str
+) -> Table:
     return Table(
         report,
         f"audit of {subject}",
         [_trail_cells(line) for line in trail],
         {"subject": subject, "lines": [_trail_line(line) for line in trail]},
-        f"audit-{subject}".replace("*", "x"),
+        # a file's name travels in headers and logs: a resident ID only masked
+        f"audit-{named}".replace("*", "x"),
         context=context(
             subject=subject,
             as_of=q.as_of,
@@ -294,7 +297,7 @@ def _unit_trail(reads: Reads, q: Query) -> Table:
         since=q.since,
         until=q.until,
     )
-    return _trail_table(UNIT_TRAIL, q.subject, trail, q)
+    return _trail_table(UNIT_TRAIL, q.subject, trail, q, q.subject)
 
 
 def _person_trail(reads: Reads, q: Query) -> Table:
@@ -315,7 +318,7 @@ def _person_trail(reads: Reads, q: Query) -> Table:
             for line in trail
             if (u := units.get(line.entry.originator_id)) is not None and u.agency == q.agency
         ]
-    return _trail_table(PERSON_TRAIL, rid, trail, q)
+    return _trail_table(PERSON_TRAIL, rid, trail, q, mask_resident_id(rid))
 
 
 _TRAIL_FILTERS = ("kind", "since", "until", "as_of", "known_at")

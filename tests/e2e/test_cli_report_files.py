@@ -83,12 +83,15 @@ def test_a_balance_as_csv_has_a_byte_order_mark(demo_db: tuple[Path, str]) -> No
     assert ",109.55," in result.stdout
 
 
-def test_bad_headers_are_refused_naming_the_option(demo_db: tuple[Path, str]) -> None:  # noqa: F811
+def test_bad_headers_and_a_terminal_table_to_a_file_are_refused(demo_db: tuple[Path, str]) -> None:  # noqa: F811
     where, url = demo_db
 
     result = run_ledger(
         "report", "statistics", "--format", "csv", "--headers", "fr", cwd=where, db=url
     )
+    table = run_ledger("report", "statistics", "--output", "x.txt", cwd=where, db=url)
 
     assert result.returncode == 2
     assert "headers" in result.stderr
+    assert table.returncode == 2
+    assert "give --format json, csv or xlsx" in table.stderr

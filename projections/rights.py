@@ -277,7 +277,7 @@ def _credits_while_deferred(
     deferral does (内医保办发〔2022〕19号 三(四)2); a 2020 one says so in its rule."""
     for granted in granted_deferrals(decisions, as_of):
         if period in granted.periods and granted.kind is DeferralKind.application:
-            cited = policies.application_deferral(unit.region)
+            cited = policies.application_deferral(unit.region, period)
             return cited is None or cited.rule.credit_personal_accounts_while_deferred
     return True
 

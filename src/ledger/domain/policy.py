@@ -33,7 +33,7 @@ class Policy(Aggregate):
 
     class Amended(Event):
         """A later version enacted: the decisions of the version it replaces are
-        compensated on every affected unit (ledger.compensations)."""
+        compensated on every affected unit (ledger.measures)."""
 
         TOPIC = "ledger.policy.amended"
         version: int

@@ -49,6 +49,16 @@ class WorkingCalendar:
                 field="extra_workdays",
             )
 
+    @classmethod
+    def of_years(cls, years: dict[int, tuple[frozenset[date], frozenset[date]]]) -> WorkingCalendar:
+        """One calendar from each year's (holidays, extra workdays)."""
+        holidays: set[date] = set()
+        extra: set[date] = set()
+        for days_off, days_worked in years.values():
+            holidays |= days_off
+            extra |= days_worked
+        return cls(holidays=frozenset(holidays), extra_workdays=frozenset(extra))
+
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is a working day in this calendar."""
         if d in self.extra_workdays:

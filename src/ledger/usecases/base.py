@@ -18,7 +18,6 @@ from eventsourcing.application import AggregateNotFoundError, Application, Event
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from ledger import decisions as decide
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
@@ -42,6 +41,7 @@ from ledger.domain.terms import Part
 from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
 from ledger.logs import get_logger
+from ledger.measures.context import Context
 
 #: times a command is decided again when another save got in first
 ATTEMPTS = 5
@@ -231,13 +231,11 @@ class LedgerBase(Application[UUID]):
                 files.append(CatalogueFile.model_validate(policy.content))
         return PolicySet(files)
 
-    def _ctx(
-        self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None
-    ) -> decide.Context:
+    def _ctx(self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None) -> Context:
         """The decision context; with ``unit``, the cause names the fact's version."""
         if unit is not None:
             caused_by = f"{caused_by} (v{unit.version})"
-        return decide.Context(actor.name, actor.reason, actor.request_id, on, caused_by)
+        return Context(actor.name, actor.reason, actor.request_id, on, caused_by)
 
     def _fund_months(self, code: str) -> int | None:
         return self.region(code).fund_months

@@ -10,11 +10,8 @@ from typing import cast
 
 from eventsourcing.application import AggregateNotFoundError, EventSourcedLog
 
-from ledger import compensations
-from ledger import decisions as decide
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
-from ledger.compensations import Change
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.policy import Policy
 from ledger.domain.region import (
@@ -27,6 +24,8 @@ from ledger.domain.region import (
     region_id,
 )
 from ledger.domain.unit import Unit
+from ledger.measures import automatic_deferral, enactment
+from ledger.measures.context import Change, first_period_from
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved
 
 
@@ -83,7 +82,7 @@ class RegionCases(LedgerBase):
             policies = self.policies()
             for uid in self.unit_ids_in(code):
                 unit = cast(Unit, self.repository.get(uid))
-                decide.consider_automatic_deferral(unit, policies, months, ctx)
+                automatic_deferral.consider(unit, policies, months, ctx)
                 if unit.pending_events:
                     saved.append(unit)
             return saved
@@ -147,7 +146,7 @@ class RegionCases(LedgerBase):
         after ``revoked_on`` are reversed; earlier periods keep theirs. Revoking again on
         the same date records nothing."""
         try:
-            compensations.first_period_from(revoked_on)
+            first_period_from(revoked_on)
         except InvalidValue as exc:
             raise InvalidValue(
                 f"revoked_on {revoked_on}: {exc.message}", field="revoked_on"
@@ -183,7 +182,7 @@ class RegionCases(LedgerBase):
         )
 
         def decide_on(unit: Unit, fund_months: int | None) -> None:
-            decide.decide_on_enactment(unit, file, policies, fund_months, ctx)
+            enactment.decide_on_enactment(unit, file, policies, fund_months, ctx)
 
         return self._for_units(file.document.regions, decide_on)
 
@@ -197,19 +196,9 @@ class RegionCases(LedgerBase):
         ctx = self._ctx(
             actor, doc.enacted_on, f"PolicyAmended {doc.number} v{old.version} -> v{doc.version}"
         )
-        application_changed = replaced.application_deferral != file.application_deferral
-        reduction = replaced.reduction is not None or file.reduction is not None
-        deferral = replaced.automatic_deferral is not None or file.automatic_deferral is not None
 
         def compensate(unit: Unit, fund_months: int | None) -> None:
-            if application_changed:
-                compensations.check_application_deferrals(unit, change)
-            if reduction:
-                compensations.compensate_reductions(unit, policies, change, ctx)
-            if deferral:
-                compensations.compensate_automatic_deferral(
-                    unit, policies, fund_months, change, ctx
-                )
+            enactment.compensate_amendment(unit, replaced, file, policies, fund_months, change, ctx)
 
         return self._for_units((*old.regions, *doc.regions), compensate)
 
@@ -220,17 +209,12 @@ class RegionCases(LedgerBase):
         change = Change(
             doc.id,
             f"{doc.number} v{doc.version} revoked from {revoked_on}",
-            since=compensations.first_period_from(revoked_on),
+            since=first_period_from(revoked_on),
         )
         ctx = self._ctx(actor, revoked_on, f"PolicyRevoked {doc.number} v{doc.version}")
 
         def compensate(unit: Unit, fund_months: int | None) -> None:
-            if file.application_deferral is not None:
-                compensations.check_application_deferrals(unit, change)
-            if file.reduction is not None:
-                compensations.compensate_reductions(unit, None, change, ctx)
-            if file.automatic_deferral is not None:
-                compensations.compensate_automatic_deferral(unit, None, fund_months, change, ctx)
+            enactment.compensate_revocation(unit, file, fund_months, change, ctx)
 
         return self._for_units(doc.regions, compensate)
 

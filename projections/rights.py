@@ -81,6 +81,8 @@ class RightsMonth:
     uscc: str
     unit_name: str
     base: Decimal
+    #: the base the unit declared (the same as ``base`` unless the limits held it)
+    declared_base: Decimal
     individual: Decimal
     individual_state: PartState
     #: the person's unit part as assessed (medical + maternity)
@@ -149,6 +151,7 @@ def rights_record(
                 uscc=unit.uscc,
                 unit_name=unit.name,
                 base=line.base,
+                declared_base=line.declared_base,
                 individual=line.individual,
                 individual_state=_individual_state(items[Part.individual]),
                 unit_part=line.unit_medical + line.unit_maternity,
@@ -235,8 +238,11 @@ def _credit(
     if cited is None:
         return ZERO, CreditState.no_rule, None
     rule = cited.rule
+    # A fixed amount per person (a supplementary large-expense fund's) is no part of the
+    # allocation: only what the rates make of the base goes to the account.
     amount = round_fen(
-        line.individual * rule.individual_share + line.unit_medical * rule.unit_share
+        (line.individual - line.fixed_individual) * rule.individual_share
+        + (line.unit_medical - line.fixed_unit_medical) * rule.unit_share
     )
     parts = [Part.individual] + ([Part.unit_medical] if rule.unit_share else [])
     deferred_on = {

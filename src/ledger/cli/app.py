@@ -14,6 +14,7 @@ import typer
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue, parse_catalogue_file
+from ledger.catalogue.model import CatalogueFile
 from ledger.cli import as_json, out, refusals_exit
 from ledger.cli.imports import import_app
 from ledger.domain.period import Period, PeriodRange
@@ -113,7 +114,23 @@ def policy_enact(
     who: ActorOpt = "",
     why: ReasonOpt = "",
 ) -> None:
-    """Enact policy documents; retroactive decisions are recorded at once."""
+    """Enact policy documents; retroactive decisions are recorded at once. The batch is
+    checked first: nothing is enacted if one of them would be refused by the catalogue's
+    rules (an overlap with an enacted document, a version not newer)."""
+    catalogue = chosen_catalogue(files, directory, default)
+    ledger_ = ledger()
+    ledger_.check_enactable(catalogue)
+    for file in catalogue:
+        result = ledger_.enact_policy(file, actor(who, why or f"enact {file.document.number}"))
+        out.print(
+            f"{file.document.number} v{file.document.version}: {len(result['events'])} events"
+        )
+
+
+def chosen_catalogue(
+    files: list[Path] | None, directory: Path | None, default: bool
+) -> list[CatalogueFile]:
+    """The files named, a directory's, or the packaged catalogue."""
     if default:
         catalogue = load_default_catalogue()
     elif directory is not None:
@@ -124,12 +141,7 @@ def policy_enact(
         ]
     if not catalogue:
         raise typer.BadParameter("name files, --dir or --default")
-    ledger_ = ledger()
-    for file in catalogue:
-        result = ledger_.enact_policy(file, actor(who, why or f"enact {file.document.number}"))
-        out.print(
-            f"{file.document.number} v{file.document.version}: {len(result['events'])} events"
-        )
+    return catalogue
 
 
 @policy_app.command("revoke")

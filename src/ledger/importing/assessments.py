@@ -179,7 +179,8 @@ def _difference(recorded: dict[str, Any], given: list[tuple[str, Decimal]]) -> s
         if line is None:
             return f"{mask_resident_id(rid)} is not in the recorded assessment"
         if line.declared_base != base:
-            return f"{mask_resident_id(rid)} has base {line.declared_base} recorded, {base} in the file"
+            masked, recorded_base = mask_resident_id(rid), line.declared_base
+            return f"{masked} has base {recorded_base} recorded, {base} in the file"
     if len(recorded) != len(given):
         return f"{len(recorded)} persons recorded, {len(given)} in the file"
     return ""

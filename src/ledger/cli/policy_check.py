@@ -20,7 +20,7 @@ import typer
 from ledger.cli import out, refusals_exit
 from ledger.cli.app import ActorOpt, actor, chosen_catalogue, ledger, policy_app
 from ledger.cli.render import describe
-from ledger.projections.journal import audit_entry
+from ledger.projections.audit import decision_detail
 from ledger.usecases.policies import DocumentPreview
 
 
@@ -43,17 +43,12 @@ def policy_check(
     catalogue = chosen_catalogue(files, directory, default)
     previews = ledger().check_policies(catalogue, actor(who, "policy check (dry run)"))
     if fmt == "json":
-        detail = [p.as_dict(lambda e: _entry(e)) for p in previews]
+        detail = [p.as_dict(decision_detail) for p in previews]
         out.print_json(json.dumps(detail, ensure_ascii=False, default=str))
         return
     for preview in previews:
         _print(preview)
     out.print("Nothing was written (a dry run).", markup=False)
-
-
-def _entry(event: object) -> dict[str, object]:
-    entry = audit_entry(event)
-    return {"type": entry.type, "policy": entry.policy, **entry.detail}
 
 
 def _print(preview: DocumentPreview) -> None:

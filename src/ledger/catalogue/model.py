@@ -11,6 +11,7 @@ resolves it and refuses to decide without it.
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -300,3 +301,28 @@ class CatalogueFile(BaseModel):
     def content(self) -> dict[str, Any]:
         """The JSON-able content recorded in a PolicyEnacted event."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def recorded_file(content: dict[str, Any]) -> CatalogueFile:
+    """A document's content as an enacted policy recorded it, read with today's model.
+
+    Content recorded before rules were period-aware lacks what is required now; it is
+    read as it was then meant: the late-fee rule from the document's enactment, a
+    deferral on application for the periods of the year it was enacted in, a working
+    calendar for the year of its dates. Files (TOML) must say these themselves.
+    """
+    data = copy.deepcopy(content)
+    enacted = str(data.get("document", {}).get("enacted_on", ""))
+    late_fee = data.get("late_fee")
+    if isinstance(late_fee, dict) and "since" not in late_fee and enacted:
+        late_fee["since"] = enacted
+    application = data.get("application_deferral")
+    if isinstance(application, dict) and "periods" not in application and enacted:
+        year = enacted[:4]
+        application["periods"] = f"{year}-01..{year}-12"
+    calendar = data.get("working_calendar")
+    if isinstance(calendar, dict) and "year" not in calendar:
+        days = [*calendar.get("holidays", ()), *calendar.get("extra_workdays", ())]
+        if days:
+            calendar["year"] = int(str(days[0])[:4])
+    return CatalogueFile.model_validate(data)

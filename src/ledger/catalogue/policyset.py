@@ -78,6 +78,7 @@ class PolicySet:
         self._measures: dict[tuple[str, str], list[Cited[Rule]]] = {}
         self._calendars: dict[str, WorkingCalendar] = {}
         self._rates: dict[str, DailyRates] = {}
+        self._filled: dict[tuple[str, int, str], Cited[Rule]] = {}
 
     def __contains__(self, document_id: str) -> bool:
         return document_id in self.files
@@ -253,14 +254,20 @@ class PolicySet:
     def with_local_values(self, cited: Cited[R], region: str) -> Cited[R]:
         """``cited`` with its values left to the locality taken from the operator's file;
         refused, naming the document and field, where the operator supplied none."""
-        rule = cited.rule
-        kind = _KIND_OF[type(rule)]
-        updates: dict[str, Any] = {
-            name: self._local_value(cited.document, kind, name, region)
-            for name, value in rule
-            if value == LOCAL
-        }
-        return Cited(cited.document, rule.model_copy(update=updates)) if updates else cited
+        key = (cited.document.id, id(cited.rule), region)
+        found = self._filled.get(key)
+        if found is None:
+            rule = cited.rule
+            kind = _KIND_OF[type(rule)]
+            updates: dict[str, Any] = {
+                name: self._local_value(cited.document, kind, name, region)
+                for name, value in rule
+                if value == LOCAL
+            }
+            found = Cited(cited.document, rule.model_copy(update=updates)) if updates else cited
+            # asked on every assessment by the importer: memoised (refusals are not)
+            self._filled[key] = found
+        return found  # type: ignore[return-value]
 
     def _local_value(self, document: Document, rule: str, name: str, region: str) -> object:
         best = -1

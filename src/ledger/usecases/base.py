@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Event
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from ledger.catalogue.model import CatalogueFile
+from ledger.catalogue.model import recorded_file
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
@@ -205,7 +205,7 @@ class LedgerBase(Application[UUID]):
             for document_id in dict.fromkeys(e.document_id for e in log.get()):
                 policy = cast(Policy, self.repository.get(policy_id(document_id)))
                 if policy.revoked_on is None:
-                    files.append(CatalogueFile.model_validate(policy.content))
+                    files.append(recorded_file(policy.content))
             self._policy_cache = (version, PolicySet(files))
         return self._policy_cache[1]
 
@@ -228,7 +228,7 @@ class LedgerBase(Application[UUID]):
                 continue
             policy = cast(Policy, self.repository.get(policy_id(document_id), version=versions[-1]))
             if policy.revoked_on is None:
-                files.append(CatalogueFile.model_validate(policy.content))
+                files.append(recorded_file(policy.content))
         return PolicySet(files)
 
     def _ctx(self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None) -> Context:

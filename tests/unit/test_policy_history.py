@@ -350,3 +350,22 @@ def test_content_recorded_before_rules_were_period_aware_is_read_as_it_was_meant
     assert str(read[1].application_deferral.periods) == "2020-01..2020-12"
     assert read[2].working_calendar is not None
     assert read[2].working_calendar.year == 2022
+
+
+def test_a_revoked_document_rules_on_the_periods_before_its_revocation() -> None:
+    files = [
+        doc("locality", [""], rates=[rates("1503", "2022-01", "0.07")]),
+        doc("wuhai-2024", ["1503"], rates=[rates("1503", "2024-01", "0.075")]),
+        doc("d2022", ["15"], automatic_deferral=deferral("2022-07..2022-09")),
+    ]
+    policies = PolicySet(files, {"wuhai-2024": date(2024, 6, 15), "d2022": date(2022, 8, 1)})
+
+    in_may, in_july = policies.rates(WUHAI, Period(2024, 5)), policies.rates(WUHAI, Period(2024, 7))
+    july, august = (policies.automatic_deferral(WUHAI, Period(2022, m)) for m in (7, 8))
+
+    # June began before the revocation: it keeps the 2024 rates; July has the older ones again
+    assert (in_may.document.id, in_july.document.id) == ("wuhai-2024", "locality")
+    assert policies.rates(WUHAI, Period(2024, 6)).document.id == "wuhai-2024"
+    assert (july and july.document.id, august) == ("d2022", None)
+    assert "d2022" not in policies
+    assert [d.id for d in policies.documents()] == ["locality"]

@@ -6,26 +6,31 @@ Mongolia, ``"1504"`` Chifeng) and the days it is in force for. Two shapes of cla
 
 * a **measure** names its own periods (a reduction of 2020-02..04, a deferral window, a
   year's calendar): it is in force for exactly those;
-* a **series** entry is in force from its ``since`` until the next entry of the same kind
-  and region, in whatever document (rates, due dates, base limits, fixed amounts, the
-  personal-account allocation, the late-fee rate): openfisca's date-keyed parameters.
+* a **series** entry is in force from its ``since`` on, and the latest entry of the same
+  kind and region begun by a day rules on it, in whatever document (rates, due dates, base
+  limits, fixed amounts, the personal-account allocation, the late-fee rate): openfisca's
+  date-keyed parameters.
+
+A revoked document is in force until its revocation: its claims end there (for periods,
+with the last period begun before it), and where a series entry ends so, the entry before
+it rules again.
 
 :func:`resolve` answers "which rule of this kind applies to this region on this day" for
 every kind alike: among the claims in force that day, the most specific region wins, then
-the document that says it supersedes the others. Two documents of one kind claiming the
-same region and days without one superseding the other are refused before enactment
-(:func:`conflicts`), so resolution never has to guess.
+(for a series) the latest begun, then the document that says it supersedes the others. Two
+documents of one kind claiming the same region and days without one superseding the other
+are refused before enactment (:func:`conflicts`), so resolution never has to guess.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from ledger.catalogue.model import CatalogueFile, Document, Rule, SeriesRule
-from ledger.domain.period import PeriodRange
+from ledger.domain.period import Period, PeriodRange
 
 #: kinds whose entries run from ``since`` until the next entry of the same region
 SERIES = ("rates", "due_dates", "personal_account", "base_limits", "fixed_amounts")
@@ -54,6 +59,7 @@ class Claim:
     region: str
     start: date
     end: date | None
+    series: bool
 
     def covers(self, region: str, day: date) -> bool:
         return (
@@ -83,16 +89,36 @@ def _series_key(kind: str, rule: Rule) -> str:
     return f"{kind}.{part}" if part is not None else kind
 
 
-def claims_of(files: Iterable[CatalogueFile]) -> dict[str, list[Claim]]:
+def claims_of(
+    files: Iterable[CatalogueFile], revoked: Mapping[str, date] | None = None
+) -> dict[str, list[Claim]]:
     """Every claim of the files, by kind (a fixed amount's kind names its part:
-    ``fixed_amounts.individual``), series entries closed where the next one begins."""
+    ``fixed_amounts.individual``); a revoked document's claims end at its revocation."""
     found: dict[str, list[Claim]] = defaultdict(list)
     for f in files:
         for kind, rule, regions, start, end in _rules_of(f):
             key = _series_key(kind, rule)
+            series = kind in (*SERIES, "late_fee")
             for region in regions:
-                found[key].append(Claim(key, f.document, rule, region, start, end))
-    return {kind: _close_series(claims) for kind, claims in found.items()}
+                claim = Claim(key, f.document, rule, region, start, end, series)
+                ends = (revoked or {}).get(f.document.id)
+                kept = claim if ends is None else _until_revoked(claim, ends)
+                if kept is not None:
+                    found[key].append(kept)
+    return dict(found)
+
+
+def _until_revoked(claim: Claim, revoked_on: date) -> Claim | None:
+    """What a revocation leaves of a claim: the days before it (for a rule on periods,
+    the periods begun before it: a period already begun keeps its rule)."""
+    cut = revoked_on
+    if claim.kind not in ("late_fee", "working_calendar"):
+        period = Period.of(revoked_on)
+        cut = (period if period.first_day == revoked_on else period + 1).first_day
+    if claim.start >= cut:
+        return None
+    last = cut - _DAY
+    return replace(claim, end=last if claim.end is None else min(claim.end, last))
 
 
 def _rules_of(
@@ -115,34 +141,19 @@ def _rules_of(
         yield "working_calendar", calendar, f.document.regions, first, last
 
 
-def _is_series(kind: str) -> bool:
-    return kind.split(".")[0] in (*SERIES, "late_fee")
-
-
-def _close_series(claims: list[Claim]) -> list[Claim]:
-    """An open entry ends the day before the next later entry of its region begins."""
-    if not claims or not _is_series(claims[0].kind):
-        return claims
-    starts: dict[str, list[date]] = defaultdict(list)
-    for c in claims:
-        starts[c.region].append(c.start)
-    closed = []
-    for c in claims:
-        later = [s for s in starts[c.region] if s > c.start]
-        end = min(later) - _DAY if later else None
-        closed.append(Claim(c.kind, c.document, c.rule, c.region, c.start, end))
-    return closed
-
-
 def resolve(claims: Sequence[Claim], region: str, day: date) -> Claim | None:
     """The claim that rules on ``region`` on ``day``: the most specific region in force,
-    then the one that supersedes the others (then, for a record enacted before overlaps
-    were refused, the latest enacted, so the answer is at least stable)."""
+    for a series the entry begun latest, then the one that supersedes the others (then,
+    for a record enacted before overlaps were refused, the latest enacted, so the answer
+    is at least stable)."""
     found = [c for c in claims if c.covers(region, day)]
     if not found:
         return None
     top = max(len(c.region) for c in found)
     found = [c for c in found if len(c.region) == top]
+    if found[0].series:
+        latest = max(c.start for c in found)
+        found = [c for c in found if c.start == latest]
     if len(found) > 1:
         standing = [c for c in found if not any(o.supersedes(c) for o in found if o is not c)]
         found = standing or found
@@ -168,7 +179,7 @@ def conflicts(claims: dict[str, list[Claim]], new: set[str] | None = None) -> li
 
 
 def _clash(a: Claim, b: Claim) -> bool:
-    if _is_series(a.kind):
+    if a.series:
         # Entries of a series clash when they start on the same day (two rates for one
         # region from the same month), in one document or in two.
         return a.start == b.start

@@ -13,8 +13,10 @@ field named.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from ledger.catalogue.claims import Claim, claims_of, conflicts, resolve
@@ -42,6 +44,7 @@ from ledger.domain.terms import Part
 from ledger.domain.workdays import WorkingCalendar
 
 R = TypeVar("R", bound=Rule, covariant=True)
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +60,30 @@ class Cited(Generic[R]):
         return f"{self.document.number} v{self.document.version}: {self.rule.source}"
 
 
-def check_compatible(files: list[CatalogueFile], new: set[str] | None = None) -> None:
+def check_compatible(
+    files: list[CatalogueFile],
+    new: set[str] | None = None,
+    revoked: Mapping[str, date] | None = None,
+) -> None:
     """Refuses a set of documents two of which rule on the same kind, region and days
-    without one superseding the other (naming both). With ``new``, only the pairs that
-    involve those document ids are looked at."""
-    found = conflicts(claims_of(files), new)
+    without one superseding the other (naming both); a revoked document only until its
+    revocation. With ``new``, only the pairs that involve those document ids."""
+    found = conflicts(claims_of(files, revoked), new)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise Conflict(found[0] + more, field="document.supersedes")
 
 
 class PolicySet:
-    """One version of each enacted document, and the rules they put in force."""
+    """One version of each enacted document, and the rules they put in force; a revoked
+    document (``revoked``: id -> the day it ends) rules only on what came before."""
 
-    def __init__(self, files: list[CatalogueFile]) -> None:
+    def __init__(
+        self, files: list[CatalogueFile], revoked: Mapping[str, date] | None = None
+    ) -> None:
         self.files = {f.document.id: f for f in files}
-        self._claims = claims_of(self.files.values())
+        self.revoked = dict(revoked or {})
+        self._claims = claims_of(self.files.values(), self.revoked)
         # Resolution is asked per person-month by the importer: memoised, a dict look-up.
         self._resolved: dict[tuple[str, str, date], Cited[Rule] | None] = {}
         self._measures: dict[tuple[str, str], list[Cited[Rule]]] = {}
@@ -81,10 +92,17 @@ class PolicySet:
         self._filled: dict[tuple[str, int, str], Cited[Rule]] = {}
 
     def __contains__(self, document_id: str) -> bool:
-        return document_id in self.files
+        """Whether the document is enacted and not revoked."""
+        return document_id in self.files and document_id not in self.revoked
 
     def documents(self) -> list[Document]:
-        return [f.document for f in self.files.values()]
+        """The documents enacted and not revoked."""
+        return [f.document for f in self.files.values() if f.document.id not in self.revoked]
+
+    def with_file(self, file: CatalogueFile) -> PolicySet:
+        """This set with ``file`` enacted (replacing its earlier version)."""
+        others = [f for f in self.files.values() if f.document.id != file.document.id]
+        return PolicySet([*others, file], self.revoked)
 
     # ---------------------------------------------------------- resolution
 
@@ -217,14 +235,17 @@ class PolicySet:
         return found
 
     def daily_rates(self, region: str) -> DailyRates:
-        """The late-fee rate of the region day by day: each rule from its ``since``."""
+        """The late-fee rate of the region day by day: the rule in force from each day a
+        rule begins or ends on (a revoked rule's predecessor rules again after it)."""
         if region not in self._rates:
+            claims = [c for c in self._claims.get("late_fee", ()) if region.startswith(c.region)]
+            days = sorted({c.start for c in claims} | {c.end + _DAY for c in claims if c.end})
             entries = []
-            for claim in self._claims.get("late_fee", ()):
-                won = self.resolve("late_fee", region, claim.start)
-                if region.startswith(claim.region) and won is not None and won.rule is claim.rule:
-                    entries.append((claim.start, _as(claim.rule, LateFeeRule).daily_rate))
-            if not entries:
+            for day in days:
+                won = self.resolve("late_fee", region, day)
+                rate = Decimal(0) if won is None else _as(won.rule, LateFeeRule).daily_rate
+                entries.append((day, rate))
+            if not any(rate for _, rate in entries):
                 raise RuleViolation(
                     f"no late-fee rule enacted for region {region} (社会保险法 第八十六条)",
                     rule="late_fee",

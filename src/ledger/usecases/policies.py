@@ -128,11 +128,13 @@ class PolicyCases(LedgerBase):
         than the one enacted, a revoked document, two documents ruling on the same kind,
         region and period), before any of it is: a batch is enacted whole or not at all
         as far as the catalogue's own rules go."""
-        merged = dict(self.policies().files)
+        merged = self.policies()
         for file in files:
             self._enacting(file)
-            merged[file.document.id] = file
-        check_compatible(list(merged.values()), new={f.document.id for f in files})
+            merged = merged.with_file(file)
+        check_compatible(
+            list(merged.files.values()), {f.document.id for f in files}, merged.revoked
+        )
 
     def check_policies(self, files: Sequence[CatalogueFile], actor: Actor) -> list[DocumentPreview]:
         """The dry run of enacting ``files`` in order: each checked against what is enacted
@@ -161,8 +163,7 @@ class PolicyCases(LedgerBase):
                 preview.units.append(UnitEffect(unit.uscc, unit.name, unit.region, events))
             preview.rules_on = _rules_on(file)
             preview.units_examined, preview.assessed_before = self._assessed_before(file, load)
-            others = [f for f in base.files.values() if f.document.id != file.document.id]
-            base = PolicySet([*others, file])
+            base = base.with_file(file)
         return previews
 
     def revoke_policy(
@@ -230,9 +231,8 @@ class PolicyCases(LedgerBase):
         its regions: retroactive decisions for a new document, compensations for an
         amendment. Refused when it overlaps a document of ``base`` it does not supersede."""
         doc = file.document
-        others = [f for f in base.files.values() if f.document.id != doc.id]
-        check_compatible([*others, file], new={doc.id})
-        policies = PolicySet([*others, file])
+        policies = base.with_file(file)
+        check_compatible(list(policies.files.values()), {doc.id}, policies.revoked)
         if replaced is None:
             ctx = self._ctx(actor, doc.enacted_on, f"PolicyEnacted {doc.number} v{doc.version}")
 

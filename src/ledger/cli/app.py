@@ -411,15 +411,21 @@ def deferral_decide(
 @refusals_exit
 def commitment_file(
     uscc: str,
-    months: Annotated[list[str], typer.Argument(help="The chosen months, YYYY-MM each.")],
+    months: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="The chosen months, YYYY-MM each, where the rule lets the unit choose "
+            "(Jinan); none where it does not (Inner Mongolia)."
+        ),
+    ] = None,
     on: On = "",
     who: ActorOpt = "",
     why: ReasonOpt = "",
     key: KeyOpt = None,
 ) -> None:
-    """File a written commitment (承诺书) with the chosen deferral months."""
+    """File a written commitment (承诺书), with the chosen deferral months if any."""
     result = ledger().file_commitment(
-        uscc, [Period.parse(m) for m in months], day(on), actor(who, why), key
+        uscc, [Period.parse(m) for m in months or []], day(on), actor(who, why), key
     )
     as_json(result)
 

@@ -15,7 +15,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.sizeclass import SizeClass
@@ -184,8 +193,49 @@ class LocalValue(Rule):
 
 
 class WorkingCalendarData(Rule):
+    """One year's days off and weekend days worked (调休), from the State Council's notice
+    for that year (国务院办公厅关于YYYY年部分节假日安排的通知). Each holiday period is listed
+    day by day, weekend days inside it included."""
+
+    #: before the lists: their validators check each date against it
+    year: int = Field(ge=1, le=9999)
     holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
+
+    @field_validator("holidays", "extra_workdays")
+    @classmethod
+    def _dates_of_the_year_once(
+        cls, days: tuple[date, ...], info: ValidationInfo
+    ) -> tuple[date, ...]:
+        year = info.data.get("year")
+        seen: set[date] = set()
+        for d in days:
+            if year is not None and d.year != year:
+                raise PydanticCustomError(
+                    "working_calendar",
+                    "{day} is not in {year}, the year of this calendar",
+                    {"day": d.isoformat(), "year": year},
+                )
+            if d in seen:
+                raise PydanticCustomError(
+                    "working_calendar", "{day} is listed twice", {"day": d.isoformat()}
+                )
+            seen.add(d)
+        if info.field_name == "extra_workdays":
+            for d in days:
+                if d in info.data.get("holidays", ()):
+                    raise PydanticCustomError(
+                        "working_calendar",
+                        "{day} is listed twice: in holidays and in extra_workdays",
+                        {"day": d.isoformat()},
+                    )
+                if d.weekday() < 5:
+                    raise PydanticCustomError(
+                        "working_calendar",
+                        "{day} is a {weekday}: an extra workday is a weekend day worked (调休)",
+                        {"day": d.isoformat(), "weekday": d.strftime("%A")},
+                    )
+        return days
 
 
 class CatalogueFile(BaseModel):

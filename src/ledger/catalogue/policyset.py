@@ -214,13 +214,10 @@ class PolicySet:
         return value
 
     def _calendar(self) -> WorkingCalendar:
-        holidays: set[date] = set()
-        extra: set[date] = set()
-        for f in self.files.values():
-            if f.working_calendar is not None:
-                holidays.update(f.working_calendar.holidays)
-                extra.update(f.working_calendar.extra_workdays)
-        return WorkingCalendar(holidays=frozenset(holidays), extra_workdays=frozenset(extra))
+        """Every year's working days, one notice a year; other years are refused."""
+        return WorkingCalendar.of_years(
+            f.working_calendar for f in self.files.values() if f.working_calendar is not None
+        )
 
 
 def _as(rule: Rule, kind: type[R]) -> R:

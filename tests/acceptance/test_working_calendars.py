@@ -17,12 +17,16 @@ def _file_commitment(agency: Agency, uscc: str, on: date) -> None:
     agency.ledger.file_commitment(uscc, [period("2022-10")], on, ACTOR)
 
 
+def _jinan_unit_without_the_2022_notice(agency: Agency) -> str:
+    agency.enact_catalogue(but=["holidays-2022"])
+    agency.region(JINAN, fund_months=12)
+    return agency.unit(JINAN)
+
+
 def test_a_review_deadline_in_a_year_without_its_notice_is_refused_and_nothing_recorded(
     bare_agency: Agency,
 ) -> None:
-    bare_agency.enact_catalogue(but=["holidays-2022"])
-    bare_agency.region(JINAN, fund_months=12)
-    uscc = bare_agency.unit(JINAN)
+    uscc = _jinan_unit_without_the_2022_notice(bare_agency)
     before = bare_agency.high_water()
 
     with pytest.raises(RuleViolation, match="no working-day calendar for 2022 is enacted"):
@@ -35,9 +39,7 @@ def test_a_review_deadline_in_a_year_without_its_notice_is_refused_and_nothing_r
 def test_once_the_years_notice_is_enacted_the_same_commitment_is_filed(
     bare_agency: Agency,
 ) -> None:
-    bare_agency.enact_catalogue(but=["holidays-2022"])
-    bare_agency.region(JINAN, fund_months=12)
-    uscc = bare_agency.unit(JINAN)
+    uscc = _jinan_unit_without_the_2022_notice(bare_agency)
 
     bare_agency.enact("holidays-2022")
     _file_commitment(bare_agency, uscc, date(2022, 9, 29))

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue, parse_catalogue_file
-from ledger.catalogue.model import CatalogueFile, recorded_file
+from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet, check_compatible
 from ledger.domain.errors import CatalogueError, Conflict, RuleViolation
 from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
+from ledger.domain.policy import upgrade_content
 from ledger.domain.terms import Part
 
 WUHAI, JINAN, CHIFENG = "150300", "370100", "150400"
@@ -330,26 +331,22 @@ def test_fixed_amounts_are_resolved_per_part() -> None:
 
 
 def test_content_recorded_before_rules_were_period_aware_is_read_as_it_was_meant() -> None:
-    """A ledger enacted by an earlier version keeps its policies readable: the late fee
-    from the document's enactment, an application rule for its year's periods, a
-    calendar for the year of its dates."""
+    """A ledger enacted by an earlier version keeps its policies readable (the policy
+    events' upcaster): the late fee from the document's enactment, an application rule for
+    its year's periods."""
     files = {f.document.id: f.content() for f in load_default_catalogue()}
     law, lincang = files["national-late-fee"], files["lincang-2020-14"]
     del law["late_fee"]["since"]
     del lincang["application_deferral"]["periods"]
-    calendar = {
-        "document": files["locality"]["document"] | {"id": "holidays"},
-        "working_calendar": {"source": "s", "holidays": ["2022-10-03"]},
-    }
 
-    read = [recorded_file(c) for c in (law, lincang, calendar)]
+    for content in (law, lincang):
+        upgrade_content(content)
+    read = [CatalogueFile.model_validate(c) for c in (law, lincang)]
 
     assert read[0].late_fee is not None
     assert read[0].late_fee.since == date(2011, 7, 1)
     assert read[1].application_deferral is not None
     assert str(read[1].application_deferral.periods) == "2020-01..2020-12"
-    assert read[2].working_calendar is not None
-    assert read[2].working_calendar.year == 2022
 
 
 def test_a_revoked_document_rules_on_the_periods_before_its_revocation() -> None:

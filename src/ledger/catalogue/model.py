@@ -11,7 +11,6 @@ resolves it and refuses to decide without it.
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -22,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -274,9 +274,49 @@ class LocalValue(Rule):
 
 
 class WorkingCalendarData(Rule):
-    year: int
+    """One year's days off and weekend days worked (调休), from the State Council's notice
+    for that year (国务院办公厅关于YYYY年部分节假日安排的通知). Each holiday period is listed
+    day by day, weekend days inside it included."""
+
+    #: before the lists: their validators check each date against it
+    year: int = Field(ge=1, le=9999)
     holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
+
+    @field_validator("holidays", "extra_workdays")
+    @classmethod
+    def _dates_of_the_year_once(
+        cls, days: tuple[date, ...], info: ValidationInfo
+    ) -> tuple[date, ...]:
+        year = info.data.get("year")
+        seen: set[date] = set()
+        for d in days:
+            if year is not None and d.year != year:
+                raise PydanticCustomError(
+                    "working_calendar",
+                    "{day} is not in {year}, the year of this calendar",
+                    {"day": d.isoformat(), "year": year},
+                )
+            if d in seen:
+                raise PydanticCustomError(
+                    "working_calendar", "{day} is listed twice", {"day": d.isoformat()}
+                )
+            seen.add(d)
+        if info.field_name == "extra_workdays":
+            for d in days:
+                if d in info.data.get("holidays", ()):
+                    raise PydanticCustomError(
+                        "working_calendar",
+                        "{day} is listed twice: in holidays and in extra_workdays",
+                        {"day": d.isoformat()},
+                    )
+                if d.weekday() < 5:
+                    raise PydanticCustomError(
+                        "working_calendar",
+                        "{day} is a {weekday}: an extra workday is a weekend day worked (调休)",
+                        {"day": d.isoformat(), "weekday": d.strftime("%A")},
+                    )
+        return days
 
 
 class CatalogueFile(BaseModel):
@@ -301,28 +341,3 @@ class CatalogueFile(BaseModel):
     def content(self) -> dict[str, Any]:
         """The JSON-able content recorded in a PolicyEnacted event."""
         return self.model_dump(mode="json", exclude_none=True)
-
-
-def recorded_file(content: dict[str, Any]) -> CatalogueFile:
-    """A document's content as an enacted policy recorded it, read with today's model.
-
-    Content recorded before rules were period-aware lacks what is required now; it is
-    read as it was then meant: the late-fee rule from the document's enactment, a
-    deferral on application for the periods of the year it was enacted in, a working
-    calendar for the year of its dates. Files (TOML) must say these themselves.
-    """
-    data = copy.deepcopy(content)
-    enacted = str(data.get("document", {}).get("enacted_on", ""))
-    late_fee = data.get("late_fee")
-    if isinstance(late_fee, dict) and "since" not in late_fee and enacted:
-        late_fee["since"] = enacted
-    application = data.get("application_deferral")
-    if isinstance(application, dict) and "periods" not in application and enacted:
-        year = enacted[:4]
-        application["periods"] = f"{year}-01..{year}-12"
-    calendar = data.get("working_calendar")
-    if isinstance(calendar, dict) and "year" not in calendar:
-        days = [*calendar.get("holidays", ()), *calendar.get("extra_workdays", ())]
-        if days:
-            calendar["year"] = int(str(days[0])[:4])
-    return CatalogueFile.model_validate(data)

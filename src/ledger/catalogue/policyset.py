@@ -262,12 +262,7 @@ class PolicySet:
                 won = self.resolve("working_calendar", region, claim.start)
                 if region.startswith(claim.region) and won is not None:
                     years[claim.start.year] = _as(won.rule, WorkingCalendarData)
-            self._calendars[region] = WorkingCalendar.of_years(
-                {
-                    year: (frozenset(data.holidays), frozenset(data.extra_workdays))
-                    for year, data in years.items()
-                }
-            )
+            self._calendars[region] = WorkingCalendar.of_years(years.values())
         return self._calendars[region]
 
     # ------------------------------------------------------- local values

@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Event
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from ledger.catalogue.model import recorded_file
+from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
@@ -204,7 +204,7 @@ class LedgerBase(Application[UUID]):
             files, revoked = [], {}
             for document_id in dict.fromkeys(e.document_id for e in log.get()):
                 policy = cast(Policy, self.repository.get(policy_id(document_id)))
-                files.append(recorded_file(policy.content))
+                files.append(CatalogueFile.model_validate(policy.content))
                 if policy.revoked_on is not None:
                     revoked[document_id] = policy.revoked_on
             self._policy_cache = (version, PolicySet(files, revoked))
@@ -229,7 +229,7 @@ class LedgerBase(Application[UUID]):
             if not versions:
                 continue
             policy = cast(Policy, self.repository.get(policy_id(document_id), version=versions[-1]))
-            files.append(recorded_file(policy.content))
+            files.append(CatalogueFile.model_validate(policy.content))
             if policy.revoked_on is not None:
                 revoked[document_id] = policy.revoked_on
         return PolicySet(files, revoked)

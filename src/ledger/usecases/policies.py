@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, EventSourcedLog
 
 from ledger.catalogue.claims import claims_of
-from ledger.catalogue.model import CatalogueFile, Document, recorded_file
+from ledger.catalogue.model import CatalogueFile, Document
 from ledger.catalogue.policyset import PolicySet, check_compatible
 from ledger.domain.errors import InvalidValue, NotFound
 from ledger.domain.period import Period
@@ -189,7 +189,7 @@ class PolicyCases(LedgerBase):
             if policy.revoked_on == revoked_on:
                 return []
             policy.check_revocable(revoked_on)
-            file = recorded_file(policy.content)
+            file = CatalogueFile.model_validate(policy.content)
             policy.trigger_event(Policy.Revoked, revoked_on=revoked_on, **actor.meta())
             log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
             saved: Saved = [policy, log.trigger_event(document_id=document_id)]
@@ -214,7 +214,7 @@ class PolicyCases(LedgerBase):
         if policy.is_same(doc.version, file.content()):
             return "unchanged", policy, None
         policy.check_not_revoked()
-        return "amendment", policy, recorded_file(policy.content)
+        return "amendment", policy, CatalogueFile.model_validate(policy.content)
 
     def _load(self, uid: UUID) -> Unit:
         return cast(Unit, self.repository.get(uid))

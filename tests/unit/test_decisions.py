@@ -679,3 +679,40 @@ def test_a_named_allocation_keeps_the_rest_as_credit() -> None:
     )
 
     assert (allocations, left) == ([["2022-10", "individual", "100.00"]], Decimal("50.00"))
+
+
+def _chifeng_with_fixed(reduce_fixed: bool) -> tuple[Unit, PolicySet]:
+    """Chifeng's reduction with a 10.00 fixed amount per person on the medical share:
+    5,000.00 x 6% = 300.00 + 10.00 = 310.00."""
+    doc = next(f for f in load_default_catalogue() if f.document.id == "chifeng-2020-3")
+    assert doc.reduction is not None
+    rule = doc.reduction.model_copy(update={"reduce_fixed_amounts": reduce_fixed})
+    policies = POLICIES.with_file(doc.model_copy(update={"reduction": rule}))
+    unit = new_unit(CHIFENG)
+    unit.trigger_event(
+        Unit.PeriodAssessed,
+        period="2020-02",
+        lines=[[A, "5000.00", "310.00", "50.00", "100.00"]],
+        totals=[
+            ["2020-02", "unit_medical", "310.00"],
+            ["2020-02", "unit_maternity", "50.00"],
+            ["2020-02", "individual", "100.00"],
+        ],
+        due_date=date(2020, 3, 15),
+        assessed_on=date(2020, 3, 1),
+        rates="unit test",
+        fixed=[["unit_medical", "10.00"]],
+        **META,
+    )
+    return unit, policies
+
+
+@pytest.mark.parametrize(("reduce_fixed", "cut"), [(False, "150.00"), (True, "155.00")])
+def test_a_fixed_amount_is_reduced_only_where_the_measure_says_so(
+    reduce_fixed: bool, cut: str
+) -> None:
+    unit, policies = _chifeng_with_fixed(reduce_fixed)
+
+    reduction.apply_reduction(unit, p("2020-02"), policies, ctx(date(2020, 3, 13)))
+
+    assert unit.reductions[p("2020-02")].rows == [[A, "unit_medical", cut]]

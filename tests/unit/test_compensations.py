@@ -16,10 +16,11 @@ from ledger.catalogue.loader import load_default_catalogue
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import RuleViolation
+from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.measures import automatic_deferral, deferral, reduction, triggers
-from ledger.measures.context import Change, first_period_from
+from ledger.measures.context import Change
 from tests.unit.test_decisions import (
     LINCANG,
     WUHAI,
@@ -155,7 +156,7 @@ def test_a_revocation_reverses_only_periods_from_its_first_period_on() -> None:
     assessed(unit, "2020-04", (A, "5000.00", "400.00", "0.00", "100.00"))
     reduction.apply_reduction(unit, p("2020-04"), V1, ctx(date(2020, 5, 1)))
     before = len(unit.pending_events)
-    revoked = Change(LINCANG_DOC, "revoked", since=first_period_from(date(2020, 4, 1)))
+    revoked = Change(LINCANG_DOC, "revoked", since=Period.first_from(date(2020, 4, 1)))
 
     reduction.compensate(unit, None, revoked, ctx(date(2020, 4, 1), "revoked"))
 
@@ -175,7 +176,7 @@ def test_a_revocation_reverses_only_periods_from_its_first_period_on() -> None:
 def test_a_revocation_touches_periods_that_start_on_or_after_its_date(
     day: date, first: str
 ) -> None:
-    assert str(first_period_from(day)) == first
+    assert str(Period.first_from(day)) == first
 
 
 # ---------------------------------------------------------------- deferral

@@ -113,8 +113,7 @@ def _until_revoked(claim: Claim, revoked_on: date) -> Claim | None:
     the periods begun before it: a period already begun keeps its rule)."""
     cut = revoked_on
     if claim.kind not in ("late_fee", "working_calendar"):
-        period = Period.of(revoked_on)
-        cut = (period if period.first_day == revoked_on else period + 1).first_day
+        cut = Period.first_from(revoked_on).first_day
     if claim.start >= cut:
         return None
     last = cut - _DAY

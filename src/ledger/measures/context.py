@@ -90,9 +90,3 @@ def reverse(
     """Records a compensating decision: it cites the version reversed and what replaced it."""
     decide(unit, event, (change.document, policy), ctx, superseded_by=change.superseded_by, **kw)
 
-
-def first_period_from(day: date) -> Period:
-    """The first period a revocation dated ``day`` touches: the first one starting on or
-    after it (a period already begun keeps its decisions)."""
-    period = Period.of(day)
-    return period if period.first_day == day else period + 1

@@ -25,7 +25,7 @@ from ledger.domain.policy import Policy
 from ledger.domain.region import POLICIES_LOG_ID, PolicyIndexed, policy_id
 from ledger.domain.unit import Unit
 from ledger.measures import enactment
-from ledger.measures.context import Change, first_period_from
+from ledger.measures.context import Change
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved
 
 #: loads a unit for an enactment's decisions (the store's, or a dry run's in memory)
@@ -173,7 +173,7 @@ class PolicyCases(LedgerBase):
         after ``revoked_on`` are reversed; earlier periods keep theirs. Revoking again on
         the same date records nothing."""
         try:
-            first_period_from(revoked_on)
+            Period.first_from(revoked_on)
         except InvalidValue as exc:
             raise InvalidValue(
                 f"revoked_on {revoked_on}: {exc.message}", field="revoked_on"
@@ -258,7 +258,7 @@ class PolicyCases(LedgerBase):
         change = Change(
             doc.id,
             f"{doc.number} v{doc.version} revoked from {revoked_on}",
-            since=first_period_from(revoked_on),
+            since=Period.first_from(revoked_on),
         )
         ctx = self._ctx(actor, revoked_on, f"PolicyRevoked {doc.number} v{doc.version}")
 

@@ -341,7 +341,7 @@ def test_a_revoked_document_still_decides_a_late_fact_of_a_period_before_its_rev
     """A revocation ends a measure from a date: March, assessed only after the revocation
     from 2020-04-01, is still reduced; April, from the revocation on, is not."""
     agency = bare_agency
-    agency.enact("locality", "national-late-fee", "national-holidays", CHIFENG_DOC)
+    agency.enact("locality", "national-late-fee", CHIFENG_DOC)
     agency.region(CHIFENG)
     uscc = agency.unit(CHIFENG)
     agency.person(uscc, "5000.00")

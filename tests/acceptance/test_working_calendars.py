@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from ledger.catalogue.model import WorkingCalendarData
-from ledger.domain.errors import Conflict, InvalidValue, RuleViolation
+from ledger.domain.errors import Conflict, RuleViolation
 from tests.acceptance.conftest import ACTOR, JINAN, Agency, catalogue, period
 
 

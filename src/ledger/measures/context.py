@@ -89,4 +89,3 @@ def reverse(
 ) -> None:
     """Records a compensating decision: it cites the version reversed and what replaced it."""
     decide(unit, event, (change.document, policy), ctx, superseded_by=change.superseded_by, **kw)
-

@@ -28,6 +28,17 @@ router = APIRouter(
 )
 
 TOML_TYPES = ("application/toml", "text/plain")
+#: the request body of the routes that take a catalogue file
+TOML_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "description": "One catalogue file (TOML), as in src/ledger/catalogue/data/.",
+        "content": {
+            media: {"schema": {"type": "string"}, "example": examples.POLICY_TOML}
+            for media in TOML_TYPES
+        },
+    }
+}
 
 
 @router.get(
@@ -81,16 +92,7 @@ class PolicyRevocation(Command):
     "",
     response_model=CommandResult,
     summary="Enact a policy document",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "One catalogue file (TOML), as in src/ledger/catalogue/data/.",
-            "content": {
-                media: {"schema": {"type": "string"}, "example": examples.POLICY_TOML}
-                for media in TOML_TYPES
-            },
-        }
-    },
+    openapi_extra=TOML_REQUEST,
 )
 def enact_policy(
     _: Admin,
@@ -110,16 +112,7 @@ def enact_policy(
     "/check",
     response_model=PolicyCheck,
     summary="What enacting a policy document would change (a dry run)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "One catalogue file (TOML), as POST /policies takes it.",
-            "content": {
-                media: {"schema": {"type": "string"}, "example": examples.POLICY_TOML}
-                for media in TOML_TYPES
-            },
-        }
-    },
+    openapi_extra=TOML_REQUEST,
 )
 def check_policy(_: Admin, actor: CurrentActor, text: TomlBody, ledger: LedgerDep) -> PolicyCheck:
     """Checks the document against the enacted ones (an overlap without `supersedes`, or

@@ -6,21 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from ledger.demo import make_uscc
 from tests.e2e.test_cli_demo import run_ledger
 
 NOTICES = Path(__file__).resolve().parents[2] / "examples" / "notices"
 #: the demo's Wuhai small retailer (乌海市示例零售有限公司)
 RETAILER = make_uscc("91150302MA0Q1WH00")
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path) -> tuple[Path, str]:
-    result = run_ledger("demo", "--db", "demo.db", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    return tmp_path, f"sqlite:///{tmp_path / 'demo.db'}"
 
 
 def test_a_dry_run_lists_the_decisions_unit_by_unit_and_writes_nothing(

@@ -238,18 +238,18 @@ def test_a_directory_with_overlapping_documents_is_refused_naming_both_files(
         load_catalogue_dir(tmp_path)
 
 
-def _deferral_toml(doc_id: str, periods: str) -> str:
-    return f"""
-[document]
-id = "{doc_id}"
-number = "{doc_id.upper()}"
-title = "t"
-issuer = "i"
-issued_on = 2022-06-30
-enacted_on = 2022-06-30
-version = 1
-regions = ["15"]
+def header(doc_id: str, number: str, region: str, day: str) -> str:
+    """A catalogue file's [document] table, as a TOML file says it."""
+    return (
+        f'[document]\nid = "{doc_id}"\nnumber = "{number}"\ntitle = "t"\nissuer = "i"\n'
+        f'issued_on = {day}\nenacted_on = {day}\nversion = 1\nregions = ["{region}"]\n'
+    )
 
+
+def _deferral_toml(doc_id: str, periods: str) -> str:
+    return (
+        header(doc_id, doc_id.upper(), "15", "2022-06-30")
+        + f"""
 [automatic_deferral]
 source = "s"
 fund_months_above = 6
@@ -260,22 +260,15 @@ parts = ["unit_medical"]
 repayment_deadline = 2023-06-30
 late_fee_from = 2023-07-01
 """
+    )
 
 
 # ------------------------------------------------- base limits, fixed amounts
 
 
-LIMITS_TOML = """
-[document]
-id = "limits"
-number = "L"
-title = "t"
-issuer = "i"
-issued_on = 2024-01-01
-enacted_on = 2024-01-01
-version = 1
-regions = ["1503"]
-
+LIMITS_TOML = (
+    header("limits", "L", "1503", "2024-01-01")
+    + """
 [[base_limits]]
 source = "s"
 region = "1503"
@@ -283,6 +276,7 @@ since = "2024-01"
 floor = "{floor}"
 ceiling = "{ceiling}"
 """
+)
 
 
 def test_a_base_is_held_between_the_floor_and_the_ceiling_in_force() -> None:

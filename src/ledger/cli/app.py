@@ -49,6 +49,13 @@ KeyOpt = Annotated[
     str | None, typer.Option("--key", help="Idempotency key: a retry returns the first result.")
 ]
 On = Annotated[str, typer.Option("--on", help="Business date (YYYY-MM-DD); default today.")]
+CatalogueFiles = Annotated[list[Path] | None, typer.Argument(help="Catalogue files (TOML).")]
+CatalogueDir = Annotated[
+    Path | None, typer.Option("--dir", help="Every file of a catalogue directory.")
+]
+PackagedCatalogue = Annotated[
+    bool, typer.Option("--default", help="The packaged catalogue (the seeds, law, calendars).")
+]
 
 
 def ledger() -> Ledger:
@@ -104,13 +111,9 @@ def region_fund_months(
 @policy_app.command("enact")
 @refusals_exit
 def policy_enact(
-    files: Annotated[list[Path] | None, typer.Argument(help="Catalogue files to enact.")] = None,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Enact every file of a catalogue directory.")
-    ] = None,
-    default: Annotated[
-        bool, typer.Option("--default", help="Enact the packaged catalogue (the five seeds).")
-    ] = False,
+    files: CatalogueFiles = None,
+    directory: CatalogueDir = None,
+    default: PackagedCatalogue = False,
     who: ActorOpt = "",
     why: ReasonOpt = "",
 ) -> None:

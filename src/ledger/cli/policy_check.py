@@ -12,13 +12,21 @@ regions, unit by unit and period by period. Nothing is written.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ledger.cli import out, refusals_exit
-from ledger.cli.app import ActorOpt, actor, chosen_catalogue, ledger, policy_app
+from ledger.cli.app import (
+    ActorOpt,
+    CatalogueDir,
+    CatalogueFiles,
+    PackagedCatalogue,
+    actor,
+    chosen_catalogue,
+    ledger,
+    policy_app,
+)
 from ledger.cli.render import describe
 from ledger.projections.audit import decision_detail
 from ledger.usecases.policies import DocumentPreview
@@ -27,13 +35,9 @@ from ledger.usecases.policies import DocumentPreview
 @policy_app.command("check")
 @refusals_exit
 def policy_check(
-    files: Annotated[list[Path] | None, typer.Argument(help="Catalogue files to check.")] = None,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Check every file of a catalogue directory.")
-    ] = None,
-    default: Annotated[
-        bool, typer.Option("--default", help="Check the packaged catalogue.")
-    ] = False,
+    files: CatalogueFiles = None,
+    directory: CatalogueDir = None,
+    default: PackagedCatalogue = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     who: ActorOpt = "",
 ) -> None:

@@ -222,3 +222,22 @@ def test_a_replay_adding_a_later_deferral_leaves_the_2022_deferral_alone(
     report = run_replay(agency.ledger, what_if, as_of=date(2023, 12, 31))
 
     assert report.units == ()
+
+
+def test_a_replay_without_the_2024_file_assesses_the_declared_bases_at_the_old_rates(
+    history: tuple[Agency, str, str, str, str],
+) -> None:
+    """The declared base is the fact a replay records again: without the 2024 limits the
+    person declared at 3,000.00 is assessed at 3,000.00. Record: 5,000.00 at 7.5% + 2% +
+    5.00 = 480.00 and 4,200.00 held = 404.00, 884.00; reform at 7% + 2%: 450.00 + 270.00."""
+    agency, _, wuhai, _, _ = history
+    enact_notice(agency, "example-2023-deferral")
+    enact_notice(agency, "example-wuhai-2024")
+    agency.assess(wuhai, "2024-01", date(2024, 2, 5))
+    without_2024 = PolicySet([*load_default_catalogue(), notices()["example-2023-deferral"]])
+
+    report = run_replay(agency.ledger, without_2024, as_of=date(2024, 3, 31))
+
+    (unit,) = report.units
+    assert unit.uscc == wuhai
+    assert unit.comparison.difference.assessed == Decimal("-164.00")

@@ -29,6 +29,7 @@ from ledger.domain.errors import NotFound
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.region import Region, region_id
+from ledger.domain.state import Line
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.measures import automatic_deferral
@@ -167,7 +168,9 @@ def _uscc(s: ScratchLedger) -> str:
 
 def _assessed(s: ScratchLedger, e: Any, actor: Actor) -> bool:
     unit = s.unit(_uscc(s))
-    lines = [(row[0], Decimal(row[1])) for row in e.lines]
+    # The declared base is the fact (the sixth column where the limits held it): the
+    # reform's limits, if any, hold it again.
+    lines = [(row[0], Line.from_row(row).declared_base) for row in e.lines]
     s.record_assessment(
         unit,
         Period.parse(e.period),

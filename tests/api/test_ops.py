@@ -284,6 +284,7 @@ OPERATION_IDS = {
     ("get", "/policies"): "list_policies",
     ("post", "/policies"): "enact_policy",
     ("post", "/policies/{document_id}/revocation"): "revoke_policy",
+    ("post", "/policies/check"): "check_policy",
     ("post", "/units"): "register_unit",
     ("get", "/units"): "list_units",
     ("get", "/units/{uscc}"): "read_unit",

@@ -143,6 +143,8 @@ def test_healthz_does_not_wait_for_a_store_that_does_not_answer(
 # ------------------------------------------------------------------- metrics
 
 
+# counting is the same on either store: SQLite only, to keep the suite short
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_metrics_count_requests_by_route_template_and_commands_by_outcome(
     served: tuple[TestClient, FastAPI, Prepared],
 ) -> None:
@@ -178,6 +180,8 @@ def test_metrics_count_requests_by_route_template_and_commands_by_outcome(
     assert found[("ledger_views_lag_events", ())] >= 0
 
 
+# counting is the same on either store: SQLite only, to keep the suite short
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_a_refusal_by_a_rule_counts_as_refused_not_invalid(
     served: tuple[TestClient, FastAPI, Prepared],
 ) -> None:
@@ -280,6 +284,7 @@ OPERATION_IDS = {
     ("get", "/policies"): "list_policies",
     ("post", "/policies"): "enact_policy",
     ("post", "/policies/{document_id}/revocation"): "revoke_policy",
+    ("post", "/policies/check"): "check_policy",
     ("post", "/units"): "register_unit",
     ("get", "/units"): "list_units",
     ("get", "/units/{uscc}"): "read_unit",

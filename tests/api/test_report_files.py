@@ -197,7 +197,7 @@ def test_a_persons_rights_record_as_a_workbook(http: httpx.Client) -> None:
     assert response.status_code == 200, response.text
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     # 6,000.00 x 7% = 420.00 a month, called due on 2022-10-20 and unpaid the day after
-    assert [(r[0], r[6], r[8]) for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+    assert [(r[0], r[7], r[9]) for r in sheet.iter_rows(min_row=2, values_only=True)] == [
         ("2022-07", 420, "called_due"),
         ("2022-08", 420, "called_due"),
         ("2022-09", 420, "called_due"),

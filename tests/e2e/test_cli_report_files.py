@@ -15,12 +15,11 @@ from openpyxl import load_workbook
 from ledger.demo import make_uscc
 from ledger.reports import REDUCTIONS
 from tests.e2e.test_cli_demo import run_ledger
-from tests.e2e.test_cli_reads import demo_db  # noqa: F401  (the module's fixture)
 
 WUHAI = make_uscc("91150302MA0Q1WH00")
 
 
-def test_xlsx_is_written_to_a_file_named_after_the_report(demo_db: tuple[Path, str]) -> None:  # noqa: F811
+def test_xlsx_is_written_to_a_file_named_after_the_report(demo_db: tuple[Path, str]) -> None:
     where, url = demo_db
 
     written = run_ledger(
@@ -42,7 +41,7 @@ def test_xlsx_is_written_to_a_file_named_after_the_report(demo_db: tuple[Path, s
     assert rows[0][:2] == (WUHAI, "乌海市示例零售有限公司")
 
 
-def test_xlsx_to_standard_output_and_to_a_named_file(demo_db: tuple[Path, str]) -> None:  # noqa: F811
+def test_xlsx_to_standard_output_and_to_a_named_file(demo_db: tuple[Path, str]) -> None:
     where, url = demo_db
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_LOG_FORMAT": "json"}
     command = [sys.executable, "-m", "ledger", "report", "reductions", "--format", "xlsx"]
@@ -70,7 +69,7 @@ def test_xlsx_to_standard_output_and_to_a_named_file(demo_db: tuple[Path, str]) 
         ]
 
 
-def test_a_balance_as_csv_has_a_byte_order_mark(demo_db: tuple[Path, str]) -> None:  # noqa: F811
+def test_a_balance_as_csv_has_a_byte_order_mark(demo_db: tuple[Path, str]) -> None:
     where, url = demo_db
 
     result = run_ledger(
@@ -83,12 +82,15 @@ def test_a_balance_as_csv_has_a_byte_order_mark(demo_db: tuple[Path, str]) -> No
     assert ",109.55," in result.stdout
 
 
-def test_bad_headers_are_refused_naming_the_option(demo_db: tuple[Path, str]) -> None:  # noqa: F811
+def test_bad_headers_and_a_terminal_table_to_a_file_are_refused(demo_db: tuple[Path, str]) -> None:
     where, url = demo_db
 
     result = run_ledger(
         "report", "statistics", "--format", "csv", "--headers", "fr", cwd=where, db=url
     )
+    table = run_ledger("report", "statistics", "--output", "x.txt", cwd=where, db=url)
 
     assert result.returncode == 2
     assert "headers" in result.stderr
+    assert table.returncode == 2
+    assert "give --format json, csv or xlsx" in table.stderr

@@ -61,7 +61,7 @@ def main() -> None:
         return
     # registering commands: balance, rights, audit; report; replay; serve; demo, unit show; token
     import ledger.cli.project  # noqa: F401  (registers project)
-    from ledger.cli import reads, replay, reports, serve, show, tokens  # noqa: F401
+    from ledger.cli import policy_check, reads, replay, reports, serve, show, tokens  # noqa: F401
     from ledger.cli.app import app
 
     app()

@@ -133,12 +133,16 @@ def run_report(
     shape = fmt(output)
     if headers not in HEADERS:
         raise InvalidValue(f"headers {headers!r} is not one of zh, en", field="headers")
+    if shape == "table" and to is not None:
+        raise InvalidValue(
+            "--output writes a file: give --format json, csv or xlsx", field="output"
+        )
     with views() as reads:
         table = report.run(reads, query)
-    if shape == "table" and to is None:
+    if shape == "table":
         emit_table(table)
         return
-    data = render(table, "csv" if shape == "table" else shape, headers)
+    data = render(table, shape, headers)
     if shape == "xlsx" and to is None:
         to = Path(file_name(table, "xlsx"))
     if to is None or str(to) == "-":

@@ -45,10 +45,12 @@ def packaged_policy_sets() -> Path:
 
 
 def policy_set_names(root: Path) -> list[str]:
-    """The policy sets of a directory: its subdirectories holding catalogue files."""
+    """The policy sets of a directory: its subdirectories holding a whole catalogue (a
+    ``locality.toml`` among its files; examples/notices holds documents to add, not a
+    set)."""
     if not root.is_dir():
         return []
-    return sorted(d.name for d in root.iterdir() if d.is_dir() and any(d.glob("*.toml")))
+    return sorted(d.name for d in root.iterdir() if (d / "locality.toml").is_file())
 
 
 def find_policy_set(name: str, root: Path | None = None) -> Path:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.projections.balance import unit_balance
@@ -51,7 +52,7 @@ datetime.date(2022, 9, 10)]
 
 
 def unit_history(
-    movements: Iterable[Movement], until: date, daily_rate: Decimal
+    movements: Iterable[Movement], until: date, rates: DailyRates
 ) -> list[HistoryPoint]:
     """The unit's amounts at the end of each month of its history, up to ``until``."""
     moves = [m for m in movements if m.on <= until]
@@ -59,7 +60,7 @@ def unit_history(
         return []
     points = []
     for day in sample_days(min(m.on for m in moves), until):
-        balance = unit_balance(moves, day, daily_rate)
+        balance = unit_balance(moves, day, rates)
         deferred = sum((i.deferred for i in balance.items), ZERO)
         points.append(
             HistoryPoint(

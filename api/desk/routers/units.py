@@ -27,7 +27,7 @@ from ledger.domain.errors import NotFound
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role
 from ledger.projections.history import HistoryPoint, unit_history
-from ledger.projections.items import daily_rate
+from ledger.projections.items import daily_rates
 from ledger.projections.journal import UnitRegistered
 from ledger.projections.store import ViewStore
 from ledger.reports import BALANCE, UNIT_TRAIL, Report, Table, ViewsAndPolicies
@@ -142,5 +142,5 @@ def _history(
     unit: UnitRead, store: ViewStore, found: UnitRegistered, clocks: ReadClocks
 ) -> list[HistoryPoint]:
     moves = store.movements([found.unit_id], known_at=clocks.known_at)
-    rate = daily_rate(unit.side.policies(clocks.known_at), found.region)
-    return unit_history(moves, clocks.as_of, rate)
+    rates = daily_rates(unit.side.policies(clocks.known_at), found.region)
+    return unit_history(moves, clocks.as_of, rates)

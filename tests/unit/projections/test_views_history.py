@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.domain.latefee import DailyRates
 from ledger.projections.balances import unit_balance_view
 from ledger.projections.history import sample_days, unit_history
 from ledger.projections.items import find_unit
@@ -16,7 +17,9 @@ from tests.unit.projections.conftest import WUHAI_SME
 def history(events: list[Any], until: date) -> list[Any]:
     store = seeds.store_of(events)
     unit = find_unit(store, WUHAI_SME, None)
-    return unit_history(store.movements([unit.unit_id], known_at=None), until, Decimal("0.0005"))
+    return unit_history(
+        store.movements([unit.unit_id], known_at=None), until, DailyRates.flat(Decimal("0.0005"))
+    )
 
 
 def test_the_last_point_is_the_balance_as_of_the_day_asked(wuhai_events: list[Any]) -> None:

@@ -324,6 +324,21 @@ class Server:
         self.process = serve(a.url, self.schema, a.port, a.workers, log, self.group_commit)
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far."""
+        assert self.process is not None
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            # after the name: state, ppid, pgrp, ...; utime and stime are fields 14 and 15
+            if fields[2] == str(self.process.pid):
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
     def __exit__(self, *_: object) -> None:
         # uvicorn would first finish every request still queued by an open loop
         if self.process is not None:
@@ -337,19 +352,23 @@ def payments(args: argparse.Namespace, schema: str, worker: str, usccs: list[str
     server, build and history, one after the other in this run."""
     figures = {}
     for label, group in (("each saved alone", 1), ("saved in groups", 0)):
-        with Server(args, schema, group):
+        with Server(args, schema, group) as server:
             wait_ready(f"http://127.0.0.1:{args.port}", worker, usccs[0])
             before = last_notification(args.url, schema)
+            cpu = server.cpu_seconds()
             sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
+            cpu = server.cpu_seconds() - cpu
             events, transactions = transactions_since(args.url, schema, before)
         per = sent.count / max(1, transactions)
         say(
             sent.line(f"payments ({label}), closed loop of {args.concurrency} clients")
-            + f"; {events} events in {transactions} transactions ({per:.1f} payments each)"
+            + f"; {events} events in {transactions} transactions ({per:.1f} payments each); "
+            f"server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
         )
         figures[label] = sent.count / sent.seconds
     alone, grouped = figures["each saved alone"], figures["saved in groups"]
-    return f"payments {grouped:.0f}/s in groups against {alone:.0f}/s alone (x{grouped / alone:.2f})"
+    gain = grouped / alone
+    return f"payments {grouped:.0f}/s in groups against {alone:.0f}/s alone (x{gain:.2f})"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -199,6 +199,10 @@ class LedgerBase(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFound(f"no unit registered with USCC {uscc}", field="uscc") from None
 
+    def known_agency(self, uscc: str) -> str | None:
+        """The agency of a unit already read by ``unit_agency`` (no I/O), else None."""
+        return self._agencies.get(uscc)
+
     def unit_agency(self, uscc: str) -> str:
         """The agency holding a unit, read from its registration alone (no event moves a
         unit to another agency, so it is kept once read): the case worker's check before

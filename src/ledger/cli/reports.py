@@ -9,8 +9,8 @@ produces it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,8 +29,12 @@ from ledger.cli.reads import (
     views,
 )
 from ledger.clocks import CST, instant, report_clock
+from ledger.domain.errors import InvalidValue
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
+
+if TYPE_CHECKING:
+    from ledger.projections.deferrals import DeferralListRow
 
 report_app = typer.Typer(
     help="Reports: the deferral list (缓缴清单), statistics, reductions, reminders.",
@@ -42,6 +46,14 @@ Region = Annotated[
     str | None, typer.Option("--region", help="Region code; 150000 takes all of 15xxxx.")
 ]
 Month = Annotated[str | None, typer.Option("--month", help="Contribution period YYYY-MM.")]
+Province = Annotated[
+    str | None,
+    typer.Option(
+        "--province",
+        help="A province whose regions are linked in the reporting database "
+        "(LEDGER_DATABASE_URL; ledger province link).",
+    ),
+]
 
 
 @report_app.command("deferral-list")
@@ -53,23 +65,15 @@ def deferral_list_report(
     as_of: AsOf = "",
     known_at: KnownAt = "",
     output: Format = "table",
+    province: Province = None,
 ) -> None:
     """The 缓缴清单 (内医保办发〔2022〕19号 五) of a month: default the current one."""
-    from ledger.projections.deferrals import DEFERRAL_LIST_FIELDS, deferral_list, exchange_record
+    from ledger.projections.deferrals import DEFERRAL_LIST_FIELDS, exchange_record
 
     shape = fmt(output, ("table", "json", "csv"))
     on, period = report_clock(as_of, month, Period.of)
-    with views(instant(known_at)) as (store, policies):
-        sent = datetime.now(CST)
-        rows = deferral_list(
-            store,
-            month=period,
-            as_of=on,
-            known_at=instant(known_at),
-            policies=policies,
-            region=region,
-            agency=agency,
-        )
+    rows = _deferral_rows(period, on, instant(known_at), region, agency, province)
+    sent = datetime.now(CST)
     header = [h for h, _ in DEFERRAL_LIST_FIELDS]
     if shape == "json":
         emit_json(
@@ -105,26 +109,17 @@ def statistics_report(
     as_of: AsOf = "",
     known_at: KnownAt = "",
     output: Format = "table",
+    province: Province = None,
 ) -> None:
     """Deferring units, persons and amounts of a month per agency and region, summed
-    upward (default: last month, as produced on the 1st)."""
-    from ledger.projections.deferrals import (
-        STATISTICS_COLUMNS,
-        monthly_statistics,
-        statistics_row,
-    )
+    upward (default: last month, as produced on the 1st). With --province, over the
+    regions linked into the province's reporting database."""
+    from ledger.projections.deferrals import STATISTICS_COLUMNS, statistics_of, statistics_row
 
     shape = fmt(output, ("table", "json", "csv"))
     on, period = report_clock(as_of, month, lambda d: Period.of(d).previous())
-    with views(instant(known_at)) as (store, policies):
-        stats = monthly_statistics(
-            store,
-            month=period,
-            as_of=on,
-            known_at=instant(known_at),
-            policies=policies,
-            region=region,
-        )
+    listed = _deferral_rows(period, on, instant(known_at), region, None, province)
+    stats = statistics_of(listed, month=period, as_of=on, known_at=instant(known_at))
     columns = list(STATISTICS_COLUMNS)
     rows = [statistics_row(s) for s in stats.lines]
     if shape == "json":
@@ -134,6 +129,37 @@ def statistics_report(
     else:
         title = f"deferral statistics {period} ({clocks(on, stats.known_at)})"
         emit_table(title, columns, rows, {"units", "persons", "amount"})
+
+
+def _deferral_rows(
+    month: Period,
+    on: date,
+    known_at: datetime | None,
+    region: str | None,
+    agency: str | None,
+    province: str | None,
+) -> list[DeferralListRow]:
+    """The deferral list of this ledger's views, or of a province's linked regions."""
+    from ledger.projections.deferrals import deferral_list
+
+    if province:
+        if region:
+            raise InvalidValue("give --region or --province, not both", field="province")
+        from ledger.cli.province import province_deferral_rows
+
+        return province_deferral_rows(
+            province, month=month, as_of=on, known_at=known_at, agency=agency
+        )
+    with views(known_at) as (store, policies):
+        return deferral_list(
+            store,
+            month=month,
+            as_of=on,
+            known_at=known_at,
+            policies=policies,
+            region=region,
+            agency=agency,
+        )
 
 
 AFTER = ("before", "reduction", "after")

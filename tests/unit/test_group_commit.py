@@ -212,3 +212,47 @@ def test_a_large_command_is_saved_alone_and_the_limit_holds(size: int) -> None:
     assert outcomes == dict.fromkeys(range(len(commands)))
     assert [len(t) for t in store.transactions if len(t) > 4] == [6]
     assert sum(len(t) for t in store.transactions) == 7 + 3 * size
+
+
+class Interrupted(BaseException):
+    """As a KeyboardInterrupt or a thread's exit would arrive in the middle of a save."""
+
+
+def test_a_save_interrupted_wakes_every_member_and_the_next_command_saves() -> None:
+    store = Store()
+    real = store.save
+    interrupt = [True]
+
+    def save(events: Sequence[Any]) -> None:
+        real(events)  # the first (held) save completes
+        if len(store.transactions) == 2 and interrupt[0]:
+            interrupt[0] = False
+            raise Interrupted
+
+    group = GroupCommit(save)
+    outcomes: dict[int, BaseException | None] = {}
+
+    def run(i: int) -> None:
+        try:
+            group.commit([Ev(f"unit-{i}", 1)])
+            outcomes[i] = None
+        except BaseException as exc:
+            outcomes[i] = exc
+
+    store.release.clear()
+    first = threading.Thread(target=run, args=(0,))
+    first.start()
+    assert store.first.wait(5)
+    others = [threading.Thread(target=run, args=(i,)) for i in range(1, 4)]
+    for t in others:
+        t.start()
+    _queued(group, 3)
+    store.release.set()
+    for t in [first, *others]:
+        t.join(10)
+    group.commit([Ev("unit-9", 1)])
+
+    assert outcomes[0] is None
+    assert all(isinstance(outcomes[i], Interrupted) for i in (1, 2, 3))
+    assert not any(t.is_alive() for t in [first, *others])
+    assert store.transactions[-1] == [Ev("unit-9", 1)]

@@ -214,7 +214,8 @@ def _weighted_head(first14: str) -> int | None:
     if not _is_real_date(first14[6:14]):
         return None
     weights = _RESIDENT_ID_WEIGHTS[:14]
-    return sum(map(mul, first14.encode("ascii"), weights)) - ord("0") * sum(weights)
+    weighted: int = sum(map(mul, first14.encode("ascii"), weights))
+    return weighted - ord("0") * sum(weights)
 
 
 # Distinct birth dates in a population are a few tens of thousands; the cache turns

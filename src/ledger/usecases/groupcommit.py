@@ -106,22 +106,22 @@ class GroupCommit:
         if not me.leads:
             me.wake.wait()
         if not me.done:
-            self._lead()
+            self._lead(me)
         if me.error is not None:
             raise me.error
 
     # ------------------------------------------------------------ the leader
 
-    def _lead(self) -> None:
+    def _lead(self, me: _Member) -> None:
         """Saves one group (the leader's own command first), then hands over."""
         group: list[_Member] = []
         try:
             with self._lock:
                 group = self._take()
             self._save_all(group)
-        except BaseException as exc:  # never leave a waiting member asleep
-            for member in group:
-                if not member.done:
+        except BaseException as exc:  # never leave a member asleep, nor the leader queued
+            for member in [*group, me]:
+                if not member.done and member.error is None:
                     member.error = exc
             raise
         finally:
@@ -129,6 +129,9 @@ class GroupCommit:
                 member.done = True
                 member.wake.set()
             with self._lock:
+                if me in self._queue:
+                    self._queue.remove(me)
+                me.done = True
                 if self._queue:
                     following = self._queue[0]
                     following.leads = True

@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> None:
     inspector, worker = tokens(args.url, schema)
     usccs = [u.uscc for u in generate.units(args.units, 20240501)]
     base = f"http://127.0.0.1:{args.port}"
-    say(f"load before the run: {os.getloadavg()[0]:.2f} (1 min)")
+    say(f"load before the run: {os.getloadavg()[0]:.2f} (1 min; not quiet above ~0.5 per core)")
     summary = []
     most: Sample | None = None
     if phases & {"reads", "open"}:

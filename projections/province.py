@@ -115,6 +115,12 @@ class Province:
             user=unquote(parts.username or "postgres"),
         )
         password = unquote(parts.password or "")
+        with self._refusals(f"link region {region}"):
+            self._link(member, password)
+        return member
+
+    def _link(self, member: Member, password: str) -> None:
+        region, schema = member.region, member.schema
         server = sql.Identifier(self._remote(region))
         with self._connect() as conn, conn.transaction():
             self._lock(conn)
@@ -171,11 +177,10 @@ class Province:
                 (region, member.host, member.port, member.database, schema, member.user),
             )
             self._union(conn)
-        return member
 
     def unlink(self, region: str) -> None:
         """Takes a region out of the province (its own ledger is untouched)."""
-        with self._connect() as conn, conn.transaction():
+        with self._refusals(f"unlink region {region}"), self._connect() as conn, conn.transaction():
             self._lock(conn)
             if not self._dropped(conn, region):
                 raise NotFound(f"region {region} is not linked into {self.schema}", field="region")
@@ -214,6 +219,17 @@ class Province:
 
     def _remote(self, region: str) -> str:
         return f"{self.schema}_{region}"
+
+    @contextmanager
+    def _refusals(self, what: str) -> Iterator[None]:
+        """The database's refusals as the ledger's: a server that cannot be reached
+        (exit 3), anything else refused (exit 2: no privilege, no postgres_fdw)."""
+        try:
+            yield
+        except psycopg.OperationalError as exc:  # the wrapper's connection errors included
+            raise Unavailable(f"{what}: {str(exc).strip()}") from exc
+        except psycopg.Error as exc:
+            raise Conflict(f"{what}: the reporting database refused: {str(exc).strip()}") from exc
 
     def _ident(self) -> sql.Identifier:
         return sql.Identifier(self.schema)

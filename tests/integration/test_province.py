@@ -213,7 +213,7 @@ def test_an_unlinked_region_leaves_the_province_and_keeps_its_ledger(
     assert row == (2,)
 
 
-def test_a_region_outside_the_province_or_a_sqlite_reporting_store_is_refused(
+def test_a_region_outside_the_province_a_sqlite_store_or_a_server_away_is_refused(
     province: tuple[str, Region, Region], tmp_path: Any
 ) -> None:
     reporting, chifeng, _ = province
@@ -229,8 +229,15 @@ def test_a_region_outside_the_province_or_a_sqlite_reporting_store_is_refused(
     both = ledger_cli(
         *("report", "statistics", "--province", PROVINCE, "--region", CHIFENG), url=reporting
     )
+    nobody_there = ledger_cli(
+        *("province", "link", PROVINCE, "--region", "150500"),
+        *("--url", "postgresql://postgres@127.0.0.1:1/postgres", "--schema", "r150500"),
+        url=reporting,
+    )
 
     assert (outside.returncode, on_sqlite.returncode, both.returncode) == (2, 2, 2)
+    assert nobody_there.returncode == 3
+    assert "unavailable" in nobody_there.stderr
     assert "not in province 150000" in outside.stderr
     assert "reporting database is PostgreSQL" in on_sqlite.stderr
     assert "not both" in both.stderr

@@ -27,7 +27,6 @@ from eventsourcing.application import EventSourcedLog
 
 from benchmarks import generate
 from benchmarks.region import prepare_ledger
-from ledger import decisions as decide
 from ledger.application import Actor, Ledger
 from ledger.domain.errors import NotFound
 from ledger.domain.identifiers import uscc_has_valid_check
@@ -35,6 +34,8 @@ from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.region import UnitIndexed, region_units_log_id, unit_id
 from ledger.domain.unit import Unit
+from ledger.measures import automatic_deferral
+from ledger.measures.context import Context
 
 ACTOR = Actor("benchmark-history", "synthetic history", "bench-history")
 FIRST = Period(2022, 1)
@@ -130,10 +131,8 @@ def _register(
         established_on=synthetic.established_on,
         **ACTOR.meta(),
     )
-    ctx = decide.Context(
-        ACTOR.name, ACTOR.reason, ACTOR.request_id, synthetic.established_on, "setup"
-    )
-    decide.consider_automatic_deferral(unit, policies, fund_months, ctx)
+    ctx = Context(ACTOR.name, ACTOR.reason, ACTOR.request_id, synthetic.established_on, "setup")
+    automatic_deferral.consider(unit, policies, fund_months, ctx)
     return unit
 
 
@@ -148,10 +147,10 @@ def _classify_small(unit: Unit, policies: Any, fund_months: int | None) -> None:
         classified_on=on,
         **ACTOR.meta(),
     )
-    ctx = decide.Context(
+    ctx = Context(
         ACTOR.name, ACTOR.reason, ACTOR.request_id, on, f"Classified small (v{unit.version})"
     )
-    decide.consider_automatic_deferral(unit, policies, fund_months, ctx)
+    automatic_deferral.consider(unit, policies, fund_months, ctx)
 
 
 def _save(ledger: Ledger, pending: list[Any], progress: Callable[[int], None] | None) -> int:

@@ -17,12 +17,13 @@ from typing import Any
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import Aggregate
 
-from ledger import decisions as decide
 from ledger.application import Actor, Ledger
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.domain.identifiers import parse_uscc, uscc_has_valid_check
 from ledger.domain.region import UnitIndexed, region_units_log_id, unit_id
 from ledger.domain.unit import Unit
+from ledger.measures import automatic_deferral
+from ledger.measures.context import Context
 
 SETUP = Actor("benchmark-setup", "synthetic region", "bench-setup")
 
@@ -70,8 +71,8 @@ def register_units(
                 established_on=established,
                 **SETUP.meta(),
             )
-            ctx = decide.Context(SETUP.name, SETUP.reason, SETUP.request_id, established, "setup")
-            decide.consider_automatic_deferral(unit, policies, months[region], ctx)
+            ctx = Context(SETUP.name, SETUP.reason, SETUP.request_id, established, "setup")
+            automatic_deferral.consider(unit, policies, months[region], ctx)
             entry = log.trigger_event(
                 unit_id=unit.id, uscc=uscc, next_originator_version=version + 1
             )

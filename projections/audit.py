@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from ledger.projections.items import find_unit
-from ledger.projections.journal import AuditEntry
+from ledger.projections.journal import AuditEntry, audit_entry
 from ledger.projections.store import ViewStore
 
 #: the fields holding an event's business date, in the order they are looked for
@@ -136,3 +137,10 @@ def _dated(entries: Iterable[AuditEntry], as_of: date | None) -> list[AuditLine]
     if as_of is None:
         return lines
     return [line for line in lines if line.on is None or line.on <= as_of]
+
+
+def decision_detail(event: Any) -> dict[str, Any]:
+    """An event not yet recorded (a dry run's), as the audit trail would show it: its type,
+    the policy it cites and its fields (person lines counted)."""
+    entry = audit_entry(event)
+    return {"type": entry.type, "policy": entry.policy, "detail": entry.detail}

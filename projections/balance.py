@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.domain.latefee import days_overdue
+from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO, round_fen
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
@@ -89,7 +89,7 @@ def known_at(movements: Iterable[Movement], instant: datetime | None) -> list[Mo
     return [m for m in movements if instant is None or m.recorded_at <= instant]
 
 
-def unit_balance(movements: Iterable[Movement], as_of: date, daily_rate: Decimal) -> UnitBalance:
+def unit_balance(movements: Iterable[Movement], as_of: date, rates: DailyRates) -> UnitBalance:
     """Every item's balance and late fee as of ``as_of`` (movements dated after are ignored).
 
     Movements are applied in business-date order, ties in recorded order (a movement
@@ -118,9 +118,9 @@ def unit_balance(movements: Iterable[Movement], as_of: date, daily_rate: Decimal
         item = items.get(key)
         if item is None:  # a movement of a revoked assessment
             continue
-        credit += _apply(item, m, daily_rate)
+        credit += _apply(item, m, rates)
     for item in items.values():
-        _close(item, as_of, daily_rate)
+        _close(item, as_of, rates)
     ordered = sorted(items.values(), key=lambda i: (i.period, i.part))
     return UnitBalance(ordered, credit)
 
@@ -148,7 +148,7 @@ def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movemen
     return dated
 
 
-def _apply(item: ItemBalance, m: Movement, rate: Decimal) -> Decimal:
+def _apply(item: ItemBalance, m: Movement, rates: DailyRates) -> Decimal:
     """Applies one movement to an item; returns its effect on the unit's credit.
 
     A negative amount is a compensating decision reversing an earlier one (see
@@ -156,19 +156,19 @@ def _apply(item: ItemBalance, m: Movement, rate: Decimal) -> Decimal:
     """
     if m.amount < ZERO and m.kind in _REVERSIBLE:
         setattr(item, m.kind.value, getattr(item, m.kind.value) + m.amount)
-        _reconcile(item, m.on, rate)
+        _reconcile(item, m.on, rates)
         return _REVERSIBLE[m.kind] * m.amount
     match m.kind:
         case Kind.reduced:
             item.reduced += m.amount
             # retroactive: owed less, no fee on it; what a reversal made owed again goes first
-            _take(item, m.amount, None, rate, compensation_first=True)
+            _take(item, m.amount, None, rates, compensation_first=True)
         case Kind.paid:
             item.paid += m.amount
-            _take(item, m.amount, m.on, rate)
+            _take(item, m.amount, m.on, rates)
         case Kind.credit_applied:
             item.credit_applied += m.amount
-            _take(item, m.amount, m.on, rate)
+            _take(item, m.amount, m.on, rates)
             return -m.amount
         case Kind.refunded:
             item.refunded += m.amount
@@ -213,7 +213,7 @@ _REVERSIBLE = {
 }
 
 
-def _reconcile(item: ItemBalance, on: date, rate: Decimal) -> None:
+def _reconcile(item: ItemBalance, on: date, rates: DailyRates) -> None:
     """After a reversal, the unpaid slices sum to what is owed again: principal owed
     again is due from the reversal's day (or the item's due date, if later), so no late
     fee runs for the time before the amendment; principal owed less is taken off."""
@@ -222,14 +222,14 @@ def _reconcile(item: ItemBalance, on: date, rate: Decimal) -> None:
     if owed > unpaid:
         item._slices.append(_Slice(max(on, item.due_date), owed - unpaid, compensation=True))
     elif owed < unpaid:
-        _take(item, unpaid - owed, None, rate, compensation_first=True)
+        _take(item, unpaid - owed, None, rates, compensation_first=True)
 
 
 def _take(
     item: ItemBalance,
     amount: Decimal,
     paid_on: date | None,
-    rate: Decimal,
+    rates: DailyRates,
     *,
     compensation_first: bool = False,
 ) -> None:
@@ -246,15 +246,15 @@ def _take(
         s.unpaid -= take
         left -= take
         if paid_on is not None:
-            item._fee += take * rate * days_overdue(s.due, paid_on)
+            item._fee += take * rates.factor(s.due, paid_on)
 
 
-def _close(item: ItemBalance, as_of: date, rate: Decimal) -> None:
+def _close(item: ItemBalance, as_of: date, rates: DailyRates) -> None:
     fee = item._fee
     for s in item._slices:
         if s.unpaid <= ZERO:
             continue
-        fee += s.unpaid * rate * days_overdue(s.due, as_of)
+        fee += s.unpaid * rates.factor(s.due, as_of)
         if s.deferred and s.due >= as_of:
             item.deferred += s.unpaid
         elif s.called:

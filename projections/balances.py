@@ -113,7 +113,7 @@ def unit_balance_view(
     """A unit's items as of ``as_of``, from what was recorded by ``known_at``."""
     unit = find_unit(store, uscc, known_at)
     balance, moves = balances(store, [unit], as_of, known_at, policies)[unit.unit_id]
-    cited = policies.late_fee(unit.region)
+    cited = policies.late_fee(unit.region, as_of)
     lines = [
         ItemLine(
             period=i.period,

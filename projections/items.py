@@ -18,6 +18,7 @@ from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import NotFound
+from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.terms import DeferralKind, Part
@@ -35,9 +36,9 @@ def find_unit(store: ViewStore, uscc: str, known_at: datetime | None) -> UnitReg
     return unit
 
 
-def daily_rate(policies: PolicySet, region: str) -> Decimal:
-    """The late-fee rate of the region (社会保险法 第八十六条: 0.05% a day)."""
-    return policies.late_fee(region).rule.daily_rate
+def daily_rates(policies: PolicySet, region: str) -> DailyRates:
+    """The late-fee rate of the region, day by day (社会保险法 第八十六条: 0.05% a day)."""
+    return policies.daily_rates(region)
 
 
 def by_unit(movements: Iterable[Movement]) -> dict[UUID, list[Movement]]:
@@ -62,7 +63,7 @@ def balances(
     for unit in wanted:
         moves = grouped.get(unit.unit_id, [])
         found[unit.unit_id] = (
-            unit_balance(moves, as_of, daily_rate(policies, unit.region)),
+            unit_balance(moves, as_of, daily_rates(policies, unit.region)),
             moves,
         )
     return found

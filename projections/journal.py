@@ -22,6 +22,7 @@ from uuid import UUID
 
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
+from ledger.domain.state import Line
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 
@@ -78,7 +79,9 @@ class UnitRegistered:
 
 @dataclass(frozen=True, slots=True)
 class PersonLine:
-    """One person's assessed month (for rights records and deferred-person counts)."""
+    """One person's assessed month (for rights records and deferred-person counts): the
+    base assessed and the one declared (they differ where the limits held it), the parts
+    and, of those, the fixed amounts per person (which never go to the personal account)."""
 
     unit_id: UUID
     version: int
@@ -89,6 +92,9 @@ class PersonLine:
     unit_medical: Decimal
     unit_maternity: Decimal
     individual: Decimal
+    declared_base: Decimal
+    fixed_unit_medical: Decimal
+    fixed_individual: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +190,9 @@ def audit_entry(event: Any) -> AuditEntry:
     for name in _COUNTED:
         if name in detail:
             detail[name] = len({row[0] for row in fields[name]})
+    if isinstance(event, Unit.PeriodAssessed) and event.limits:
+        # the persons whose declared base the floor or ceiling changed (a sixth column)
+        detail["bases_held"] = sum(1 for row in event.lines if len(row) > 5)
     return AuditEntry(
         originator_id=event.originator_id,
         version=event.originator_version,
@@ -236,20 +245,27 @@ def _unit_rows(event: Unit.Event) -> list[Row]:
             rows: list[Row] = move(
                 Kind.assessed, event.assessed_on, _items(event.totals), due=event.due_date
             )
-            rows.extend(
-                PersonLine(
-                    uid,
-                    version,
-                    at,
-                    period,
-                    rid,
-                    Decimal(base),
-                    Decimal(um),
-                    Decimal(mat),
-                    Decimal(ind),
+            fixed = {Part(part): Decimal(amount) for part, amount in event.fixed}
+            fixed_um = fixed.get(Part.unit_medical, ZERO)
+            fixed_ind = fixed.get(Part.individual, ZERO)
+            for row in event.lines:
+                line = Line.from_row(row)
+                rows.append(
+                    PersonLine(
+                        uid,
+                        version,
+                        at,
+                        period,
+                        line.resident_id,
+                        line.base,
+                        line.unit_medical,
+                        line.unit_maternity,
+                        line.individual,
+                        line.declared_base,
+                        fixed_um,
+                        fixed_ind,
+                    )
                 )
-                for rid, base, um, mat, ind in event.lines
-            )
             return rows
         case Unit.AssessmentRevoked():
             period = Period.parse(event.period)

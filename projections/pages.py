@@ -139,6 +139,10 @@ def _assessment(page: Page, position: int, event: Any) -> None:
     totals = _items(event.totals)
     moves, lines = page.rows(Movement), page.rows(PersonLine)
     first = 1 + len(totals)
+    fixed = dict(event.fixed)
+    # declared base (the base itself unless the limits held it), fixed unit medical and
+    # individual amounts: the last three columns of a person line
+    tail = (fixed.get(Part.unit_medical.value, "0.00"), fixed.get(Part.individual.value, "0.00"))
     if page.dialect == "postgres":
         head = f"\t{uid}\t{version}\t{iso_text(event.timestamp)}\t"
         moves.extend(
@@ -147,9 +151,11 @@ def _assessment(page: Page, position: int, event: Any) -> None:
         )
         head += f"{_text(period)}\t"
         # Amounts as the event has them: NUMERIC reads "4350.00" as Decimal's str would.
+        fixed_text = "\t".join(tail)
         lines.extend(
-            f"{position}\t{i}{head}{_text(rid)}\t{b}\t{um}\t{mat}\t{ind}\n"
-            for i, (rid, b, um, mat, ind) in enumerate(event.lines, first)
+            f"{position}\t{i}{head}{_text(row[0])}\t{row[1]}\t{row[2]}\t{row[3]}\t{row[4]}"
+            f"\t{row[5] if len(row) > 5 else row[1]}\t{fixed_text}\n"
+            for i, row in enumerate(event.lines, first)
         )
         return
     at = utc_iso_text(event.timestamp)
@@ -157,9 +163,21 @@ def _assessment(page: Page, position: int, event: Any) -> None:
         (position, i, uid, version, at, on, ASSESSED, p, part, canonical_amount(a), due, "", "")
         for i, (p, part, a) in enumerate(totals, 1)
     )
+    fixed_amounts = tuple(canonical_amount(a) for a in tail)
     lines.extend(
-        (position, i, uid, version, at, period, rid, *map(canonical_amount, amounts))
-        for i, (rid, *amounts) in enumerate(event.lines, first)
+        (
+            position,
+            i,
+            uid,
+            version,
+            at,
+            period,
+            row[0],
+            *map(canonical_amount, row[1:5]),
+            canonical_amount(row[5] if len(row) > 5 else row[1]),
+            *fixed_amounts,
+        )
+        for i, row in enumerate(event.lines, first)
     )
 
 

@@ -81,6 +81,8 @@ class RightsMonth:
     uscc: str
     unit_name: str
     base: Decimal
+    #: the base the unit declared (the same as ``base`` unless the limits held it)
+    declared_base: Decimal
     individual: Decimal
     individual_state: PartState
     #: the person's unit part as assessed (medical + maternity)
@@ -149,6 +151,7 @@ def rights_record(
                 uscc=unit.uscc,
                 unit_name=unit.name,
                 base=line.base,
+                declared_base=line.declared_base,
                 individual=line.individual,
                 individual_state=_individual_state(items[Part.individual]),
                 unit_part=line.unit_medical + line.unit_maternity,
@@ -235,8 +238,11 @@ def _credit(
     if cited is None:
         return ZERO, CreditState.no_rule, None
     rule = cited.rule
+    # A fixed amount per person (a supplementary large-expense fund's) is no part of the
+    # allocation: only what the rates make of the base goes to the account.
     amount = round_fen(
-        line.individual * rule.individual_share + line.unit_medical * rule.unit_share
+        (line.individual - line.fixed_individual) * rule.individual_share
+        + (line.unit_medical - line.fixed_unit_medical) * rule.unit_share
     )
     parts = [Part.individual] + ([Part.unit_medical] if rule.unit_share else [])
     deferred_on = {
@@ -277,7 +283,7 @@ def _credits_while_deferred(
     deferral does (内医保办发〔2022〕19号 三(四)2); a 2020 one says so in its rule."""
     for granted in granted_deferrals(decisions, as_of):
         if period in granted.periods and granted.kind is DeferralKind.application:
-            cited = policies.application_deferral(unit.region)
+            cited = policies.application_deferral(unit.region, period)
             return cited is None or cited.rule.credit_personal_accounts_while_deferred
     return True
 

@@ -15,17 +15,30 @@ from ledger.api import examples
 from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep, Reader
 from ledger.api.problems import ApiProblem
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS, problems
+from ledger.api.schemas.policies import PolicyCheck
 from ledger.api.schemas.results import CommandResult
 from ledger.api.schemas.types import Command, Day
 from ledger.api.schemas.views import PolicyOut
 from ledger.application import Result
 from ledger.catalogue.loader import parse_catalogue_file
+from ledger.projections.audit import decision_detail
 
 router = APIRouter(
     prefix="/policies", tags=["policies"], responses=COMMAND_PROBLEMS | problems(415)
 )
 
 TOML_TYPES = ("application/toml", "text/plain")
+#: the request body of the routes that take a catalogue file
+TOML_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "description": "One catalogue file (TOML), as in src/ledger/catalogue/data/.",
+        "content": {
+            media: {"schema": {"type": "string"}, "example": examples.POLICY_TOML}
+            for media in TOML_TYPES
+        },
+    }
+}
 
 
 @router.get(
@@ -79,16 +92,7 @@ class PolicyRevocation(Command):
     "",
     response_model=CommandResult,
     summary="Enact a policy document",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "One catalogue file (TOML), as in src/ledger/catalogue/data/.",
-            "content": {
-                media: {"schema": {"type": "string"}, "example": examples.POLICY_TOML}
-                for media in TOML_TYPES
-            },
-        }
-    },
+    openapi_extra=TOML_REQUEST,
 )
 def enact_policy(
     _: Admin,
@@ -102,6 +106,22 @@ def enact_policy(
     content needs a higher version. Administrators only."""
     file = parse_catalogue_file(text, "the request body")
     return ledger.enact_policy(file, actor, key)
+
+
+@router.post(
+    "/check",
+    response_model=PolicyCheck,
+    summary="What enacting a policy document would change (a dry run)",
+    openapi_extra=TOML_REQUEST,
+)
+def check_policy(_: Admin, actor: CurrentActor, text: TomlBody, ledger: LedgerDep) -> PolicyCheck:
+    """Checks the document against the enacted ones (an overlap without `supersedes`, or
+    a version not newer, is refused as enacting it would be) and computes, over the
+    recorded facts, the decisions it would record on each unit of its regions. Nothing
+    is written: no Idempotency-Key. Administrators only."""
+    file = parse_catalogue_file(text, "the request body")
+    (preview,) = ledger.check_policies([file], actor)
+    return PolicyCheck.model_validate(preview.as_dict(decision_detail))
 
 
 @router.post(

@@ -21,7 +21,7 @@ from ledger.api.problems import ApiProblem
 from ledger.api.replays import ReplayJob, ReplayJobs, new_job
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS, problems
 from ledger.api.schemas.replays import ReplayRequest, ReplayStatus
-from ledger.catalogue.loader import parse_catalogue_file
+from ledger.catalogue.loader import check_policy_set, parse_catalogue_file
 from ledger.catalogue.policyset import PolicySet
 from ledger.clocks import instant
 from ledger.domain.errors import NotFound
@@ -135,7 +135,11 @@ def replay_result(
 
 def _policy_set(body: ReplayRequest, request: Request) -> tuple[PolicySet, str]:
     if body.files is not None:
-        files = [parse_catalogue_file(text, f"files[{n}]") for n, text in enumerate(body.files)]
+        names = [f"files[{n}]" for n in range(len(body.files))]
+        files = [
+            parse_catalogue_file(text, name) for text, name in zip(body.files, names, strict=True)
+        ]
+        check_policy_set(files, "files", names)
         return PolicySet(files), f"inline ({len(files)} files)"
     assert body.policy_set is not None
     root: FilePath = request.app.state.settings.policy_sets_dir

@@ -12,7 +12,13 @@ class CommitmentFiling(Command):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.COMMITMENT]})
 
     months: list[PeriodField] = Field(
-        min_length=1, max_length=12, description="the deferral months the unit chooses"
+        default_factory=list,
+        max_length=12,
+        description=(
+            "the deferral months the unit chooses where the rule lets it (济南: consecutive, "
+            "within 2022-08..10); none where it does not (内蒙古: the unit then defers as a "
+            "classified SME would)"
+        ),
     )
     filed_on: Day
 

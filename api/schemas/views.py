@@ -123,7 +123,8 @@ class RightsMonthOut(View):
     period: PeriodOut
     uscc: str
     unit_name: str
-    base: Amount
+    base: Amount = Field(description="the base assessed: the declared one held within the limits")
+    declared_base: Amount = Field(description="the base the unit declared")
     individual: Amount
     individual_state: str
     unit_part: Amount

@@ -62,6 +62,18 @@ class Demo:
             + (f": {len(decided)} decisions recorded retroactively" if decided else "")
         )
 
+    def enact_working_calendars(self) -> None:
+        """The State Council's holiday notices, one a year: one line for them all."""
+        years = []
+        for file in self.catalogue.values():
+            if file.working_calendar is not None:
+                self.ledger.enact_policy(file, self.actor(f"enact {file.document.number}"))
+                years.append(file.working_calendar.year)
+        self.story.say(
+            f"enacted the State Council's holiday notices for {min(years)}-{max(years)} "
+            "(working days for review deadlines)"
+        )
+
     def refused(self, what: str, command: Callable[[], object]) -> None:
         try:
             command()
@@ -96,8 +108,9 @@ class Demo:
     # --------------------------------------------------------------- scenarios
 
     def run(self) -> None:
-        for document_id in ("locality", "national-late-fee", "national-holidays"):
+        for document_id in ("locality", "national-late-fee"):
             self.enact(document_id)
+        self.enact_working_calendars()
         self.chifeng_2020()
         self.lincang_2020()
         self.inner_mongolia_2022()

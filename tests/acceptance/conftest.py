@@ -74,6 +74,10 @@ class Agency:
         files = catalogue()
         return [self.ledger.enact_policy(files[d], ACTOR) for d in document_ids]
 
+    def enact_holidays(self) -> None:
+        """The State Council's holiday notices, every year packaged (holidays-YYYY)."""
+        self.enact(*(d for d in catalogue() if d.startswith("holidays-")))
+
     def enact_catalogue(self, *, but: Iterable[str] = ()) -> None:
         """Enacts the packaged catalogue, leaving out the documents named in ``but``."""
         left_out = set(but)

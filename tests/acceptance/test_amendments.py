@@ -335,6 +335,26 @@ def test_a_revocation_reverses_the_decisions_of_periods_from_its_date_on(
     assert CHIFENG_DOC not in bare_agency.ledger.policies()
 
 
+def test_a_revoked_document_still_decides_a_late_fact_of_a_period_before_its_revocation(
+    bare_agency: Agency,
+) -> None:
+    """A revocation ends a measure from a date: March, assessed only after the revocation
+    from 2020-04-01, is still reduced; April, from the revocation on, is not."""
+    agency = bare_agency
+    agency.enact("locality", "national-late-fee", CHIFENG_DOC)
+    agency.region(CHIFENG)
+    uscc = agency.unit(CHIFENG)
+    agency.person(uscc, "5000.00")
+    agency.ledger.revoke_policy(CHIFENG_DOC, date(2020, 4, 1), ACTOR)
+
+    agency.assess(uscc, "2020-03", date(2020, 4, 20))
+    agency.assess(uscc, "2020-04", date(2020, 5, 5))
+
+    # 5000 x 6% x 0.5 = 150.00 of March's basic-medical share
+    assert sorted(str(p) for p in agency.state(uscc).reductions) == ["2020-03"]
+    assert agency.item(uscc, "2020-03", Part.unit_medical).reduced == Decimal("150.00")
+
+
 def test_revoking_again_on_the_same_date_changes_nothing(bare_agency: Agency) -> None:
     _paid_february_and_march_then_april(bare_agency)
     bare_agency.ledger.revoke_policy(CHIFENG_DOC, date(2020, 4, 1), ACTOR)

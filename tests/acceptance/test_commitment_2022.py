@@ -205,24 +205,86 @@ def test_after_a_false_commitment_the_remaining_months_are_not_deferred(agency: 
     assert agency.decisions(uscc, Unit.AssessmentSplit) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "内医保办发〔2022〕19号 三(一)3 (and 医保发〔2022〕21号 三) also allow a written "
-        "commitment where data cannot classify; the catalogue has a commitment rule for "
-        "Jinan only, so an Inner Mongolia unit cannot commit"
-    ),
-)
 def test_an_inner_mongolia_unit_data_cannot_classify_defers_on_its_commitment(
     agency: Agency,
 ) -> None:
     """内医保办发〔2022〕19号 三(一)3 告知承诺制: 现有数据无法满足企业划型需求的, 可由企业
-    向所属医保经办机构出具书面承诺. The months are then the region's own, 2022-07..2022-09."""
+    向所属医保经办机构出具书面承诺. The unit does not choose months: once accepted it defers
+    as a classified SME would, 2022-07..2022-09 (二)."""
     agency.region(WUHAI, fund_months=9)
     uscc = agency.unit(WUHAI)
 
-    _commit(agency, uscc, ["2022-07", "2022-08", "2022-09"], on=date(2022, 7, 29))
-    _review(agency, uscc, True, on=date(2022, 8, 1))
+    _commit(agency, uscc, [], on=date(2022, 7, 29))
+    result = _review(agency, uscc, True, on=date(2022, 8, 1))
 
+    assert event_types(result) == ["CommitmentReviewed", "Classified", "DeferralGranted"]
     (granted,) = agency.decisions(uscc, Unit.DeferralGranted)
-    assert granted.periods == "2022-07..2022-09"
+    assert (granted.kind, granted.periods) == ("commitment", "2022-07..2022-09")
+    assert (granted.deadline, granted.late_fee_from) == (date(2023, 6, 30), date(2023, 7, 1))
+    assert granted.document == "inner-mongolia-2022-19"
+
+
+def test_an_inner_mongolia_commitment_is_reviewed_within_the_localitys_working_days(
+    agency: Agency,
+) -> None:
+    """The notice fixes no review period: locality.toml gives Inner Mongolia 3 working days.
+    Filed Friday 2022-07-29: Monday 1st, Tuesday 2nd, Wednesday 3rd August."""
+    agency.region(WUHAI, fund_months=9)
+    uscc = agency.unit(WUHAI)
+
+    _commit(agency, uscc, [], on=date(2022, 7, 29))
+
+    commitment = agency.state(uscc).commitment
+    assert commitment is not None
+    assert (commitment.periods, commitment.review_by) == (None, date(2022, 8, 3))
+
+
+def test_an_inner_mongolia_unit_does_not_choose_its_months(agency: Agency) -> None:
+    agency.region(WUHAI, fund_months=9)
+    uscc = agency.unit(WUHAI)
+    before = agency.high_water()
+
+    with pytest.raises(RuleViolation) as refused:
+        _commit(agency, uscc, ["2022-08", "2022-09"], on=date(2022, 7, 29))
+
+    assert refused.value.rule == "commitment.months_chosen"
+    assert agency.high_water() == before
+
+
+def test_an_inner_mongolia_unit_that_paid_july_defers_august_to_october_on_its_commitment(
+    agency: Agency,
+) -> None:
+    """内医保办发〔2022〕19号 二: 已缴纳所属期为2022年7月费款的企业, 可从8月起缓缴, 顺延为
+    2022年8月-10月: a unit classified by its commitment shifts like one classified by data."""
+    agency.region(WUHAI, fund_months=9)
+    uscc = agency.unit(WUHAI)
+    agency.person(uscc, "5000.00")
+    agency.assess(uscc, "2022-07", date(2022, 8, 1))
+    agency.pay(uscc, "450.00", date(2022, 8, 10))  # 5000 x (7% + 2%): July paid in full
+
+    _commit(agency, uscc, [], on=date(2022, 8, 12))
+    _review(agency, uscc, True, on=date(2022, 8, 15))
+
+    state = agency.state(uscc)
+    (deferral,) = state.deferrals
+    assert (deferral.kind.value, str(deferral.periods)) == ("commitment", "2022-08..2022-10")
+    assert agency.decisions(uscc, Unit.AssessmentSplit) == []
+
+
+def test_a_false_inner_mongolia_commitment_calls_the_deferral_due_from_the_original_dates(
+    agency: Agency,
+) -> None:
+    """As in Jinan (济医保发〔2022〕12号 附件): the deferred principal is due at once, with late
+    fees from each month's original due date."""
+    agency.region(WUHAI, fund_months=9)
+    uscc = agency.unit(WUHAI)
+    agency.person(uscc, "5000.00")
+    _commit(agency, uscc, [], on=date(2022, 7, 29))
+    _review(agency, uscc, True, on=date(2022, 8, 1))
+    agency.assess(uscc, "2022-07", date(2022, 8, 1))
+
+    agency.ledger.find_commitment_false(uscc, date(2022, 9, 20), ACTOR)
+
+    (called,) = agency.decisions(uscc, Unit.DeferredAmountCalledDue)
+    assert (called.trigger, called.from_original_due) == ("false_commitment", True)
+    assert amounts(called.items) == {("2022-07", "unit_medical"): Decimal("350.00")}

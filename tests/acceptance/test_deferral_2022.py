@@ -208,7 +208,7 @@ def test_the_deferred_unit_part_bears_a_late_fee_only_from_2023_07_01(
     计算加收滞纳金. The split item carries its deadline; the late-fee rule is the law's."""
     uscc, _, _ = _wuhai_sme(agency)
     agency.assess(uscc, "2022-07", date(2022, 8, 1))
-    rate = agency.ledger.policies().late_fee(WUHAI).rule.daily_rate
+    rate = agency.ledger.policies().late_fee(WUHAI, paid_on).rule.daily_rate
 
     item = agency.item(uscc, "2022-07", Part.unit_medical)
 
@@ -220,7 +220,7 @@ def test_the_individual_part_bears_a_late_fee_from_its_usual_due_date(agency: Ag
     """内医保办发〔2022〕19号 三(二)4: 应及时缴纳代扣代缴个人缴费部分, 避免逾期产生滞纳金."""
     uscc, _, _ = _wuhai_sme(agency)
     agency.assess(uscc, "2022-07", date(2022, 8, 1))
-    rate = agency.ledger.policies().late_fee(WUHAI).rule.daily_rate
+    rate = agency.ledger.policies().late_fee(WUHAI, date(2022, 9, 14)).rule.daily_rate
 
     item = agency.item(uscc, "2022-07", Part.individual)
 

@@ -31,7 +31,7 @@ def test_an_amended_rate_and_a_revocation_are_known_only_from_when_recorded(
     now = ledger.policies_known_at(None)
 
     def rate(policies: PolicySet) -> Decimal:
-        return policies.late_fee("150400").rule.daily_rate
+        return policies.late_fee("150400", date(2023, 1, 1)).rule.daily_rate
 
     assert (rate(at_first), rate(at_second), rate(now)) == (
         Decimal("0.0005"),

@@ -53,7 +53,8 @@ def chifeng_2020(agency: Agency) -> str:
     share retroactively (1,500.00 carried forward as credit); March and April paid as
     assessed after it: 4,500.00 - 1,500.00 reduced - 1,500.00 credit = 1,500.00, then
     4,500.00 - 1,500.00 = 3,000.00."""
-    agency.enact("locality", "national-late-fee", "national-holidays")
+    agency.enact("locality", "national-late-fee")
+    agency.enact_holidays()
     agency.region(CHIFENG)
     uscc = agency.unit(CHIFENG)
     agency.person(uscc, "25000.00")

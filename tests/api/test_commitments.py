@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import JINAN, Desk, ok, problem, types
+from tests.api.conftest import JINAN, WUHAI, Desk, ok, problem, types
 
 
 def _jinan_unit(desk: Desk) -> str:
@@ -47,7 +47,25 @@ def test_months_that_are_not_consecutive_are_refused_by_the_rule(desk: Desk) -> 
 
     assert refused["rule"] == "commitment.consecutive"
     assert "2022-08, 2022-10 are not consecutive" in refused["detail"]
-    assert (none["field"], none["rule"]) == ("months", "too_short")
+    assert none["field"] == "months"
+    assert "names the months to defer" in none["detail"]
+
+
+def test_an_inner_mongolia_unit_files_its_commitment_without_months(desk: Desk) -> None:
+    """内医保办发〔2022〕19号 三(一)3: the unit commits; once accepted it defers as a classified
+    SME would, 2022-07..2022-09."""
+    desk.region(WUHAI, fund_months=9)
+    uscc = desk.unit(WUHAI)
+    filed = desk.post(f"/units/{uscc}/commitments", {"filed_on": "2022-07-29"})
+
+    review = desk.post(
+        f"/units/{uscc}/commitments/review", {"accepted": True, "reviewed_on": "2022-08-01"}
+    )
+
+    assert types(filed) == ["CommitmentFiled"]
+    assert types(review) == ["CommitmentReviewed", "Classified", "DeferralGranted"]
+    (granted,) = [e for e in desk.events(uscc) if type(e).__name__ == "DeferralGranted"]
+    assert (granted.kind, granted.periods) == ("commitment", "2022-07..2022-09")
 
 
 def test_an_accepted_commitment_classifies_the_unit_and_grants_the_deferral(desk: Desk) -> None:

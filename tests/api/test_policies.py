@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ledger.api.examples import POLICY_TOML
 from ledger.catalogue.loader import default_catalogue_dir
-from tests.api.conftest import CHIFENG, Desk, ok, problem, types
+from tests.api.conftest import CHIFENG, WUHAI, Desk, ok, problem, types
 
 
 def test_enacting_the_documented_example_records_the_document(desk: Desk) -> None:
@@ -128,3 +130,65 @@ def test_a_revocation_date_outside_the_ledgers_years_is_refused(desk: Desk) -> N
     response = desk.admin("/policies/chifeng-2020-3/revocation", {"revoked_on": "9999-12-31"})
 
     assert problem(response, 422)["field"] == "revoked_on"
+
+
+# ------------------------------------------------------------------- dry run
+
+NOTICES = Path(__file__).resolve().parents[2] / "examples" / "notices"
+
+
+def test_a_dry_run_shows_what_a_new_notice_would_decide_and_writes_nothing(desk: Desk) -> None:
+    desk.region(WUHAI, fund_months=9)
+    uscc = desk.unit(WUHAI)
+    classified = {"industry": "other", "classified_on": "2022-07-20", "size_class": "small"}
+    ok(desk.post(f"/units/{uscc}/classification", classified))
+    desk.person(uscc, "5000.00")
+    ok(desk.post(f"/units/{uscc}/assessments", {"period": "2023-01", "assessed_on": "2023-02-03"}))
+    text = (NOTICES / "example-2023-deferral.toml").read_text(encoding="utf-8")
+    before = desk.high_water()
+
+    body = ok(desk.post("/policies/check", content=text, token=desk.tokens.admin, key=None))
+
+    assert (body["document"], body["status"]) == ("example-2023-deferral", "new")
+    assert body["rules_on"] == ["automatic_deferral 15 2023-01..2023-03"]
+    (unit,) = body["units"]
+    assert unit["uscc"] == uscc
+    assert [d["type"] for d in unit["decisions"]] == ["DeferralGranted", "AssessmentSplit"]
+    granted, split = unit["decisions"]
+    assert granted["detail"]["periods"] == "2023-01..2023-03"
+    assert granted["policy"].startswith("示例〔2023〕1号 (example, not a real notice) v1")
+    assert split["detail"]["period"] == "2023-01"
+    assert desk.high_water() == before
+
+
+def test_a_dry_run_names_the_assessments_made_before_new_rates(desk: Desk) -> None:
+    desk.region(WUHAI)
+    uscc = desk.unit(WUHAI)
+    desk.person(uscc, "5000.00")
+    ok(desk.post(f"/units/{uscc}/assessments", {"period": "2024-01", "assessed_on": "2024-02-03"}))
+    text = (NOTICES / "example-wuhai-2024.toml").read_text(encoding="utf-8")
+
+    body = ok(desk.post("/policies/check", content=text, token=desk.tokens.admin, key=None))
+
+    assert body["units"] == []
+    assert body["assessed_before"] == {"2024-01": 1}
+    assert "base_limits 1503 from 2024-01" in body["rules_on"]
+
+
+def test_a_dry_run_refuses_a_notice_overlapping_an_enacted_one_naming_both(desk: Desk) -> None:
+    text = (NOTICES / "example-2023-deferral.toml").read_text(encoding="utf-8")
+    overlapping = text.replace('"2023-01..2023-03"', '"2022-09..2022-12"')
+
+    body = problem(desk.post("/policies/check", content=overlapping, token=desk.tokens.admin), 409)
+
+    assert "example-2023-deferral" in body["detail"]
+    assert "inner-mongolia-2022-19" in body["detail"]
+    assert body["field"] == "document.supersedes"
+
+
+def test_only_administrators_run_a_dry_run(desk: Desk) -> None:
+    text = (NOTICES / "example-2023-deferral.toml").read_text(encoding="utf-8")
+
+    body = problem(desk.post("/policies/check", content=text, token=desk.tokens.inspector), 403)
+
+    assert body["code"] == "forbidden"

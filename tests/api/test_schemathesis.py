@@ -99,7 +99,7 @@ def test_no_operation_answers_with_a_server_error(
         with subtests.test(msg=operation.label):
             fuzz(operation, {"Authorization": f"Bearer {token}"})
 
-    assert len(operations) == 37
+    assert len(operations) == 38
 
 
 KNOWN_UNIT = {"region": "150400", "agency": AGENCY, "unit_type": "enterprise"}

@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from ledger.catalogue.loader import default_catalogue_dir
 from ledger.demo import make_uscc
 from tests.e2e.test_cli_demo import run_ledger
 
 CHIFENG = make_uscc("91150402MA0N1CF00")
 AMENDED = "PolicyAmended 赤医保发〔2020〕3号 v1 -> v2"
-
-
-@pytest.fixture
-def demo_db(tmp_path: Path) -> tuple[Path, str]:
-    result = run_ledger("demo", "--db", "demo.db", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    return tmp_path, f"sqlite:///{tmp_path / 'demo.db'}"
 
 
 def test_an_amendment_enacted_from_a_file_shows_its_reversals_in_the_audit(

@@ -12,22 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ledger.demo import make_resident_id, make_uscc
 from tests.e2e.test_cli_demo import run_ledger
 
 WUHAI = make_uscc("91150302MA0Q1WH00")
 LINCANG = make_uscc("91530902MA6K1LC00")
 LEAVER = make_resident_id("150302", "19920202", 99)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    where = tmp_path_factory.mktemp("reads")
-    result = run_ledger("demo", "--db", "demo.db", cwd=where)
-    assert result.returncode == 0, result.stderr
-    return where, f"sqlite:///{where / 'demo.db'}"
 
 
 def ledger_json(demo_db: tuple[Path, str], *args: str) -> Any:

@@ -7,20 +7,10 @@ import io
 import json
 from pathlib import Path
 
-import pytest
-
 from ledger.catalogue.loader import default_catalogue_dir
 from tests.e2e.test_cli_demo import run_ledger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    where = tmp_path_factory.mktemp("replay")
-    result = run_ledger("demo", "--db", "demo.db", cwd=where)
-    assert result.returncode == 0, result.stderr
-    return where, f"sqlite:///{where / 'demo.db'}"
 
 
 def test_the_deadline_example_on_the_demo_adds_181_days_of_late_fee_on_21000(

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.state import Assessment
@@ -35,7 +36,7 @@ from ledger.projections.balance import UnitBalance, in_business_order, unit_bala
 from ledger.projections.journal import Movement
 
 #: Social Insurance Law art. 86: 0.05% a day (the packaged national-late-fee.toml)
-DAILY_RATE = Decimal("0.0005")
+DAILY_RATE = DailyRates.flat(Decimal("0.0005"))
 #: a day after everything the machine can record: balances "as of the end of time"
 END_OF_TIME = date(2099, 12, 31)
 #: late fees are rounded to the fen once per item: a day's growth is exact to a fen
@@ -142,7 +143,7 @@ def check_late_fees(movements: Sequence[Movement], today: date) -> None:
             if was is None or after_day in moved_on.get(key, set()):
                 continue  # the item was assessed, paid or decided on that day
             growth = item.late_fee - was.late_fee
-            accrued = item.overdue * DAILY_RATE
+            accrued = item.overdue * DAILY_RATE.on(after_day)
             assert abs(growth - accrued) <= ONE_FEN, (
                 f"{where}: the late fee grew by {growth}, but only {item.overdue} is overdue "
                 f"({accrued} a day); {item.deferred} deferred until {item.deadline}"

@@ -70,7 +70,11 @@ CATALOGUE = {f.document.id: f for f in load_default_catalogue()}
 #: commands before a unit may deregister: a deregistering unit refuses most commands
 LATE_IN_LIFE = 20
 #: in force from the start in every era: rates, due days, holidays, the late-fee law
-ALWAYS = ("locality", "national-holidays", "national-late-fee")
+ALWAYS = (
+    "locality",
+    *(d for d in CATALOGUE if d.startswith("holidays-")),
+    "national-late-fee",
+)
 
 
 @dataclass(frozen=True)

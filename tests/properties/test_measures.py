@@ -31,7 +31,8 @@ from tests.properties.invariants import (
 
 ACTOR = Actor("case-worker:properties", "property test", "req-properties")
 CATALOGUE = {f.document.id: f for f in load_default_catalogue()}
-STANDING = ("locality", "national-holidays", "national-late-fee")
+HOLIDAYS = tuple(d for d in CATALOGUE if d.startswith("holidays-"))
+STANDING = ("locality", *HOLIDAYS, "national-late-fee")
 SETTINGS = settings(
     max_examples=int(os.environ.get("LEDGER_PROPERTY_EXAMPLES", "15")),
     deadline=None,

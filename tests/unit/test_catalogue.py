@@ -10,6 +10,8 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import CatalogueError, RuleViolation
 from ledger.domain.period import Period
 
+JULY_2022 = Period(2022, 7)
+
 
 def test_enacted_content_resolves_like_the_file_it_came_from() -> None:
     files = load_default_catalogue()
@@ -18,8 +20,8 @@ def test_enacted_content_resolves_like_the_file_it_came_from() -> None:
     from_files, from_record = PolicySet(files), PolicySet(recorded)
 
     for region in ("150300", "370100", "513322"):
-        before = from_files.automatic_deferral(region)
-        after = from_record.automatic_deferral(region)
+        before = from_files.automatic_deferral(region, JULY_2022)
+        after = from_record.automatic_deferral(region, JULY_2022)
         assert before is not None
         assert after is not None
         assert after.rule == before.rule
@@ -29,7 +31,7 @@ def test_enacted_content_resolves_like_the_file_it_came_from() -> None:
 def test_inner_mongolia_deadline_overrides_the_national_notice_that_leaves_it_local() -> None:
     policies = PolicySet(load_default_catalogue())
 
-    rule = policies.automatic_deferral("150300")
+    rule = policies.automatic_deferral("150300", JULY_2022)
 
     assert rule is not None
     assert rule.document.number == "内医保办发〔2022〕19号"
@@ -43,7 +45,7 @@ def test_a_local_value_the_operator_did_not_supply_refuses_the_decision() -> Non
     policies = PolicySet(files)
 
     with pytest.raises(RuleViolation, match=r"医保发〔2022〕21号 leaves .*repayment_deadline"):
-        policies.automatic_deferral("513322")
+        policies.automatic_deferral("513322", JULY_2022)
 
 
 def test_chifeng_rates_are_seven_percent_unit_and_two_percent_individual() -> None:

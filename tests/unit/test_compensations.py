@@ -12,15 +12,15 @@ from decimal import Decimal
 
 import pytest
 
-from ledger import compensations
-from ledger import decisions as decide
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
-from ledger.compensations import Change
 from ledger.domain.errors import RuleViolation
+from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
+from ledger.measures import automatic_deferral, deferral, reduction, triggers
+from ledger.measures.context import Change
 from tests.unit.test_decisions import (
     LINCANG,
     WUHAI,
@@ -66,7 +66,7 @@ def lincang_unit_paid_february() -> Unit:
         ("2020-02", "unit_medical", "666.67"),
         ("2020-02", "individual", "166.67"),
     )
-    decide.apply_reduction(unit, p("2020-02"), V1, ctx(date(2020, 3, 14)))
+    reduction.apply_reduction(unit, p("2020-02"), V1, ctx(date(2020, 3, 14)))
     return unit
 
 
@@ -78,7 +78,7 @@ def test_a_lowered_reduction_reverses_the_refund_and_refunds_the_smaller_overpay
     unit = lincang_unit_paid_february()
     before = len(unit.pending_events)
 
-    compensations.compensate_reductions(
+    reduction.compensate(
         unit, lincang_v2(fraction="0.4"), AMENDED, ctx(date(2020, 4, 1), "amended")
     )
 
@@ -90,10 +90,10 @@ def test_a_lowered_reduction_reverses_the_refund_and_refunds_the_smaller_overpay
         "ReductionApplied",
         "RefundOwed",
     ]
-    refund_back, reduction_back, reduction, refund = events
+    refund_back, reduction_back, reapplied, refund = events
     assert isinstance(refund_back, Unit.RefundReversed)
     assert isinstance(reduction_back, Unit.ReductionReversed)
-    assert isinstance(reduction, Unit.ReductionApplied)
+    assert isinstance(reapplied, Unit.ReductionApplied)
     assert isinstance(refund, Unit.RefundOwed)
     assert refund_back.items == [["2020-02", "unit_medical", "333.33"]]
     assert reduction_back.by_person == [
@@ -114,7 +114,7 @@ def test_reversals_cite_the_replaced_version_and_name_the_new_one() -> None:
     unit = lincang_unit_paid_february()
     before = len(unit.pending_events)
 
-    compensations.compensate_reductions(
+    reduction.compensate(
         unit, lincang_v2(fraction="0.4"), AMENDED, ctx(date(2020, 4, 1), "amended")
     )
 
@@ -129,9 +129,7 @@ def test_the_same_decision_under_the_new_version_records_nothing() -> None:
     unit = lincang_unit_paid_february()
     before = len(unit.pending_events)
 
-    compensations.compensate_reductions(
-        unit, lincang_v2(), AMENDED, ctx(date(2020, 4, 1), "amended")
-    )
+    reduction.compensate(unit, lincang_v2(), AMENDED, ctx(date(2020, 4, 1), "amended"))
 
     assert compensating(unit, before) == []
 
@@ -140,7 +138,7 @@ def test_changing_refund_to_credit_reverses_the_refund_even_with_the_same_amount
     unit = lincang_unit_paid_february()
     before = len(unit.pending_events)
 
-    compensations.compensate_reductions(
+    reduction.compensate(
         unit, lincang_v2(overpaid="carry_forward"), AMENDED, ctx(date(2020, 4, 1), "amended")
     )
 
@@ -156,13 +154,11 @@ def test_changing_refund_to_credit_reverses_the_refund_even_with_the_same_amount
 def test_a_revocation_reverses_only_periods_from_its_first_period_on() -> None:
     unit = lincang_unit_paid_february()
     assessed(unit, "2020-04", (A, "5000.00", "400.00", "0.00", "100.00"))
-    decide.apply_reduction(unit, p("2020-04"), V1, ctx(date(2020, 5, 1)))
+    reduction.apply_reduction(unit, p("2020-04"), V1, ctx(date(2020, 5, 1)))
     before = len(unit.pending_events)
-    revoked = Change(
-        LINCANG_DOC, "revoked", since=compensations.first_period_from(date(2020, 4, 1))
-    )
+    revoked = Change(LINCANG_DOC, "revoked", since=Period.first_from(date(2020, 4, 1)))
 
-    compensations.compensate_reductions(unit, None, revoked, ctx(date(2020, 4, 1), "revoked"))
+    reduction.compensate(unit, None, revoked, ctx(date(2020, 4, 1), "revoked"))
 
     events = compensating(unit, before)
     assert [(type(e).__name__, getattr(e, "period", "")) for e in events] == [
@@ -180,7 +176,7 @@ def test_a_revocation_reverses_only_periods_from_its_first_period_on() -> None:
 def test_a_revocation_touches_periods_that_start_on_or_after_its_date(
     day: date, first: str
 ) -> None:
-    assert str(compensations.first_period_from(day)) == first
+    assert str(Period.first_from(day)) == first
 
 
 # ---------------------------------------------------------------- deferral
@@ -191,7 +187,7 @@ def wuhai_unit_deferred_for_july() -> Unit:
     unit = new_unit(WUHAI)
     classified(unit, "small")
     assessed(unit, "2022-07", (A, "5000.00", "350.00", "0.00", "100.00"))
-    decide.consider_automatic_deferral(unit, V1, 9, ctx(date(2022, 8, 1)))
+    automatic_deferral.consider(unit, V1, 9, ctx(date(2022, 8, 1)))
     assert decided(unit)[-2:] == ["DeferralGranted", "AssessmentSplit"]
     return unit
 
@@ -212,7 +208,7 @@ def test_a_shorter_window_withdraws_the_deferral_and_grants_the_new_one() -> Non
     unit = wuhai_unit_deferred_for_july()
     before = len(unit.pending_events)
 
-    compensations.compensate_automatic_deferral(
+    automatic_deferral.compensate(
         unit, inner_mongolia_v2(periods="2022-08..2022-09"), 9, IM_CHANGE, ctx(date(2022, 8, 15))
     )
 
@@ -228,9 +224,7 @@ def test_the_same_deferral_under_the_new_version_records_nothing() -> None:
     unit = wuhai_unit_deferred_for_july()
     before = len(unit.pending_events)
 
-    compensations.compensate_automatic_deferral(
-        unit, inner_mongolia_v2(), 9, IM_CHANGE, ctx(date(2022, 8, 15))
-    )
+    automatic_deferral.compensate(unit, inner_mongolia_v2(), 9, IM_CHANGE, ctx(date(2022, 8, 15)))
 
     assert compensating(unit, before) == []
 
@@ -238,11 +232,11 @@ def test_the_same_deferral_under_the_new_version_records_nothing() -> None:
 def test_a_revocation_cuts_the_deferral_window_short() -> None:
     unit = wuhai_unit_deferred_for_july()
     assessed(unit, "2022-08", (A, "5000.00", "350.00", "0.00", "100.00"))
-    decide.split_period(unit, p("2022-08"), unit.deferrals[-1], ctx(date(2022, 9, 1)))
+    deferral.split_period(unit, p("2022-08"), unit.deferrals[-1], ctx(date(2022, 9, 1)))
     before = len(unit.pending_events)
     revoked = Change(IM_CHANGE.document, "revoked", since=p("2022-08"))
 
-    compensations.compensate_automatic_deferral(unit, None, 9, revoked, ctx(date(2022, 8, 1)))
+    automatic_deferral.compensate(unit, None, 9, revoked, ctx(date(2022, 8, 1)))
 
     (withdrawn,) = compensating(unit, before)
     assert isinstance(withdrawn, Unit.DeferralWithdrawn)
@@ -257,11 +251,11 @@ def test_a_revocation_cuts_the_deferral_window_short() -> None:
 
 def test_a_deferral_with_amounts_called_due_is_not_re_decided() -> None:
     unit = wuhai_unit_deferred_for_july()
-    decide.call_due_for_person(unit, A, unit.deferrals[-1].triggers[0], ctx(date(2022, 8, 20)))
+    triggers.call_due_for_person(unit, A, unit.deferrals[-1].triggers[0], ctx(date(2022, 8, 20)))
     before = len(unit.pending_events)
 
     with pytest.raises(RuleViolation, match="called due"):
-        compensations.compensate_automatic_deferral(
+        automatic_deferral.compensate(
             unit, inner_mongolia_v2(repayment_deadline="2023-09-30"), 9, IM_CHANGE, ctx()
         )
 

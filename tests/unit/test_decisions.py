@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pytest
 
-from ledger import decisions as decide
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import RuleViolation
@@ -22,6 +21,15 @@ from ledger.domain.period import Period, PeriodRange
 from ledger.domain.region import unit_id
 from ledger.domain.terms import Part, Trigger
 from ledger.domain.unit import Unit
+from ledger.measures import (
+    allocation,
+    application_deferral,
+    automatic_deferral,
+    deferral,
+    reduction,
+    triggers,
+)
+from ledger.measures.context import Context
 
 META = {"actor": "unit-test", "reason": "", "request_id": ""}
 LINCANG, CHIFENG, WUHAI, JINAN = "530900", "150400", "150300", "370100"
@@ -32,8 +40,8 @@ def p(text: str) -> Period:
     return Period.parse(text)
 
 
-def ctx(on: date = date(2022, 8, 1), caused_by: str = "unit test") -> decide.Context:
-    return decide.Context("unit-test", "", "", on, caused_by)
+def ctx(on: date = date(2022, 8, 1), caused_by: str = "unit test") -> Context:
+    return Context("unit-test", "", "", on, caused_by)
 
 
 def person(n: int) -> str:
@@ -123,7 +131,7 @@ def test_reduction_halves_lincangs_unit_part_rounding_per_person() -> None:
         (B, "4444.44", "355.56", "0.00", "88.89"),
     )
 
-    decide.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
 
     # 3333.33 x 0.04 = 133.33332 -> 133.33; 4444.44 x 0.04 = 177.7776 -> 177.78; 311.11
     reductions = unit.reductions[p("2020-02")]
@@ -140,7 +148,7 @@ def test_reduction_in_chifeng_touches_the_medical_share_only() -> None:
     # 4321.09: 259.2654 -> 259.27 medical, 43.2109 -> 43.21 maternity, 86.4218 -> 86.42
     assessed(unit, "2020-03", (A, "4321.09", "259.27", "43.21", "86.42"))
 
-    decide.apply_reduction(unit, p("2020-03"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-03"), POLICIES, ctx())
 
     # 4321.09 x 0.06 x 0.5 = 129.6327 -> 129.63
     assert unit.reductions[p("2020-03")].by_person == {(A, Part.unit_medical): Decimal("129.63")}
@@ -163,7 +171,7 @@ def test_reduction_skips_other_periods_ineligible_units_and_other_regions(
     unit = new_unit(region, unit_type)
     assessed(unit, period, (A, "5000.00", "400.00", "0.00", "100.00"))
 
-    decide.apply_reduction(unit, p(period), POLICIES, ctx())
+    reduction.apply_reduction(unit, p(period), POLICIES, ctx())
 
     assert decided(unit) == []
 
@@ -171,9 +179,9 @@ def test_reduction_skips_other_periods_ineligible_units_and_other_regions(
 def test_reduction_is_decided_once_per_period() -> None:
     unit = new_unit(LINCANG)
     assessed(unit, "2020-02", (A, "5000.00", "400.00", "0.00", "100.00"))
-    decide.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
 
-    decide.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
 
     assert decided(unit) == ["ReductionApplied"]
     assert unit.items[(p("2020-02"), Part.unit_medical)].reduced == Decimal("200.00")
@@ -182,7 +190,7 @@ def test_reduction_is_decided_once_per_period() -> None:
 def test_reduction_of_an_unassessed_period_decides_nothing() -> None:
     unit = new_unit(LINCANG)
 
-    decide.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
 
     assert decided(unit) == []
 
@@ -192,7 +200,7 @@ def test_lincang_refunds_what_a_reduced_period_was_overpaid() -> None:
     assessed(unit, "2020-02", (A, "5000.00", "400.00", "0.00", "100.00"))
     paid(unit, date(2020, 3, 10), ("2020-02", "unit_medical", "300.00"))
 
-    decide.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
 
     # net 400.00 - 200.00 = 200.00; paid 300.00: 100.00 refunded
     assert decided(unit) == ["ReductionApplied", "RefundOwed"]
@@ -210,7 +218,7 @@ def test_chifeng_carries_what_a_reduced_period_was_overpaid_forward_as_credit() 
         ("2020-02", "unit_maternity", "50.00"),
     )
 
-    decide.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-02"), POLICIES, ctx())
 
     # 5000 x 0.03 = 150.00 reduced; paid 300.00 for a net 150.00: 150.00 credit
     assert decided(unit) == ["ReductionApplied", "CreditCarriedForward"]
@@ -227,7 +235,7 @@ def test_credit_offsets_the_oldest_open_items_individual_part_first() -> None:
     assessed(unit, "2020-05", (A, "5000.00", "300.00", "50.00", "100.00"))
     assessed(unit, "2020-06", (A, "5000.00", "300.00", "50.00", "100.00"))
 
-    decide.apply_credit(unit, ctx())
+    allocation.apply_credit(unit, ctx())
 
     # 180.00: May individual 100.00, then May medical 80.00; June untouched
     (applied,) = [e for e in unit.pending_events if isinstance(e, Unit.CreditApplied)]
@@ -242,10 +250,10 @@ def test_credit_is_not_offset_against_deferred_items() -> None:
     unit = new_unit(WUHAI)
     classified(unit, "small")
     assessed(unit, "2022-07", (A, "5000.00", "350.00", "0.00", "100.00"))
-    decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    automatic_deferral.consider(unit, POLICIES, 9, ctx())
     unit.credit = Decimal("500.00")
 
-    decide.apply_credit(unit, ctx())
+    allocation.apply_credit(unit, ctx())
 
     # only July's individual 100.00 is due; the deferred 350.00 is not offset
     applied = [e for e in unit.pending_events if isinstance(e, Unit.CreditApplied)]
@@ -257,7 +265,7 @@ def test_no_credit_decides_nothing() -> None:
     unit = new_unit(CHIFENG)
     assessed(unit, "2020-05", (A, "5000.00", "300.00", "50.00", "100.00"))
 
-    decide.apply_credit(unit, ctx())
+    allocation.apply_credit(unit, ctx())
 
     assert decided(unit) == []
 
@@ -268,7 +276,7 @@ def test_no_credit_decides_nothing() -> None:
 def test_automatic_deferral_waits_for_a_size_class() -> None:
     unit = new_unit(WUHAI)
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert outcome == "not decided: unit not yet classified (data or written commitment)"
     assert decided(unit) == []
@@ -278,7 +286,7 @@ def test_automatic_deferral_waits_for_the_fund_months() -> None:
     unit = new_unit(WUHAI)
     classified(unit, "micro")
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, None, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, None, ctx())
 
     assert outcome == "not decided: the region's fund payable months are not declared"
 
@@ -301,7 +309,7 @@ def test_automatic_deferral_by_unit_type_size_class_and_fund_months(
     unit = new_unit(WUHAI, unit_type)
     classified(unit, size_class)
 
-    result = decide.consider_automatic_deferral(unit, POLICIES, fund_months, ctx())
+    result = automatic_deferral.consider(unit, POLICIES, fund_months, ctx())
 
     assert result == outcome
     expected = "DeferralGranted" if outcome.startswith("granted") else "DeferralRefused"
@@ -311,9 +319,9 @@ def test_automatic_deferral_by_unit_type_size_class_and_fund_months(
 def test_automatic_deferral_is_decided_once() -> None:
     unit = new_unit(WUHAI)
     classified(unit, "small")
-    decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
-    again = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    again = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert again == ""
     assert decided(unit) == ["DeferralGranted"]
@@ -322,9 +330,9 @@ def test_automatic_deferral_is_decided_once() -> None:
 def test_a_refused_deferral_is_not_reconsidered() -> None:
     unit = new_unit(WUHAI)
     classified(unit, "small")
-    decide.consider_automatic_deferral(unit, POLICIES, 6, ctx())
+    automatic_deferral.consider(unit, POLICIES, 6, ctx())
 
-    again = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    again = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert again == ""
     assert decided(unit) == ["DeferralRefused"]
@@ -335,7 +343,7 @@ def test_a_region_whose_deadline_is_left_to_the_locality_is_not_decided() -> Non
     unit = new_unit(LINCANG)
     classified(unit, "small")
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert outcome.startswith("not decided: 医保发〔2022〕21号 leaves automatic_deferral.")
     assert decided(unit) == []
@@ -346,7 +354,7 @@ def test_a_deregistering_unit_is_not_granted_a_deferral() -> None:
     classified(unit, "small")
     unit.trigger_event(Unit.DeregistrationRequested, requested_on=date(2022, 8, 1), **META)
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert outcome == "not decided: the unit has requested deregistration"
     assert decided(unit) == []
@@ -363,7 +371,7 @@ def test_a_unit_that_paid_july_has_its_window_shifted_by_a_month() -> None:
         ("2022-07", "individual", "100.00"),
     )
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert outcome == "granted 2022-08..2022-10"
     assert decided(unit) == ["DeferralGranted", "DeferralShifted"]
@@ -381,7 +389,7 @@ def test_a_new_sme_defers_from_the_month_it_was_set_up(established_on: date, out
     unit = new_unit(WUHAI, established_on=established_on)
     classified(unit, "micro")
 
-    assert decide.consider_automatic_deferral(unit, POLICIES, 9, ctx()) == outcome
+    assert automatic_deferral.consider(unit, POLICIES, 9, ctx()) == outcome
 
 
 def test_a_new_sme_that_paid_its_first_month_is_not_shifted_past_september() -> None:
@@ -395,7 +403,7 @@ def test_a_new_sme_that_paid_its_first_month_is_not_shifted_past_september() -> 
         ("2022-08", "individual", "100.00"),
     )
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, 9, ctx())
 
     assert outcome == "granted 2022-08..2022-09"
     assert decided(unit) == ["DeferralGranted"]
@@ -413,14 +421,14 @@ def test_a_committed_unit_defers_the_months_it_chose() -> None:
     )
     unit.trigger_event(
         Unit.Classified,
-        size_class=decide.COMMITTED_SME,
+        size_class=automatic_deferral.COMMITTED_SME,
         industry="",
         source="commitment",
         classified_on=date(2022, 8, 8),
         **META,
     )
 
-    outcome = decide.consider_automatic_deferral(unit, POLICIES, 12, ctx())
+    outcome = automatic_deferral.consider(unit, POLICIES, 12, ctx())
 
     assert outcome == "granted 2022-09..2022-10"
     (deferral,) = unit.deferrals
@@ -436,7 +444,7 @@ def test_split_defers_the_unpaid_unit_part_and_leaves_the_individual_part_due() 
     # 5000 x 0.08 = 400.00, x 0.01 = 50.00, x 0.02 = 100.00
     assessed(unit, "2022-08", (A, "5000.00", "400.00", "50.00", "100.00"))
 
-    decide.consider_automatic_deferral(unit, POLICIES, 12, ctx())
+    automatic_deferral.consider(unit, POLICIES, 12, ctx())
 
     (split,) = [e for e in unit.pending_events if isinstance(e, Unit.AssessmentSplit)]
     assert split.deferred_parts == ["unit_medical", "unit_maternity"]
@@ -451,7 +459,7 @@ def test_split_leaves_a_part_already_paid_alone() -> None:
     assessed(unit, "2022-08", (A, "5000.00", "400.00", "50.00", "100.00"))
     paid(unit, date(2022, 8, 20), ("2022-08", "unit_maternity", "50.00"))
 
-    decide.consider_automatic_deferral(unit, POLICIES, 12, ctx())
+    automatic_deferral.consider(unit, POLICIES, 12, ctx())
 
     (split,) = [e for e in unit.pending_events if isinstance(e, Unit.AssessmentSplit)]
     assert split.deferred_parts == ["unit_medical"]
@@ -460,12 +468,12 @@ def test_split_leaves_a_part_already_paid_alone() -> None:
 def test_split_of_a_period_with_nothing_open_decides_nothing() -> None:
     unit = new_unit(WUHAI)
     classified(unit, "small")
-    decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    automatic_deferral.consider(unit, POLICIES, 9, ctx())
     assessed(unit, "2022-07", (A, "5000.00", "350.00", "0.00", "100.00"))
-    decide.split_period(unit, p("2022-07"), unit.deferrals[0], ctx())
+    deferral.split_period(unit, p("2022-07"), unit.deferrals[0], ctx())
     before = len(unit.pending_events)
 
-    decide.split_period(unit, p("2022-07"), unit.deferrals[0], ctx())
+    deferral.split_period(unit, p("2022-07"), unit.deferrals[0], ctx())
 
     assert len(unit.pending_events) == before
 
@@ -485,7 +493,7 @@ def test_split_of_a_period_with_nothing_open_decides_nothing() -> None:
 def test_an_application_deferral_is_repaid_by_the_end_of_the_month_after_its_last_period(
     periods: str, deadline: date
 ) -> None:
-    assert decide.application_deadline(PeriodRange.parse(periods)) == deadline
+    assert application_deferral.application_deadline(PeriodRange.parse(periods)) == deadline
 
 
 def test_a_refused_application_names_the_approver() -> None:
@@ -499,7 +507,7 @@ def test_a_refused_application_names_the_approver() -> None:
         **META,
     )
 
-    decide.grant_application_deferral(unit, POLICIES, ctx(), approved=False, approver="市医保局")
+    application_deferral.grant(unit, POLICIES, ctx(), approved=False, approver="市医保局")
 
     (refusal,) = [e for e in unit.pending_events if isinstance(e, Unit.DeferralRefused)]
     assert refusal.refusal == "refused by 市医保局"
@@ -511,7 +519,7 @@ def test_deciding_without_an_application_is_refused() -> None:
     unit = new_unit(CHIFENG)
 
     with pytest.raises(RuleViolation, match="no pending deferral application"):
-        decide.grant_application_deferral(unit, POLICIES, ctx(), approved=True, approver="")
+        application_deferral.grant(unit, POLICIES, ctx(), approved=True, approver="")
 
 
 # ------------------------------------------------------------ calling due
@@ -526,7 +534,7 @@ def _deferring_with_reduction(unit: Unit) -> None:
         (A, "5000.00", "400.00", "0.00", "100.00"),
         (B, "3333.33", "266.67", "0.00", "66.67"),
     )
-    decide.apply_reduction(unit, p("2020-04"), POLICIES, ctx())
+    reduction.apply_reduction(unit, p("2020-04"), POLICIES, ctx())
     unit.trigger_event(
         Unit.DeferralGranted,
         document="test",
@@ -541,14 +549,14 @@ def _deferring_with_reduction(unit: Unit) -> None:
         triggers=["resignation"],
         **META,
     )
-    decide.split_deferred_periods(unit, unit.deferrals[-1], ctx())
+    deferral.split_deferred_periods(unit, unit.deferrals[-1], ctx())
 
 
 def test_a_persons_call_is_their_own_unit_part_less_their_reduction() -> None:
     unit = new_unit(LINCANG)
     _deferring_with_reduction(unit)
 
-    decide.call_due_for_person(unit, B, Trigger.resignation, ctx(date(2020, 5, 10)))
+    triggers.call_due_for_person(unit, B, Trigger.resignation, ctx(date(2020, 5, 10)))
 
     # 266.67 - 133.33 (3333.33 x 0.04 = 133.3332) = 133.34
     (called,) = [e for e in unit.pending_events if isinstance(e, Unit.DeferredAmountCalledDue)]
@@ -560,7 +568,7 @@ def test_a_trigger_the_deferral_does_not_name_calls_nothing_due() -> None:
     unit = new_unit(LINCANG)
     _deferring_with_reduction(unit)
 
-    decide.call_due_for_person(unit, B, Trigger.retirement, ctx(date(2020, 5, 10)))
+    triggers.call_due_for_person(unit, B, Trigger.retirement, ctx(date(2020, 5, 10)))
 
     assert "DeferredAmountCalledDue" not in decided(unit)
 
@@ -569,7 +577,7 @@ def test_calling_everything_due_ends_the_deferral_and_returns_the_amount() -> No
     unit = new_unit(LINCANG)
     _deferring_with_reduction(unit)
 
-    total = decide.call_due_all(unit, Trigger.false_commitment, ctx(date(2020, 5, 10)))
+    total = triggers.call_due_all(unit, Trigger.false_commitment, ctx(date(2020, 5, 10)))
 
     # 666.67 - 333.33 reduced (200.00 + 133.33) = 333.34
     assert total == Decimal("333.34")
@@ -581,7 +589,7 @@ def test_calling_everything_due_ends_the_deferral_and_returns_the_amount() -> No
 def test_calling_everything_due_on_a_unit_without_deferrals_decides_nothing() -> None:
     unit = new_unit(WUHAI)
 
-    assert decide.call_due_all(unit, Trigger.deregistration, ctx()) == Decimal("0.00")
+    assert triggers.call_due_all(unit, Trigger.deregistration, ctx()) == Decimal("0.00")
     assert decided(unit) == []
 
 
@@ -594,7 +602,7 @@ def _wuhai_july_and_october() -> Unit:
     classified(unit, "small")
     assessed(unit, "2022-07", (A, "5000.00", "350.00", "0.00", "100.00"))
     assessed(unit, "2022-10", (A, "5000.00", "350.00", "0.00", "100.00"))
-    decide.consider_automatic_deferral(unit, POLICIES, 9, ctx())
+    automatic_deferral.consider(unit, POLICIES, 9, ctx())
     return unit
 
 
@@ -614,7 +622,7 @@ def test_allocation_settles_due_items_then_called_due_then_deferred() -> None:
         **META,
     )
 
-    allocations, left = decide.allocate_payment(unit, Decimal("700.00"), None)
+    allocations, left = allocation.allocate_payment(unit, Decimal("700.00"), None)
 
     # due: July individual 100.00, October individual 100.00 + unit 350.00 = 550.00;
     # then July's called-due 120.00; then 30.00 of July's still-deferred 230.00
@@ -630,7 +638,7 @@ def test_allocation_settles_due_items_then_called_due_then_deferred() -> None:
 def test_allocation_leaves_the_excess_unallocated() -> None:
     unit = _wuhai_july_and_october()
 
-    allocations, left = decide.allocate_payment(unit, Decimal("1000.00"), None)
+    allocations, left = allocation.allocate_payment(unit, Decimal("1000.00"), None)
 
     # everything open: 2 x 100.00 + 2 x 350.00 = 900.00; 100.00 left over
     assert sum(Decimal(a) for _, _, a in allocations) == Decimal("900.00")
@@ -660,14 +668,51 @@ def test_a_named_allocation_that_does_not_fit_is_refused(
     named = [(p(period), part, Decimal(share)) for period, part, share in requested]
 
     with pytest.raises(RuleViolation, match=message):
-        decide.allocate_payment(unit, Decimal("400.00"), named)
+        allocation.allocate_payment(unit, Decimal("400.00"), named)
 
 
 def test_a_named_allocation_keeps_the_rest_as_credit() -> None:
     unit = _wuhai_july_and_october()
 
-    allocations, left = decide.allocate_payment(
+    allocations, left = allocation.allocate_payment(
         unit, Decimal("150.00"), [(p("2022-10"), Part.individual, Decimal("100.00"))]
     )
 
     assert (allocations, left) == ([["2022-10", "individual", "100.00"]], Decimal("50.00"))
+
+
+def _chifeng_with_fixed(reduce_fixed: bool) -> tuple[Unit, PolicySet]:
+    """Chifeng's reduction with a 10.00 fixed amount per person on the medical share:
+    5,000.00 x 6% = 300.00 + 10.00 = 310.00."""
+    doc = next(f for f in load_default_catalogue() if f.document.id == "chifeng-2020-3")
+    assert doc.reduction is not None
+    rule = doc.reduction.model_copy(update={"reduce_fixed_amounts": reduce_fixed})
+    policies = POLICIES.with_file(doc.model_copy(update={"reduction": rule}))
+    unit = new_unit(CHIFENG)
+    unit.trigger_event(
+        Unit.PeriodAssessed,
+        period="2020-02",
+        lines=[[A, "5000.00", "310.00", "50.00", "100.00"]],
+        totals=[
+            ["2020-02", "unit_medical", "310.00"],
+            ["2020-02", "unit_maternity", "50.00"],
+            ["2020-02", "individual", "100.00"],
+        ],
+        due_date=date(2020, 3, 15),
+        assessed_on=date(2020, 3, 1),
+        rates="unit test",
+        fixed=[["unit_medical", "10.00"]],
+        **META,
+    )
+    return unit, policies
+
+
+@pytest.mark.parametrize(("reduce_fixed", "cut"), [(False, "150.00"), (True, "155.00")])
+def test_a_fixed_amount_is_reduced_only_where_the_measure_says_so(
+    reduce_fixed: bool, cut: str
+) -> None:
+    unit, policies = _chifeng_with_fixed(reduce_fixed)
+
+    reduction.apply_reduction(unit, p("2020-02"), policies, ctx(date(2020, 3, 13)))
+
+    assert unit.reductions[p("2020-02")].rows == [[A, "unit_medical", cut]]

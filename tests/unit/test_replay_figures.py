@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.journal import Kind, Movement
@@ -14,7 +15,7 @@ from ledger.replay.figures import Figures, unit_result
 UNIT = uuid4()
 AT = datetime(2022, 1, 1, tzinfo=UTC)
 JULY = Period(2022, 7)
-RATE = Decimal("0.0005")
+RATE = DailyRates.flat(Decimal("0.0005"))
 
 
 def move(

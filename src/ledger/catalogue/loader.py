@@ -7,14 +7,14 @@ An error names the file and the dotted field, e.g.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ledger.catalogue.model import CatalogueFile
-from ledger.domain.errors import CatalogueError
+from ledger.catalogue.policyset import check_compatible
+from ledger.domain.errors import CatalogueError, Conflict
 
 #: files in a catalogue directory that are not policy documents
 NOT_DOCUMENTS = frozenset({"size_classes.toml"})
@@ -43,19 +43,20 @@ def load_catalogue_dir(directory: Path) -> list[CatalogueFile]:
     if not paths:
         raise CatalogueError(f"{directory}: holds no catalogue files (*.toml)")
     files = [parse_catalogue_file(p.read_text(encoding="utf-8"), p.name) for p in paths]
-    _check_unique_ids(files, str(directory))
+    check_policy_set(files, str(directory), [p.name for p in paths])
     return files
 
 
 def load_default_catalogue() -> list[CatalogueFile]:
     """The catalogue shipped with the package: the five seeds, the law, the locality file."""
     data = resources.files("ledger.catalogue") / "data"
-    files = [
-        parse_catalogue_file(entry.read_text(encoding="utf-8"), entry.name)
+    entries = [
+        entry
         for entry in sorted(data.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".toml") and entry.name not in NOT_DOCUMENTS
     ]
-    _check_unique_ids(files, "ledger.catalogue/data")
+    files = [parse_catalogue_file(e.read_text(encoding="utf-8"), e.name) for e in entries]
+    check_policy_set(files, "ledger.catalogue/data", [e.name for e in entries])
     return files
 
 
@@ -64,9 +65,19 @@ def default_catalogue_dir() -> Path:
     return Path(str(resources.files("ledger.catalogue") / "data"))
 
 
-def _check_unique_ids(files: Iterable[CatalogueFile], where: str) -> None:
-    seen: set[str] = set()
-    for f in files:
+def check_policy_set(files: list[CatalogueFile], where: str, names: list[str]) -> None:
+    """A directory is one policy set: each document once, no two documents ruling on the
+    same kind, region and period unless one supersedes the other."""
+    seen: dict[str, str] = {}
+    for f, name in zip(files, names, strict=True):
         if f.document.id in seen:
-            raise CatalogueError(f"{where}: two files carry document id {f.document.id!r}")
-        seen.add(f.document.id)
+            raise CatalogueError(
+                f"{where}: {seen[f.document.id]} and {name} carry the same document id "
+                f"{f.document.id!r}",
+                field="document.id",
+            )
+        seen[f.document.id] = name
+    try:
+        check_compatible(files)
+    except Conflict as exc:
+        raise CatalogueError(f"{where}: {exc.message}", field=exc.field) from None

@@ -62,7 +62,16 @@ def main() -> None:
     # registering commands: balance, rights, audit; report; province; replay; serve; demo,
     # unit show; token
     import ledger.cli.project  # noqa: F401  (registers project)
-    from ledger.cli import province, reads, replay, reports, serve, show, tokens  # noqa: F401
+    from ledger.cli import (  # noqa: F401
+        policy_check,
+        province,
+        reads,
+        replay,
+        reports,
+        serve,
+        show,
+        tokens,
+    )
     from ledger.cli.app import app
 
     app()

@@ -14,6 +14,7 @@ import typer
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue, parse_catalogue_file
+from ledger.catalogue.model import CatalogueFile
 from ledger.cli import as_json, out, refusals_exit
 from ledger.cli.imports import import_app
 from ledger.domain.period import Period, PeriodRange
@@ -48,6 +49,13 @@ KeyOpt = Annotated[
     str | None, typer.Option("--key", help="Idempotency key: a retry returns the first result.")
 ]
 On = Annotated[str, typer.Option("--on", help="Business date (YYYY-MM-DD); default today.")]
+CatalogueFiles = Annotated[list[Path] | None, typer.Argument(help="Catalogue files (TOML).")]
+CatalogueDir = Annotated[
+    Path | None, typer.Option("--dir", help="Every file of a catalogue directory.")
+]
+PackagedCatalogue = Annotated[
+    bool, typer.Option("--default", help="The packaged catalogue (the seeds, law, calendars).")
+]
 
 
 def ledger() -> Ledger:
@@ -103,17 +111,29 @@ def region_fund_months(
 @policy_app.command("enact")
 @refusals_exit
 def policy_enact(
-    files: Annotated[list[Path] | None, typer.Argument(help="Catalogue files to enact.")] = None,
-    directory: Annotated[
-        Path | None, typer.Option("--dir", help="Enact every file of a catalogue directory.")
-    ] = None,
-    default: Annotated[
-        bool, typer.Option("--default", help="Enact the packaged catalogue (the five seeds).")
-    ] = False,
+    files: CatalogueFiles = None,
+    directory: CatalogueDir = None,
+    default: PackagedCatalogue = False,
     who: ActorOpt = "",
     why: ReasonOpt = "",
 ) -> None:
-    """Enact policy documents; retroactive decisions are recorded at once."""
+    """Enact policy documents; retroactive decisions are recorded at once. The batch is
+    checked first: nothing is enacted if one of them would be refused by the catalogue's
+    rules (an overlap with an enacted document, a version not newer)."""
+    catalogue = chosen_catalogue(files, directory, default)
+    ledger_ = ledger()
+    ledger_.check_enactable(catalogue)
+    for file in catalogue:
+        result = ledger_.enact_policy(file, actor(who, why or f"enact {file.document.number}"))
+        out.print(
+            f"{file.document.number} v{file.document.version}: {len(result['events'])} events"
+        )
+
+
+def chosen_catalogue(
+    files: list[Path] | None, directory: Path | None, default: bool
+) -> list[CatalogueFile]:
+    """The files named, a directory's, or the packaged catalogue."""
     if default:
         catalogue = load_default_catalogue()
     elif directory is not None:
@@ -124,12 +144,7 @@ def policy_enact(
         ]
     if not catalogue:
         raise typer.BadParameter("name files, --dir or --default")
-    ledger_ = ledger()
-    for file in catalogue:
-        result = ledger_.enact_policy(file, actor(who, why or f"enact {file.document.number}"))
-        out.print(
-            f"{file.document.number} v{file.document.version}: {len(result['events'])} events"
-        )
+    return catalogue
 
 
 @policy_app.command("revoke")
@@ -399,15 +414,21 @@ def deferral_decide(
 @refusals_exit
 def commitment_file(
     uscc: str,
-    months: Annotated[list[str], typer.Argument(help="The chosen months, YYYY-MM each.")],
+    months: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="The chosen months, YYYY-MM each, where the rule lets the unit choose "
+            "(Jinan); none where it does not (Inner Mongolia)."
+        ),
+    ] = None,
     on: On = "",
     who: ActorOpt = "",
     why: ReasonOpt = "",
     key: KeyOpt = None,
 ) -> None:
-    """File a written commitment (承诺书) with the chosen deferral months."""
+    """File a written commitment (承诺书), with the chosen deferral months if any."""
     result = ledger().file_commitment(
-        uscc, [Period.parse(m) for m in months], day(on), actor(who, why), key
+        uscc, [Period.parse(m) for m in months or []], day(on), actor(who, why), key
     )
     as_json(result)
 

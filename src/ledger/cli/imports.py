@@ -191,5 +191,12 @@ def _finish(summary: ImportSummary, report: Path | None, what: str) -> None:
         f"{summary.lines_per_second:,.0f} {what}/s",
         highlight=False,
     )
+    if summary.bases_raised or summary.bases_lowered:
+        out.print(
+            f"bases held within the limits in force: {summary.bases_raised} declared under "
+            f"the floor assessed at it, {summary.bases_lowered} over the ceiling assessed at "
+            "it (each line keeps the declared base)",
+            highlight=False,
+        )
     if not summary.ok:
         raise typer.Exit(1)

@@ -253,6 +253,7 @@ def rights(
         "period",
         "unit",
         "base",
+        "declared",
         "individual",
         "paid?",
         "unit part",
@@ -269,6 +270,7 @@ def rights(
             str(m.period),
             m.uscc,
             format_money(m.base),
+            format_money(m.declared_base),
             format_money(m.individual),
             m.individual_state.value,
             format_money(m.unit_part),
@@ -282,7 +284,7 @@ def rights(
         ]
         for m in record.months
     ]
-    numeric = {"base", "individual", "unit part", "reduced", "credit", "continuous"}
+    numeric = {"base", "declared", "individual", "unit part", "reduced", "credit", "continuous"}
     emit_table(f"{rid} ({clocks(record.as_of, record.known_at)})", columns, rows, numeric)
     out.print(f"continuous months of insurance: {record.continuous_months}", highlight=False)
 

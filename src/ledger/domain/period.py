@@ -93,6 +93,16 @@ class Period:
         """
         return cls(d.year, d.month)
 
+    @classmethod
+    def first_from(cls, d: date) -> Period:
+        """The first period that starts on or after ``d`` (a period already begun is not).
+
+        >>> Period.first_from(date(2020, 4, 1)), Period.first_from(date(2020, 4, 2))
+        (Period(year=2020, month=4), Period(year=2020, month=5))
+        """
+        period = cls.of(d)
+        return period if period.first_day == d else period + 1
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 

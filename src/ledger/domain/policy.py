@@ -25,20 +25,30 @@ class Policy(Aggregate):
         """The first version of a document enacted: the aggregate begins with it."""
 
         TOPIC = "ledger.policy.enacted"
+        class_version = 2
         document_id: str
         number: str
         version: int
         enacted_on: date
         content: dict[str, Any]
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upgrade_content(state["content"])
+
     class Amended(Event):
         """A later version enacted: the decisions of the version it replaces are
-        compensated on every affected unit (ledger.compensations)."""
+        compensated on every affected unit (ledger.measures)."""
 
         TOPIC = "ledger.policy.amended"
+        class_version = 2
         version: int
         enacted_on: date
         content: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upgrade_content(state["content"])
 
         def apply(self, aggregate: Any) -> None:
             aggregate.document_version = self.version
@@ -105,3 +115,29 @@ class Policy(Aggregate):
                 field="document.version",
             )
         return False
+
+
+def upgrade_content(content: dict[str, Any]) -> None:
+    """Version 1 content (recorded before rules named the periods they are in force for)
+    lacks what the catalogue requires now; it is read as it was then meant:
+
+    * a working calendar without its year: the only such document, 国办发明电〔2021〕11号,
+      lists days of 2022 alone, so the year is the one its days share (days of several
+      years are left as they were, for the catalogue's validation to refuse by name);
+    * a late-fee rule without ``since``: in force from the document's enactment;
+    * a deferral on application without ``periods``: the periods of the year the
+      document was enacted in (both seeds' applications are 2020's).
+    """
+    calendar = content.get("working_calendar")
+    if isinstance(calendar, dict) and "year" not in calendar:
+        days = [*calendar.get("holidays", ()), *calendar.get("extra_workdays", ())]
+        years = {str(day)[:4] for day in days}
+        if len(years) == 1:
+            calendar["year"] = int(years.pop())
+    enacted = str(content.get("document", {}).get("enacted_on", ""))
+    late_fee = content.get("late_fee")
+    if isinstance(late_fee, dict) and "since" not in late_fee and enacted:
+        late_fee["since"] = enacted
+    application = content.get("application_deferral")
+    if isinstance(application, dict) and "periods" not in application and enacted:
+        application["periods"] = f"{enacted[:4]}-01..{enacted[:4]}-12"

@@ -17,13 +17,17 @@ from ledger.domain.terms import DeferralKind, Part, Trigger
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One person's assessed contribution for a period."""
+    """One person's assessed contribution for a period: the base assessed (the declared
+    base held within the period's floor and ceiling) and the three parts (any fixed
+    amount per person included)."""
 
     resident_id: str
     base: Decimal
     unit_medical: Decimal
     unit_maternity: Decimal
     individual: Decimal
+    #: the base the unit declared, where the limits changed it (None: assessed as declared)
+    declared: Decimal | None = None
 
     def part(self, part: Part) -> Decimal:
         if part is Part.unit_medical:
@@ -32,20 +36,29 @@ class Line:
             return self.unit_maternity
         return self.individual
 
+    @property
+    def declared_base(self) -> Decimal:
+        return self.base if self.declared is None else self.declared
+
     def as_row(self) -> list[str]:
-        """The JSON-native form stored in PeriodAssessed (cheap to encode in bulk)."""
-        return [
+        """The JSON-native form stored in PeriodAssessed (cheap to encode in bulk): five
+        strings, and a sixth, the declared base, only where the limits changed it."""
+        row = [
             self.resident_id,
             str(self.base),
             str(self.unit_medical),
             str(self.unit_maternity),
             str(self.individual),
         ]
+        if self.declared is not None:
+            row.append(str(self.declared))
+        return row
 
     @classmethod
     def from_row(cls, row: list[str]) -> Line:
-        rid, base, um, mat, ind = row
-        return cls(rid, Decimal(base), Decimal(um), Decimal(mat), Decimal(ind))
+        rid, base, um, mat, ind = row[:5]
+        declared = Decimal(row[5]) if len(row) > 5 else None
+        return cls(rid, Decimal(base), Decimal(um), Decimal(mat), Decimal(ind), declared)
 
 
 @dataclass(slots=True)
@@ -119,6 +132,8 @@ class Assessment:
     due_date: date
     assessed_on: date
     rates: str
+    #: the fixed amount per person each part includes (none: empty)
+    fixed: dict[Part, Decimal] = field(default_factory=dict)
     _lines: dict[str, Line] | None = None
 
     @property
@@ -146,7 +161,8 @@ class Deferral:
 
 @dataclass(slots=True)
 class Commitment:
-    periods: PeriodRange
+    #: the deferral months the unit chose (None where the rule does not let it choose)
+    periods: PeriodRange | None
     filed_on: date
     review_by: date
     document: str

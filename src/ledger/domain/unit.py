@@ -13,6 +13,7 @@ explicit (``ledger.unit.*``) so moving code never orphans stored events.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -89,6 +90,9 @@ class Unit(Aggregate):
             aggregate.class_source = ClassSource(self.source)
 
     class CommitmentFiled(Event):
+        """承诺书 filed; ``periods`` the months the unit chose, "" where the rule does not
+        let it choose (内蒙古: it defers as a classified SME would)."""
+
         TOPIC = "ledger.unit.commitment-filed"
         periods: str
         filed_on: date
@@ -96,9 +100,8 @@ class Unit(Aggregate):
         document: str
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.commitment = Commitment(
-                PeriodRange.parse(self.periods), self.filed_on, self.review_by, self.document
-            )
+            periods = PeriodRange.parse(self.periods) if self.periods else None
+            aggregate.commitment = Commitment(periods, self.filed_on, self.review_by, self.document)
 
     class CommitmentReviewed(Event):
         TOPIC = "ledger.unit.commitment-reviewed"
@@ -158,20 +161,42 @@ class Unit(Aggregate):
             member.left_by = Trigger(self.trigger)
 
     class PeriodAssessed(Event):
-        """核定: per person, the base and the three parts; rates cited in ``rates``."""
+        """核定: per person, the base and the three parts; rates cited in ``rates``.
+
+        A line is [resident_id, base, unit_medical, unit_maternity, individual] and, where
+        the base limits changed the declared base, the declared base sixth. ``limits``
+        are the floor and ceiling the base was held within ([] when none was in force),
+        ``fixed`` the fixed amounts per person each part includes ([part, amount]); each
+        with its citation. Events stored before these existed (class version 1) are
+        upcast: no limits, no fixed amounts.
+        """
 
         TOPIC = "ledger.unit.period-assessed"
+        class_version = 2
         period: str
         lines: list[list[str]]
         totals: list[list[str]]
         due_date: date
         assessed_on: date
         rates: str
+        limits: list[str] = field(default_factory=list)
+        limits_policy: str = ""
+        fixed: list[list[str]] = field(default_factory=list)
+        fixed_policy: str = ""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(limits=[], limits_policy="", fixed=[], fixed_policy="")
 
         def apply(self, aggregate: Any) -> None:
             period = Period.parse(self.period)
             aggregate.assessments[period] = Assessment(
-                period, self.lines, self.due_date, self.assessed_on, self.rates
+                period,
+                self.lines,
+                self.due_date,
+                self.assessed_on,
+                self.rates,
+                {Part(part): Decimal(amount) for part, amount in self.fixed},
             )
             for p, part, amount in _item_amounts(self.totals):
                 aggregate.items[(p, part)] = Item(p, part, amount, self.due_date)

@@ -134,6 +134,7 @@ def apply(plan: AssessmentPlan, loaded: dict[Any, Any], ctx: Context) -> UnitOut
     if unit is None:
         return unit_rejected(group, f"unit {plan.uscc} is not registered")
     written = False
+    raised = lowered = 0
     for period in sorted(plan.periods):
         given = plan.periods[period]
         existing = unit.assessments.get(period)
@@ -160,9 +161,15 @@ def apply(plan: AssessmentPlan, loaded: dict[Any, Any], ctx: Context) -> UnitOut
         except LedgerError as exc:
             return rejected(group, given.first_line, f"{period}: {exc.message}")
         written = True
+        for row in unit.assessments[period].rows:
+            if len(row) > 5:  # the declared base, where the limits held it
+                if Decimal(row[5]) < Decimal(row[1]):
+                    raised += 1
+                else:
+                    lowered += 1
     if not written:
         return UnitOutcome(Status.unchanged, group.count)
-    return UnitOutcome(Status.written, group.count, saved=[unit])
+    return UnitOutcome(Status.written, group.count, saved=[unit], raised=raised, lowered=lowered)
 
 
 def _difference(recorded: dict[str, Any], given: list[tuple[str, Decimal]]) -> str:
@@ -171,8 +178,9 @@ def _difference(recorded: dict[str, Any], given: list[tuple[str, Decimal]]) -> s
         line = recorded.get(rid)
         if line is None:
             return f"{mask_resident_id(rid)} is not in the recorded assessment"
-        if line.base != base:
-            return f"{mask_resident_id(rid)} has base {line.base} recorded, {base} in the file"
+        if line.declared_base != base:
+            masked, recorded_base = mask_resident_id(rid), line.declared_base
+            return f"{masked} has base {recorded_base} recorded, {base} in the file"
     if len(recorded) != len(given):
         return f"{len(recorded)} persons recorded, {len(given)} in the file"
     return ""

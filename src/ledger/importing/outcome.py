@@ -44,6 +44,9 @@ class UnitOutcome:
     rejections: list[Rejection] = field(default_factory=list)
     #: aggregates and records to save when written
     saved: list[Any] = field(default_factory=list)
+    #: person-lines whose declared base was under the floor, or over the ceiling, in force
+    raised: int = 0
+    lowered: int = 0
 
 
 def rejected(group: UnitRecords, line: int, reason: str) -> UnitOutcome:
@@ -96,6 +99,9 @@ class ImportSummary:
     lines_unchanged: int = 0
     lines_rejected: int = 0
     events: int = 0
+    #: person-lines assessed at the floor (declared under it) or the ceiling (over it)
+    bases_raised: int = 0
+    bases_lowered: int = 0
     elapsed: float = 0.0
     #: processes that checked, recorded and saved the batches
     workers: int = 1
@@ -118,6 +124,8 @@ class ImportSummary:
         if outcome.status is Status.written:
             self.units_written += 1
             self.lines_written += outcome.lines
+            self.bases_raised += outcome.raised
+            self.bases_lowered += outcome.lowered
         elif outcome.status is Status.unchanged:
             self.units_unchanged += 1
             self.lines_unchanged += outcome.lines
@@ -135,6 +143,8 @@ class ImportSummary:
         self.lines_unchanged += part.lines_unchanged
         self.lines_rejected += part.lines_rejected
         self.events += part.events
+        self.bases_raised += part.bases_raised
+        self.bases_lowered += part.bases_lowered
         self.rejections.extend(part.rejections)
         self.timings.merge(part.timings)
 
@@ -149,6 +159,8 @@ class ImportSummary:
             "lines_written": self.lines_written,
             "lines_rejected": self.lines_rejected,
             "events": self.events,
+            "bases_raised": self.bases_raised,
+            "bases_lowered": self.bases_lowered,
             "elapsed_s": round(self.elapsed, 3),
             "workers": self.workers,
             "lines_per_s": round(self.lines_per_second),

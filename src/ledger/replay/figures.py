@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
+from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
@@ -99,9 +100,9 @@ def movements_of(rows: Iterable[object]) -> list[Movement]:
     return [r for r in rows if isinstance(r, Movement)]
 
 
-def unit_result(movements: list[Movement], as_of: date, daily_rate: Decimal) -> UnitResult:
+def unit_result(movements: list[Movement], as_of: date, rates: DailyRates) -> UnitResult:
     """A unit's figures and monthly flows as of ``as_of`` (pure)."""
-    balance = unit_balance(movements, as_of, daily_rate)
+    balance = unit_balance(movements, as_of, rates)
     deferred, called, due = _schedule(movements, as_of)
     totals = {
         name: sum((getattr(i, name) for i in balance.items), ZERO)

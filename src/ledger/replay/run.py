@@ -23,13 +23,13 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
-from ledger import decisions as decide
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import LedgerError, NotFound
 from ledger.domain.period import Period
 from ledger.domain.region import Region
 from ledger.domain.unit import Unit
 from ledger.importing import bulkload
+from ledger.measures.context import Context
 from ledger.projections.journal import Movement, rows_of
 from ledger.projections.store import region_prefix
 from ledger.replay.figures import Figures, Flow, UnitResult, movements_of, unit_result
@@ -84,8 +84,8 @@ def run_replay(
         for home in regions:
             moments = region_moments(ledger, home.code, recorded, policy_set, known_at)
             scratch.start_region(home.code, home.name, home.parent)
-            baseline_rate = baseline_policies.late_fee(home.code).rule.daily_rate
-            reform_rate = policy_set.late_fee(home.code).rule.daily_rate
+            baseline_rate = baseline_policies.daily_rates(home.code)
+            reform_rate = policy_set.daily_rates(home.code)
             for chunk in _chunks(ids[home.code], BATCH):
                 for events in _histories(ledger, chunk):
                     known = [e for e in events if known_at is None or e.timestamp <= known_at]
@@ -190,7 +190,7 @@ def _replay_unit(
             scratch.decide_enactment(stages.reform.files[m.document_id], m.actor)
         else:
             scratch.set_fund_months(code, m.months, m.as_of)
-            ctx = decide.Context(
+            ctx = Context(
                 m.actor.name,
                 m.actor.reason,
                 m.actor.request_id,

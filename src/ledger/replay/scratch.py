@@ -22,7 +22,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledger import decisions as decide
 from ledger.application import Ledger
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
@@ -30,8 +29,12 @@ from ledger.domain.errors import NotFound
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.region import Region, region_id
+from ledger.domain.state import Line
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
+from ledger.measures import automatic_deferral
+from ledger.measures.context import Context
+from ledger.measures.enactment import decide_on_enactment
 from ledger.usecases.base import Actor, Result, Saved
 
 #: where the replay keeps nothing: the library's in-memory recorder
@@ -102,9 +105,9 @@ class ScratchLedger(Ledger):
     # For the one unit in hand, what RegionCases.declare_fund_months and
     # RegionCases._decide_on_enactment do for every unit of a region (same decider calls).
 
-    def decide_fund_months(self, months: int, ctx: decide.Context) -> None:
+    def decide_fund_months(self, months: int, ctx: Context) -> None:
         if self.current is not None:
-            decide.consider_automatic_deferral(self.current, self.in_force, months, ctx)
+            automatic_deferral.consider(self.current, self.in_force, months, ctx)
 
     def decide_enactment(self, file: CatalogueFile, actor: Actor) -> None:
         unit = self.current
@@ -112,7 +115,7 @@ class ScratchLedger(Ledger):
             return
         doc = file.document
         ctx = self._ctx(actor, doc.enacted_on, f"PolicyEnacted {doc.number} v{doc.version}")
-        decide.decide_on_enactment(unit, file, self.in_force, self.fund_months(unit.region), ctx)
+        decide_on_enactment(unit, file, self.in_force, self.fund_months(unit.region), ctx)
 
     # ------------------------------------------------------ one recorded fact
 
@@ -165,7 +168,9 @@ def _uscc(s: ScratchLedger) -> str:
 
 def _assessed(s: ScratchLedger, e: Any, actor: Actor) -> bool:
     unit = s.unit(_uscc(s))
-    lines = [(row[0], Decimal(row[1])) for row in e.lines]
+    # The declared base is the fact (the sixth column where the limits held it): the
+    # reform's limits, if any, hold it again.
+    lines = [(row[0], Line.from_row(row).declared_base) for row in e.lines]
     s.record_assessment(
         unit,
         Period.parse(e.period),

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from types import EllipsisType
 
-from ledger import decisions as decide
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
@@ -15,6 +14,8 @@ from ledger.domain.money import ZERO, apply_rate, format_money, money
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
+from ledger.measures import allocation, automatic_deferral, reduction
+from ledger.measures.deferral import split_on_assessment
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved, part_of, positive_base
 
 
@@ -68,16 +69,28 @@ class AssessmentCases(LedgerBase):
         policies = policies or self.policies()
         cited = policies.rates(unit.region, period)
         rates = cited.rule
+        limits = policies.base_limits(unit.region, period)
+        fixed = policies.fixed_amounts(unit.region, period)
+        extra = {part: f.rule.amount for part, f in fixed.items()}
+        fixed_um = extra.get(Part.unit_medical, ZERO)
+        fixed_mat = extra.get(Part.unit_maternity, ZERO)
+        fixed_ind = extra.get(Part.individual, ZERO)
         rows: list[list[str]] = []
         totals: dict[Part, Decimal] = dict.fromkeys(Part, ZERO)
-        for rid, base in lines:
-            um = apply_rate(base, rates.unit_medical)
-            mat = apply_rate(base, rates.unit_maternity)
-            ind = apply_rate(base, rates.individual)
+        for rid, declared in lines:
+            # The assessed base is the declared one held within the period's floor and
+            # ceiling (never refused); the line keeps the declared one where they differ.
+            base = declared if limits is None else limits.rule.hold(declared)
+            um = apply_rate(base, rates.unit_medical) + fixed_um
+            mat = apply_rate(base, rates.unit_maternity) + fixed_mat
+            ind = apply_rate(base, rates.individual) + fixed_ind
             totals[Part.unit_medical] += um
             totals[Part.unit_maternity] += mat
             totals[Part.individual] += ind
-            rows.append([rid, str(base), str(um), str(mat), str(ind)])
+            row = [rid, str(base), str(um), str(mat), str(ind)]
+            if base != declared:
+                row.append(str(declared))
+            rows.append(row)
         unit.trigger_event(
             Unit.PeriodAssessed,
             period=str(period),
@@ -88,17 +101,19 @@ class AssessmentCases(LedgerBase):
             due_date=policies.due_date(unit.region, period),
             assessed_on=assessed_on,
             rates=cited.citation,
+            limits=[] if limits is None else [str(limits.rule.floor), str(limits.rule.ceiling)],
+            limits_policy="" if limits is None else limits.citation,
+            fixed=[[part.value, str(amount)] for part, amount in extra.items()],
+            fixed_policy="; ".join(f.citation for f in fixed.values()),
             **actor.meta(),
         )
         ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period}", unit)
         # ``...`` means not looked up yet; None is a region without declared months.
         months = self._fund_months(unit.region) if fund_months is ... else fund_months
-        decide.consider_automatic_deferral(unit, policies, months, ctx)
-        decide.apply_reduction(unit, period, policies, ctx)
-        deferral = unit.deferral_for(period)
-        if deferral is not None and unit.deregistration_requested_on is None:
-            decide.split_period(unit, period, deferral, ctx)
-        decide.apply_credit(unit, ctx)
+        automatic_deferral.consider(unit, policies, months, ctx)
+        reduction.apply_reduction(unit, period, policies, ctx)
+        split_on_assessment(unit, period, ctx)
+        allocation.apply_credit(unit, ctx)
 
     def revoke_assessment(
         self, uscc: str, period: Period, revoked_on: date, actor: Actor, key: str | None = None
@@ -162,7 +177,7 @@ class AssessmentCases(LedgerBase):
         requested: list[tuple[Period, Part, Decimal]] | None,
         actor: Actor,
     ) -> None:
-        allocations, unallocated = decide.allocate_payment(unit, total, requested)
+        allocations, unallocated = allocation.allocate_payment(unit, total, requested)
         unit.trigger_event(
             Unit.PaymentCollected,
             paid_on=paid_on,
@@ -172,4 +187,4 @@ class AssessmentCases(LedgerBase):
             **actor.meta(),
         )
         if unallocated:
-            decide.apply_credit(unit, self._ctx(actor, paid_on, "PaymentCollected", unit))
+            allocation.apply_credit(unit, self._ctx(actor, paid_on, "PaymentCollected", unit))

@@ -18,7 +18,6 @@ from eventsourcing.application import AggregateNotFoundError, Application, Event
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from ledger import decisions as decide
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
@@ -42,6 +41,7 @@ from ledger.domain.terms import Part
 from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
 from ledger.logs import get_logger
+from ledger.measures.context import Context
 from ledger.usecases.groupcommit import MAX_MEMBERS, GroupCommit
 from ledger.usecases.repository import LedgerRepository
 
@@ -240,22 +240,24 @@ class LedgerBase(Application[UUID]):
         last = log.get_last()
         version = last.originator_version if last else 0
         if self._policy_cache is None or self._policy_cache[0] != version:
-            files = []
+            files, revoked = [], {}
             for document_id in dict.fromkeys(e.document_id for e in log.get()):
                 policy = cast(Policy, self.repository.get(policy_id(document_id)))
-                if policy.revoked_on is None:
-                    files.append(CatalogueFile.model_validate(policy.content))
-            self._policy_cache = (version, PolicySet(files))
+                files.append(CatalogueFile.model_validate(policy.content))
+                if policy.revoked_on is not None:
+                    revoked[document_id] = policy.revoked_on
+            self._policy_cache = (version, PolicySet(files, revoked))
         return self._policy_cache[1]
 
     def policies_known_at(self, known_at: datetime | None) -> PolicySet:
         """The policy set as the ledger knew it at ``known_at`` (None: now): each document
-        at its last version recorded by then, less those revoked by then. The views "as
-        known at" an instant compute late fees, due dates and deadlines with it."""
+        at its last version recorded by then, those revoked by then ending at their
+        revocation. The views "as known at" an instant compute late fees, due dates and
+        deadlines with it."""
         if known_at is None:
             return self.policies()
         log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
-        files = []
+        files, revoked = [], {}
         known = dict.fromkeys(e.document_id for e in log.get() if e.timestamp <= known_at)
         for document_id in known:
             versions = [
@@ -266,17 +268,16 @@ class LedgerBase(Application[UUID]):
             if not versions:
                 continue
             policy = cast(Policy, self.repository.get(policy_id(document_id), version=versions[-1]))
-            if policy.revoked_on is None:
-                files.append(CatalogueFile.model_validate(policy.content))
-        return PolicySet(files)
+            files.append(CatalogueFile.model_validate(policy.content))
+            if policy.revoked_on is not None:
+                revoked[document_id] = policy.revoked_on
+        return PolicySet(files, revoked)
 
-    def _ctx(
-        self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None
-    ) -> decide.Context:
+    def _ctx(self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None) -> Context:
         """The decision context; with ``unit``, the cause names the fact's version."""
         if unit is not None:
             caused_by = f"{caused_by} (v{unit.version})"
-        return decide.Context(actor.name, actor.reason, actor.request_id, on, caused_by)
+        return Context(actor.name, actor.reason, actor.request_id, on, caused_by)
 
     def _fund_months(self, code: str) -> int | None:
         return self.region(code).fund_months

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from ledger import decisions as decide
-from ledger.domain.errors import Conflict, RuleViolation
-from ledger.domain.money import ZERO, format_money
+from ledger.domain.errors import Conflict
 from ledger.domain.period import PeriodRange
-from ledger.domain.terms import DeferralKind, Trigger
+from ledger.domain.terms import Trigger
 from ledger.domain.unit import Unit
+from ledger.measures import application_deferral, triggers
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved
 
 
@@ -31,49 +30,9 @@ class DeferralCases(LedgerBase):
         def work() -> Saved:
             unit = self.unit(uscc)
             unit.check_active()
-            cited = self.policies().application_deferral(unit.region)
-            if cited is None:
-                raise RuleViolation(
-                    f"no deferral on application is enacted for region {unit.region}",
-                    rule="application_deferral",
-                )
-            rule = cited.rule
-            unit.check_not_leaving()
-            if unit.unit_type not in rule.eligible_unit_types:
-                raise RuleViolation(
-                    f"unit type {unit.unit_type.value} may not apply ({cited.citation})",
-                    rule="application_deferral.eligible_unit_types",
-                )
-            if len(periods) > rule.max_months:
-                raise RuleViolation(
-                    f"a deferral of {len(periods)} months exceeds the {rule.max_months} allowed "
-                    f"by {cited.document.number}",
-                    rule="application_deferral.max_months",
-                )
-            # The limit is the unit's deferral: applications together, never overlapping.
-            granted = [d for d in unit.deferrals if d.kind is DeferralKind.application]
-            for earlier in granted:
-                if earlier.periods.overlaps(periods):
-                    raise Conflict(
-                        f"unit {uscc} already defers {earlier.periods} on application",
-                        field="periods",
-                    )
-            already = sum(len(d.periods) for d in granted)
-            if already and already + len(periods) > rule.max_months:
-                raise RuleViolation(
-                    f"a deferral of {len(periods)} more months on top of the {already} granted "
-                    f"exceeds the {rule.max_months} allowed by {cited.document.number}",
-                    rule="application_deferral.max_months",
-                )
-            deadline = decide.application_deadline(periods)
-            if rule.latest_end is not None and deadline > rule.latest_end:
-                raise RuleViolation(
-                    f"a deferral of {periods} would run to {deadline}, past {rule.latest_end} "
-                    f"({cited.document.number})",
-                    rule="application_deferral.latest_end",
-                )
-            if unit.application is not None and not unit.application.decided:
-                raise Conflict(f"unit {uscc} has an application awaiting decision", field="uscc")
+            policies = self.policies()
+            cited = application_deferral.rule_for(unit, periods, policies)
+            application_deferral.check_application(unit, periods, cited)
             unit.trigger_event(
                 Unit.DeferralApplied,
                 periods=str(periods),
@@ -82,10 +41,10 @@ class DeferralCases(LedgerBase):
                 attachments=list(attachments),
                 **actor.meta(),
             )
-            if rule.approval == "filing":
-                decide.grant_application_deferral(
+            if cited.rule.approval == "filing":
+                application_deferral.grant(
                     unit,
-                    self.policies(),
+                    policies,
                     self._ctx(actor, applied_on, "DeferralApplied", unit),
                     approved=True,
                     approver="",
@@ -115,7 +74,7 @@ class DeferralCases(LedgerBase):
             unit = self.unit(uscc)
             if unit.application is None or unit.application.decided:
                 raise Conflict(f"unit {uscc} has no application awaiting decision", field="uscc")
-            decide.grant_application_deferral(
+            application_deferral.grant(
                 unit,
                 self.policies(),
                 self._ctx(actor, decided_on, "DeferralDecided"),
@@ -147,7 +106,7 @@ class DeferralCases(LedgerBase):
             unit.trigger_event(
                 Unit.DeregistrationRequested, requested_on=requested_on, **actor.meta()
             )
-            decide.call_due_all(
+            triggers.call_due_all(
                 unit,
                 Trigger.deregistration,
                 self._ctx(actor, requested_on, "DeregistrationRequested", unit),
@@ -167,13 +126,7 @@ class DeferralCases(LedgerBase):
             unit.check_active()
             if unit.deregistration_requested_on is None:
                 raise Conflict(f"unit {uscc} has not requested deregistration", field="uscc")
-            unpaid = unit.deferred_open()
-            if unpaid > ZERO:
-                raise RuleViolation(
-                    f"unit {uscc} cannot deregister: {format_money(unpaid)} of deferred "
-                    "contributions are unpaid (医保发〔2022〕21号 四: 应在注销前缴纳缓缴的缴费)",
-                    rule="deregistration",
-                )
+            triggers.check_deregistration(unit)
             policy = unit.deferrals[-1] if unit.deferrals else None
             unit.trigger_event(
                 Unit.DeregistrationCompleted,

@@ -9,11 +9,10 @@ from decimal import Decimal
 
 from eventsourcing.application import EventSourcedLog
 
-from ledger import decisions as decide
 from ledger.catalogue.size_table import default_size_table
-from ledger.domain.errors import Conflict, InvalidValue, RuleViolation
+from ledger.domain.errors import Conflict, InvalidValue
 from ledger.domain.identifiers import parse_resident_id, parse_uscc, uscc_has_valid_check
-from ledger.domain.period import Period, PeriodRange
+from ledger.domain.period import Period
 from ledger.domain.region import (
     UnitIndexed,
     region_units_log_id,
@@ -22,6 +21,7 @@ from ledger.domain.region import (
 from ledger.domain.sizeclass import Industry, SizeClass, classify
 from ledger.domain.terms import ClassSource, Trigger, UnitType
 from ledger.domain.unit import Unit
+from ledger.measures import automatic_deferral, commitment, triggers
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved, positive_base
 
 
@@ -73,7 +73,7 @@ class UnitCases(LedgerBase):
             )
             log = EventSourcedLog(self.events, region_units_log_id(home.code), UnitIndexed)
             ctx = self._ctx(actor, established_on, f"Registered {code}")
-            decide.consider_automatic_deferral(unit, self.policies(), home.fund_months, ctx)
+            automatic_deferral.consider(unit, self.policies(), home.fund_months, ctx)
             return [unit, log.trigger_event(unit_id=unit.id, uscc=code)]
 
         payload = {
@@ -136,9 +136,7 @@ class UnitCases(LedgerBase):
                 **actor.meta(),
             )
             ctx = self._ctx(actor, classified_on, f"Classified {klass.value}", unit)
-            decide.consider_automatic_deferral(
-                unit, self.policies(), self._fund_months(unit.region), ctx
-            )
+            automatic_deferral.consider(unit, self.policies(), self._fund_months(unit.region), ctx)
             return [unit]
 
         payload = {
@@ -159,50 +157,21 @@ class UnitCases(LedgerBase):
         actor: Actor,
         key: str | None = None,
     ) -> Result:
-        """承诺书: the unit commits it is an SME and chooses its deferral months."""
+        """承诺书: the unit commits it is an SME (and, where the rule lets it, chooses its
+        deferral months); the review is due some working days after filing."""
         chosen = sorted(set(months))
-        if not chosen:
-            raise InvalidValue("a commitment names at least one month", field="months")
 
         def work() -> Saved:
             unit = self.unit(uscc)
             unit.check_active()
-            cited = self.policies().commitment(unit.region)
-            if cited is None:
-                raise RuleViolation(
-                    f"no commitment path is enacted for region {unit.region}",
-                    rule="commitment",
-                )
-            rule = cited.rule
-            if rule.consecutive and chosen[0].months_until(chosen[-1]) != len(chosen) - 1:
-                raise RuleViolation(
-                    f"months {', '.join(map(str, chosen))} are not consecutive ({cited.citation})",
-                    rule="commitment.consecutive",
-                )
-            outside = [p for p in chosen if p not in rule.window]
-            if outside:
-                raise RuleViolation(
-                    f"months {', '.join(map(str, outside))} are outside the window "
-                    f"{rule.window} ({cited.citation})",
-                    rule="commitment.window",
-                )
-            if unit.class_source is ClassSource.data:
-                raise Conflict(
-                    f"unit {uscc} is classified from data ({unit.size_class}); a written "
-                    "commitment is only for units data cannot classify",
-                    field="uscc",
-                )
-            if unit.commitment is not None and unit.commitment.accepted is not False:
-                raise Conflict(f"unit {uscc} already filed a commitment", field="uscc")
-            unit.check_not_leaving()
-            review_by = self.policies().calendar.add_working_days(
-                filed_on, rule.review_working_days
-            )
+            policies = self.policies()
+            cited = commitment.rule_for(unit, chosen, filed_on, policies)
+            periods = commitment.check_filing(unit, chosen, cited)
             unit.trigger_event(
                 Unit.CommitmentFiled,
-                periods=str(PeriodRange(chosen[0], chosen[-1])),
+                periods=str(periods) if periods is not None else "",
                 filed_on=filed_on,
-                review_by=review_by,
+                review_by=commitment.review_by(unit, filed_on, cited, policies),
                 document=cited.document.id,
                 **actor.meta(),
             )
@@ -235,13 +204,13 @@ class UnitCases(LedgerBase):
             if accepted:
                 unit.trigger_event(
                     Unit.Classified,
-                    size_class=decide.COMMITTED_SME,
+                    size_class=automatic_deferral.COMMITTED_SME,
                     industry="",
                     source=ClassSource.commitment.value,
                     classified_on=reviewed_on,
                     **actor.meta(),
                 )
-                decide.consider_automatic_deferral(
+                automatic_deferral.consider(
                     unit, self.policies(), self._fund_months(unit.region), ctx
                 )
             return [unit]
@@ -261,7 +230,7 @@ class UnitCases(LedgerBase):
             if unit.commitment.found_false_on is not None:
                 raise Conflict(f"unit {uscc}'s commitment was already found false", field="uscc")
             unit.trigger_event(Unit.CommitmentFoundFalse, found_on=found_on, **actor.meta())
-            decide.call_due_all(
+            triggers.call_due_all(
                 unit,
                 Trigger.false_commitment,
                 self._ctx(actor, found_on, "CommitmentFoundFalse", unit),
@@ -358,7 +327,7 @@ class UnitCases(LedgerBase):
                 destination=destination,
                 **actor.meta(),
             )
-            decide.call_due_for_person(
+            triggers.call_due_for_person(
                 unit, rid, why, self._ctx(actor, left_on, f"PersonLeft {why.value}", unit)
             )
             return [unit]

@@ -24,7 +24,8 @@ from ledger.projections.store import MemoryViewStore
 A = Actor("case-worker:views", "views test", "req-views")
 CATALOGUE = {f.document.id: f for f in load_default_catalogue()}
 #: documents in force before any scenario starts: the law, the holidays, the locality
-STANDING = ("locality", "national-late-fee", "national-holidays")
+HOLIDAYS = tuple(d for d in CATALOGUE if d.startswith("holidays-"))
+STANDING = ("locality", "national-late-fee", *HOLIDAYS)
 
 
 def uscc(body: str) -> str:

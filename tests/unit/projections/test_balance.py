@@ -4,12 +4,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.balance import ItemBalance, known_at, unit_balance
 from ledger.projections.journal import Movement, rows_of
 
-RATE = Decimal("0.0005")
+RATE = DailyRates.flat(Decimal("0.0005"))
 
 
 def movements(events: list[Any]) -> list[Movement]:

@@ -10,12 +10,13 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.balance import unit_balance
 from ledger.projections.journal import Kind, Movement
 
-RATE = Decimal("0.0005")
+RATE = DailyRates.flat(Decimal("0.0005"))
 UNIT = uuid.uuid4()
 FEBRUARY = Period(2020, 2)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.period import Period
 from ledger.projections.rights import (
@@ -19,6 +21,8 @@ from ledger.projections.rights import (
 from ledger.projections.store import MemoryViewStore
 from tests.unit.projections import seeds
 from tests.unit.projections.conftest import LEAVER, rid, uscc
+
+NOTICES = Path(__file__).resolve().parents[3] / "examples" / "notices"
 
 
 def record(
@@ -262,3 +266,30 @@ def test_an_early_payment_credits_the_account_when_the_month_is_assessed() -> No
         CreditState.credited,
         date(2020, 2, 20),
     )
+
+
+# ------------------------------------------------ fixed amounts and base limits
+
+
+def test_a_fixed_amount_goes_with_the_individual_part_but_never_to_the_account() -> None:
+    """The example Wuhai 2024 file: 5.00 a person a month on the individual part, base
+    limits 4,200.00..21,000.00. A person declared at 3,000.00 is assessed at 4,200.00:
+    84.00 + 5.00 = 89.00 individual; the account is credited the 84.00 only."""
+    notice = next(f for f in load_catalogue_dir(NOTICES) if f.document.id == "example-wuhai-2024")
+    led = seeds.ledger_with("national-2022-21", "inner-mongolia-2022-19")
+    led.enact_policy(notice, seeds.A)
+    led.register_region("150300", "乌海市", "150000", seeds.A)
+    unit, person = uscc("91150302MA0Q9WH00"), rid("15030219850615009")
+    seeds.register(
+        led, unit, "示例", "150300", "150302001", [(person, "3000.00")], date(2023, 1, 1)
+    )
+    led.assess(unit, Period(2024, 1), date(2024, 2, 1), seeds.A)
+    led.collect_payment(unit, date(2024, 2, 10), "404.00", seeds.A)
+    policies = PolicySet([*load_default_catalogue(), notice])
+
+    rec = record(seeds.store_of(seeds.events_of(led)), person, date(2024, 3, 1), policies=policies)
+
+    january = month(rec, "2024-01")
+    assert (january.base, january.declared_base) == (Decimal("4200.00"), Decimal("3000.00"))
+    assert (january.individual, january.unit_part) == (Decimal("89.00"), Decimal("315.00"))
+    assert (january.credit, january.credit_state) == (Decimal("84.00"), CreditState.credited)

@@ -144,8 +144,12 @@ async def own_unit(
     """The USCC of an existing unit of the case worker's agency (else 422, 404 or 403)."""
     # A registered code may carry a bad check character (registered with the override).
     code = parse_uscc(uscc, allow_bad_check=True)
-    unit = await run_in_threadpool(ledger.unit, code)
-    check_agency(principal, unit.agency, f"unit {code}")
+    # the registration alone (the use case folds the unit's history when it runs), and
+    # no trip to the thread pool once it is known
+    agency = ledger.known_agency(code)
+    if agency is None:
+        agency = await run_in_threadpool(ledger.unit_agency, code)
+    check_agency(principal, agency, f"unit {code}")
     return code
 
 

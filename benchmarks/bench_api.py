@@ -132,7 +132,9 @@ def tokens(url: str, schema: str) -> tuple[str, str]:
     return inspector, worker
 
 
-def serve(url: str, schema: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(
+    url: str, schema: str, port: int, workers: int, log: Path, group_commit: int = 0
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": url,
@@ -140,6 +142,8 @@ def serve(url: str, schema: str, port: int, workers: int, log: Path) -> subproce
         "LEDGER_LOG_FORMAT": "json",
         "LEDGER_LOG_LEVEL": "INFO",
     }
+    if group_commit:
+        env["LEDGER_GROUP_COMMIT"] = str(group_commit)
     ledger_cli = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
     command = [ledger_cli, "serve", "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(
@@ -253,16 +257,18 @@ async def commands(
     return sample
 
 
-def pgbench(url: str, seconds: int) -> float:
-    """pgbench -S transactions/s on the same server, in a database of its own."""
+def pgbench(url: str, seconds: int, *script: str) -> float:
+    """pgbench transactions/s on the same server, in a database of its own: ``-S``
+    (select-only) by default, or the given built-in script and clients."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS ledger_pgbench")
         conn.execute("CREATE DATABASE ledger_pgbench")
     target = re.sub(r"/[^/?]*(\?|$)", r"/ledger_pgbench\1", url, count=1)
     base = ["pgbench"]
     subprocess.run([*base, "-i", "-s", "10", "-q", target], check=True, capture_output=True)
+    options = list(script) or ["-S", "-c", "8", "-j", "2"]
     done = subprocess.run(
-        [*base, "-S", "-n", "-c", "8", "-j", "2", "-T", str(seconds), target],
+        [*base, *options, "-n", "-T", str(seconds), target],
         check=True,
         capture_output=True,
         text=True,
@@ -273,7 +279,96 @@ def pgbench(url: str, seconds: int) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def transactions_since(url: str, schema: str, after: int) -> tuple[int, int]:
+    """Events stored after notification ``after`` and the transactions that stored them
+    (rows written by one transaction share its ``xmin``)."""
+    table = sql.Identifier(schema, "ledger_events")
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            sql.SQL(
+                "SELECT count(*), count(DISTINCT xmin::text), coalesce(max(notification_id), 0) "
+                "FROM {} WHERE notification_id > %s"
+            ).format(table),
+            (after,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def last_notification(url: str, schema: str) -> int:
+    table = sql.Identifier(schema, "ledger_events")
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(table)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 # -------------------------------------------------------------------- main
+
+PHASES = ("reads", "payments", "open", "pgbench")
+
+
+class Server:
+    """``ledger serve`` on the benchmark's schema, for the length of a ``with``."""
+
+    def __init__(self, args: argparse.Namespace, schema: str, group_commit: int = 0) -> None:
+        self.args, self.schema, self.group_commit = args, schema, group_commit
+        self.scratch = tempfile.TemporaryDirectory()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        log = Path(self.scratch.name) / "serve.log"
+        a = self.args
+        self.process = serve(a.url, self.schema, a.port, a.workers, log, self.group_commit)
+        return self
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far."""
+        assert self.process is not None
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            # after the name: state, ppid, pgrp, ...; utime and stime are fields 14 and 15
+            if fields[2] == str(self.process.pid):
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+    def __exit__(self, *_: object) -> None:
+        # uvicorn would first finish every request still queued by an open loop
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(30)
+        self.scratch.cleanup()
+
+
+def payments(args: argparse.Namespace, schema: str, worker: str, usccs: list[str]) -> str:
+    """Payments with every command saved alone (the baseline), then in groups: the same
+    server, build and history, one after the other in this run."""
+    figures = {}
+    for label, group in (("each saved alone", 1), ("saved in groups", 0)):
+        with Server(args, schema, group) as server:
+            wait_ready(f"http://127.0.0.1:{args.port}", worker, usccs[0])
+            before = last_notification(args.url, schema)
+            cpu = server.cpu_seconds()
+            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
+            cpu = server.cpu_seconds() - cpu
+            events, transactions = transactions_since(args.url, schema, before)
+        per = sent.count / max(1, transactions)
+        say(
+            sent.line(f"payments ({label}), closed loop of {args.concurrency} clients")
+            + f"; {events} events in {transactions} transactions ({per:.1f} payments each); "
+            f"server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
+        )
+        figures[label] = sent.count / sent.seconds
+    alone, grouped = figures["each saved alone"], figures["saved in groups"]
+    gain = grouped / alone
+    return f"payments {grouped:.0f}/s in groups against {alone:.0f}/s alone (x{gain:.2f})"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -287,40 +382,62 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="ledger serve --workers")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--fresh", action="store_true", help="rebuild the history")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated, of {', '.join(PHASES)} (default: all)",
+    )
     args = parser.parse_args(argv)
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    if unknown := phases - set(PHASES):
+        parser.error(f"--phases: unknown {', '.join(sorted(unknown))}")
 
     schema = f"bench_api_{args.units}u_{args.months}m"
     prepare(args.url, schema, args.units, args.months, args.fresh)
     inspector, worker = tokens(args.url, schema)
     usccs = [u.uscc for u in generate.units(args.units, 20240501)]
     base = f"http://127.0.0.1:{args.port}"
-    with tempfile.TemporaryDirectory() as scratch:
-        log = Path(scratch) / "serve.log"
-        server = serve(args.url, schema, args.port, args.workers, log)
-        try:
+    say(f"load before the run: {os.getloadavg()[0]:.2f} (1 min; not quiet above ~0.5 per core)")
+    summary = []
+    most: Sample | None = None
+    if phases & {"reads", "open"}:
+        with Server(args, schema):
             ready = wait_ready(base, inspector, usccs[0])
             say(f"server: {args.workers} worker(s), views ready after {ready:.1f} s")
             asyncio.run(reads(args.port, inspector, usccs, 50, 2))  # warm-up
-            most = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
-            say(most.line("balance reads, closed loop of 8 clients (capacity)"))
-            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
-            say(sent.line(f"payments, closed loop of {args.concurrency} clients"))
-            after = asyncio.run(read_capacity(args.port, inspector, usccs, 8, 5))
-            say(after.line("balance reads after the payments (views catching up first)"))
-            # last: an open loop above capacity leaves the server a queue to work off
-            got = asyncio.run(reads(args.port, inspector, usccs, args.rate, args.seconds))
-            say(got.line(f"balance reads at {args.rate:.0f}/s, open loop"))
-        finally:
-            # uvicorn would first finish every request still queued by the open loop
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(30)
-    tps = pgbench(args.url, int(min(args.seconds, 15)))
-    say(f"pgbench -S -c 8 -j 2 on the same server: {tps:.0f} transactions/s")
-    capacity = most.count / most.seconds
-    say(
-        f"ratio: balance reads sustained {capacity:.0f}/s = {capacity / tps:.4f} of "
-        f"pgbench's select-only rate; payments {sent.count / sent.seconds:.0f}/s"
-    )
+            if "reads" in phases:
+                most = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
+                say(most.line("balance reads, closed loop of 8 clients (capacity)"))
+            if "open" in phases:
+                # last: an open loop above capacity leaves the server a queue to work off
+                got = asyncio.run(reads(args.port, inspector, usccs, args.rate, args.seconds))
+                say(got.line(f"balance reads at {args.rate:.0f}/s, open loop"))
+    if "payments" in phases:
+        summary.append(payments(args, schema, worker, usccs))
+        after = []
+        with Server(args, schema):
+            wait_ready(base, inspector, usccs[0])
+            after.append(asyncio.run(read_capacity(args.port, inspector, usccs, 8, 5)))
+        say(after[0].line("balance reads after the payments (views caught up first)"))
+    if "pgbench" in phases:
+        seconds = int(min(args.seconds, 15))
+        tps = pgbench(args.url, seconds)
+        say(f"pgbench -S -c 8 -j 2 on the same server: {tps:.0f} transactions/s")
+        clients = str(args.concurrency)
+        writes = pgbench(args.url, seconds, "-b", "simple-update", "-c", clients, "-j", "2")
+        say(
+            f"pgbench -b simple-update -c {clients} -j 2 (one small write transaction "
+            f"each, every one flushed): {writes:.0f} transactions/s"
+        )
+        if most is not None:
+            capacity = most.count / most.seconds
+            summary.append(
+                f"balance reads sustained {capacity:.0f}/s = {capacity / tps:.4f} of "
+                "pgbench's select-only rate"
+            )
+    say(f"load after the run: {os.getloadavg()[0]:.2f} (1 min)")
+    for line in summary:
+        say(f"ratio: {line}")
 
 
 if __name__ == "__main__":

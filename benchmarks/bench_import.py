@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     say(f"PostgreSQL {url} schema {schema}; {args.units:,} units, {lines:,} person-lines")
+    say(f"load before the run: {os.getloadavg()[0]:.2f} (1 min; not quiet above ~0.5 per core)")
     ledger = Ledger(env=Settings(database_url=url, postgres_schema=schema).eventsourcing_env())
     try:
         start = time.perf_counter()
@@ -203,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         f"  (client CPU {copy_cpu / lines * 1e6:.2f} us/line)"
     )
     say(f"ratio import/COPY:  {import_rate / copy_rate:8.2f}")
+    say(f"load after the run: {os.getloadavg()[0]:.2f} (1 min)")
     say(f"events written: {summary.events:,}; table sizes: {sizes}")
     breakdown(summary)
 

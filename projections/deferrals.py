@@ -234,6 +234,14 @@ def monthly_statistics(
         region=region,
         agency=agency,
     )
+    return statistics_of(rows, month=month, as_of=as_of, known_at=known_at)
+
+
+def statistics_of(
+    rows: Iterable[DeferralListRow], *, month: Period, as_of: date, known_at: datetime | None
+) -> MonthlyStatistics:
+    """The statistics of deferral-list rows, however gathered (one store, or the
+    regions of a province each read on its own: ``ledger.projections.province``)."""
     tallies: dict[tuple[str, str, str], _Tally] = defaultdict(_Tally)
     for row in rows:
         keys = [("agency", row.agency, row.region), ("total", "", "")]

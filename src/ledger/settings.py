@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     #: seconds to wait for a connection; the store retries 10 times, so a database that
     #: is down answers 503 after about ten times this
     postgres_connect_timeout: int = Field(default=3, ge=1)
+    #: commands saved in one transaction at most when several wait at once (group
+    #: commit); 1 saves each command alone
+    group_commit: int = Field(default=64, ge=1)
     #: a directory of catalogue files; the packaged catalogue when unset
     catalogue_dir: Path | None = None
     #: where the API finds policy sets named by reference (one directory of catalogue
@@ -64,6 +67,7 @@ class Settings(BaseSettings):
                 "SQLITE_LOCK_TIMEOUT": "30",
                 # every event hash-chained in its save's transaction (ledger.chain)
                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
+                "GROUP_COMMIT_MAX_MEMBERS": str(self.group_commit),
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -75,8 +79,8 @@ class Settings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
             "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
-            "POSTGRES_PRE_PING": "y",
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
+            "GROUP_COMMIT_MAX_MEMBERS": str(self.group_commit),
         }
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

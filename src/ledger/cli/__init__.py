@@ -59,9 +59,19 @@ def main() -> None:
     if routes_here(sys.argv[1:]):
         chain_app(sys.argv[2:], prog_name="ledger audit")
         return
-    # registering commands: balance, rights, audit; report; replay; serve; demo, unit show; token
+    # registering commands: balance, rights, audit; report; province; replay; serve; demo,
+    # unit show; token
     import ledger.cli.project  # noqa: F401  (registers project)
-    from ledger.cli import policy_check, reads, replay, reports, serve, show, tokens  # noqa: F401
+    from ledger.cli import (  # noqa: F401
+        policy_check,
+        province,
+        reads,
+        replay,
+        reports,
+        serve,
+        show,
+        tokens,
+    )
     from ledger.cli.app import app
 
     app()

@@ -14,7 +14,7 @@ by the same renderers as the API's.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -126,10 +126,8 @@ def fmt(text: str, allowed: tuple[str, ...] = ("table", *FORMATS)) -> str:
     return text
 
 
-def run_report(
-    report: Report, query: Query, output: str, headers: str = "zh", to: Path | None = None
-) -> None:
-    """Runs a report on the caught-up views and writes it in the format asked for."""
+def output_shape(output: str, headers: str, to: Path | None) -> str:
+    """The format asked for, checked with the other output options."""
     shape = fmt(output)
     if headers not in HEADERS:
         raise InvalidValue(f"headers {headers!r} is not one of zh, en", field="headers")
@@ -137,8 +135,22 @@ def run_report(
         raise InvalidValue(
             "--output writes a file: give --format json, csv or xlsx", field="output"
         )
+    return shape
+
+
+def run_report(
+    report: Report, query: Query, output: str, headers: str = "zh", to: Path | None = None
+) -> None:
+    """Runs a report on the caught-up views and writes it in the format asked for."""
+    shape = output_shape(output, headers, to)
     with views() as reads:
         table = report.run(reads, query)
+    write_table(table, shape, headers, to)
+
+
+def write_table(table: Table, shape: str, headers: str, to: Path | None) -> None:
+    """A table on the terminal, or rendered to standard output or a file."""
+    report = table.report
     if shape == "table":
         emit_table(table)
         return
@@ -194,6 +206,18 @@ def emit_table(table: Table) -> None:
     (out if needed <= out.width else Console(width=needed)).print(grid)
     for note in table.notes:
         out.print(note, highlight=False)
+
+
+def emit_rows(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], numeric: set[str]
+) -> None:
+    """A plain borderless table of text rows: what is no report (a list of links)."""
+    grid = RichTable(title=title, title_justify="left", box=None, padding=(0, 1, 0, 0))
+    for column in columns:
+        grid.add_column(column, justify="right" if column in numeric else "left", no_wrap=True)
+    for row in rows:
+        grid.add_row(*row)
+    out.print(grid)
 
 
 def _terminal(report: Report, n: int, value: Cell, blank_zero: bool) -> str:

@@ -10,14 +10,35 @@ produces it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from ledger.cli import refusals_exit
 from ledger.cli.app import app
-from ledger.cli.reads import AsOf, Format, Headers, KnownAt, Output, run_report
-from ledger.reports import DEFERRAL_LIST, FILTERS, REDUCTIONS, REMINDERS, STATISTICS, Query, Report
+from ledger.cli.reads import (
+    AsOf,
+    Format,
+    Headers,
+    KnownAt,
+    Output,
+    output_shape,
+    run_report,
+    write_table,
+)
+from ledger.domain.errors import InvalidValue
+from ledger.reports import (
+    DEFERRAL_LIST,
+    FILTERS,
+    REDUCTIONS,
+    REMINDERS,
+    STATISTICS,
+    Query,
+    Report,
+    Table,
+)
+from ledger.reports.exchange import Gather, deferral_list_over, statistics_over
 
 report_app = typer.Typer(
     help="Reports: the deferral list (缓缴清单), statistics, reductions (减征明细表), reminders.",
@@ -28,10 +49,19 @@ app.add_typer(report_app, name="report")
 Region = Annotated[str | None, typer.Option("--region", help=FILTERS["region"].en)]
 Agency = Annotated[str | None, typer.Option("--agency", help=FILTERS["agency"].en)]
 Month = Annotated[str | None, typer.Option("--month", help=FILTERS["month"].en)]
+Province = Annotated[
+    str | None,
+    typer.Option(
+        "--province",
+        help="A province whose regions are linked in the reporting database "
+        "(LEDGER_DATABASE_URL; ledger province link).",
+    ),
+]
 
 
-def _monthly(report: Report, help_text: str) -> None:
-    """``ledger report NAME``: a report of a month, with the same options for each."""
+def _monthly(report: Report, over: Callable[[Gather, Query], Table], help_text: str) -> None:
+    """``ledger report NAME``: a report of the deferral list of a month, of this ledger's
+    views or, with ``--province``, of the regions linked into a reporting database."""
 
     @refusals_exit
     def command(
@@ -43,27 +73,61 @@ def _monthly(report: Report, help_text: str) -> None:
         output: Format = "table",
         to: Output = None,
         headers: Headers = "zh",
+        province: Province = None,
     ) -> None:
         query = Query.parse(
             as_of=as_of, known_at=known_at, month=month, region=region, agency=agency
         )
-        run_report(report, query, output, headers, to)
+        if not province:
+            run_report(report, query, output, headers, to)
+            return
+        if region:
+            raise InvalidValue("give --region or --province, not both", field="province")
+        from ledger.cli.province import province_deferral_rows
+
+        shape = output_shape(output, headers, to)
+        table = over(
+            lambda period, on: province_deferral_rows(
+                province, month=period, as_of=on, known_at=query.known_at, agency=agency
+            ),
+            query,
+        )
+        write_table(table, shape, headers, to)
 
     report_app.command(report.name, help=help_text)(command)
 
 
 _monthly(
-    DEFERRAL_LIST, "The 缓缴清单 (内医保办发〔2022〕19号 五) of a month: default the current one."
+    DEFERRAL_LIST,
+    deferral_list_over,
+    "The 缓缴清单 (内医保办发〔2022〕19号 五) of a month: default the current one. With "
+    "--province, over the regions linked into the province's reporting database.",
 )
 _monthly(
     STATISTICS,
-    "Deferring units, persons and amounts of a month per agency and region, summed "
-    "upward (default: last month, as produced on the 1st).",
+    statistics_over,
+    "Deferring units, persons and amounts of a month per agency and region, summed upward "
+    "(default: last month, as produced on the 1st). With --province, over the regions "
+    "linked into the province's reporting database.",
 )
-_monthly(
-    REDUCTIONS,
-    "The reduction detail table (阶段性减征职工基本医疗保险费明细表): per unit and in total.",
-)
+
+
+@report_app.command("reductions")
+@refusals_exit
+def reductions_report(
+    region: Region = None,
+    agency: Agency = None,
+    month: Month = None,
+    as_of: AsOf = "",
+    known_at: KnownAt = "",
+    output: Format = "table",
+    to: Output = None,
+    headers: Headers = "zh",
+) -> None:
+    """The reduction detail table (阶段性减征职工基本医疗保险费明细表): per unit and in
+    total."""
+    query = Query.parse(as_of=as_of, known_at=known_at, month=month, region=region, agency=agency)
+    run_report(REDUCTIONS, query, output, headers, to)
 
 
 @report_app.command("reminders")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from ledger.domain.errors import InvalidValue
 
@@ -72,6 +73,12 @@ class Period:
         ...
         ledger.domain.errors.InvalidValue: period '2022-7' is not of the form YYYY-MM
         """
+        if cls is Period:
+            return _parse(text)
+        return cls._from_text(text)
+
+    @classmethod
+    def _from_text(cls, text: str) -> Period:
         match = _DASHED.fullmatch(text) or _COMPACT.fullmatch(text)
         if match is None:
             raise InvalidValue(f"period {text!r} is not of the form YYYY-MM", field="period")
@@ -167,6 +174,14 @@ def _index(p: Period) -> int:
 def _from_index(index: int) -> Period:
     year, month0 = divmod(index, 12)
     return Period(year, month0 + 1)
+
+
+# Periods are immutable and few (12 a year), and events hold them as text: a unit's
+# history folded for a command, or an import's, parses the same few strings again and
+# again (the regex and the checks cost more than the fold's own work).
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Period:
+    return Period._from_text(text)
 
 
 @dataclass(frozen=True, slots=True)

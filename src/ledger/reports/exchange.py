@@ -24,8 +24,8 @@ from ledger.projections.deferrals import (
     Reminder,
     StatisticsLine,
     deferral_list,
-    monthly_statistics,
     reminders,
+    statistics_of,
 )
 from ledger.projections.reductions import ReductionLine, reduction_table
 from ledger.reports.model import (
@@ -97,10 +97,32 @@ def _monthly(q: Query, default: Callable[[date], Period]) -> dict[str, Any]:
     }
 
 
+Gather = Callable[[Period, date], list[DeferralListRow]]
+"""Deferral-list rows of a month as of a date, gathered elsewhere than this ledger's
+views: the regions of a province, each read on its own (``--province``)."""
+
+
 def _deferral_list(reads: Reads, q: Query) -> Table:
+    return deferral_list_over(lambda month, on: _listed(reads, q, month, on), q)
+
+
+def _listed(reads: Reads, q: Query, month: Period, on: date) -> list[DeferralListRow]:
+    return deferral_list(
+        reads.store,
+        month=month,
+        as_of=on,
+        known_at=q.known_at,
+        policies=reads.policies(q.known_at),
+        region=q.region,
+        agency=q.agency,
+    )
+
+
+def deferral_list_over(gather: Gather, q: Query) -> Table:
+    """The 缓缴清单 of the rows ``gather`` gives for the query's month and date."""
     args = _monthly(q, Period.of)
     on, period = args["as_of"], args["month"]
-    rows = deferral_list(reads.store, policies=reads.policies(q.known_at), **args)
+    rows = gather(period, on)
     sent = q.now.strftime("%Y%m%d%H%M%S")
     return Table(
         DEFERRAL_LIST,
@@ -157,9 +179,20 @@ def _statistics_cells(s: StatisticsLine) -> tuple[Cell, ...]:
     return (s.level, s.code, s.region, s.units, s.persons, s.amount)
 
 
+def _last_month(on: date) -> Period:
+    return Period.of(on).previous()
+
+
 def _statistics(reads: Reads, q: Query) -> Table:
-    args = _monthly(q, lambda d: Period.of(d).previous())
-    stats = monthly_statistics(reads.store, policies=reads.policies(q.known_at), **args)
+    return statistics_over(lambda month, on: _listed(reads, q, month, on), q)
+
+
+def statistics_over(gather: Gather, q: Query) -> Table:
+    """The statistics of the deferral-list rows ``gather`` gives (as monthly_statistics
+    sums this ledger's list)."""
+    args = _monthly(q, _last_month)
+    rows = gather(args["month"], args["as_of"])
+    stats = statistics_of(rows, month=args["month"], as_of=args["as_of"], known_at=q.known_at)
     return Table(
         STATISTICS,
         f"缓缴统计 deferral statistics {stats.month} ({clocks(stats.as_of, q.known_at)})",

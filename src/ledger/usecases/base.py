@@ -42,11 +42,17 @@ from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
 from ledger.logs import get_logger
 from ledger.measures.context import Context
+from ledger.usecases.groupcommit import MAX_MEMBERS, GroupCommit
+from ledger.usecases.repository import LedgerRepository
 
 #: times a command is decided again when another save got in first
 ATTEMPTS = 5
 #: seconds of the first back-off (doubled, jittered) between those attempts
 BACKOFF = 0.002
+#: the application's setting: commands saved in one transaction at most (1: each alone)
+GROUP_COMMIT_ENV = "GROUP_COMMIT_MAX_MEMBERS"
+#: units whose agency is kept in memory (a city's units, a few MB)
+AGENCIES_KEPT = 500_000
 
 
 class DateAsISO(Transcoding):
@@ -84,7 +90,20 @@ class LedgerBase(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._policy_cache: tuple[int, PolicySet] | None = None
+        self._agencies: dict[str, str] = {}
         self.logger = get_logger()
+        # Late-bound ``self.save``: what saves a group is the application's save().
+        self.group_commit = GroupCommit(
+            lambda events: self.save(*events),
+            max_members=int(self.env.get(GROUP_COMMIT_ENV) or MAX_MEMBERS),
+        )
+
+    def construct_repository(self) -> LedgerRepository:
+        # the library's, with its settings, folding without a per-event Protocol check
+        base = super().construct_repository()
+        repository = LedgerRepository(event_store=base.event_store)
+        repository.__dict__.update(base.__dict__)
+        return repository
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -131,7 +150,9 @@ class LedgerBase(Application[UUID]):
                 )
                 saved.append(record)
             try:
-                self.save(*saved)
+                # Saved with the commands of other threads waiting at the same moment,
+                # in one transaction; returns once that transaction has committed.
+                self.group_commit.commit(_collect(saved))
                 break
             except IntegrityError:
                 # Someone else saved first: the same key replays; otherwise the command
@@ -177,6 +198,24 @@ class LedgerBase(Application[UUID]):
             return cast(Unit, self.repository.get(unit_id(uscc)))
         except AggregateNotFoundError:
             raise NotFound(f"no unit registered with USCC {uscc}", field="uscc") from None
+
+    def known_agency(self, uscc: str) -> str | None:
+        """The agency of a unit already read by ``unit_agency`` (no I/O), else None."""
+        return self._agencies.get(uscc)
+
+    def unit_agency(self, uscc: str) -> str:
+        """The agency holding a unit, read from its registration alone (no event moves a
+        unit to another agency, so it is kept once read): the case worker's check before
+        a command, without folding the unit's whole history a second time."""
+        agency = self._agencies.get(uscc)
+        if agency is None:
+            first = list(self.events.get(unit_id(uscc), lte=1))
+            if not first or not isinstance(first[0], Unit.Registered):
+                raise NotFound(f"no unit registered with USCC {uscc}", field="uscc")
+            if len(self._agencies) >= AGENCIES_KEPT:
+                self._agencies.clear()
+            agency = self._agencies[uscc] = first[0].agency
+        return agency
 
     def region(self, code: str) -> Region:
         try:
@@ -258,6 +297,17 @@ class LedgerBase(Application[UUID]):
             except AggregateNotFoundError:
                 continue
         return found
+
+
+def _collect(saved: Saved) -> list[Any]:
+    """The events to save: each aggregate's pending events (collected), and log events."""
+    events: list[Any] = []
+    for obj in saved:
+        if isinstance(obj, Aggregate):
+            events.extend(obj.collect_events())
+        else:
+            events.append(obj)
+    return events
 
 
 def positive_base(base: str | Decimal) -> Decimal:

@@ -1,0 +1,140 @@
+"""``ledger province link|unlink|show``, and the province behind ``ledger report
+statistics|deferral-list --province``.
+
+``LEDGER_DATABASE_URL`` names the province's reporting database (PostgreSQL); each
+region's ledger stays where it is, reached through ``postgres_fdw``
+(``ledger.projections.province``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ledger.cli import out, refusals_exit
+from ledger.cli.app import app
+from ledger.cli.reads import emit_rows
+from ledger.domain.errors import InvalidValue
+from ledger.domain.period import Period
+from ledger.settings import Settings
+
+if TYPE_CHECKING:
+    from ledger.projections.deferrals import DeferralListRow
+    from ledger.projections.province import Province
+
+province_app = typer.Typer(
+    help="A province over its pooling regions' own databases (PostgreSQL postgres_fdw).",
+    no_args_is_help=True,
+)
+app.add_typer(province_app, name="province")
+
+ProvinceCode = Annotated[str, typer.Argument(help="The province's code, e.g. 150000.")]
+
+
+def _province(code: str) -> Province:
+    from ledger.projections.province import Province
+
+    settings = Settings()
+    if settings.store_kind != "postgres":
+        raise InvalidValue(
+            "a province's reporting database is PostgreSQL: set LEDGER_DATABASE_URL "
+            "to a postgresql:// URL",
+            field="database_url",
+        )
+    return Province(settings.database_url, code)
+
+
+@province_app.command("link")
+@refusals_exit
+def link(
+    province: ProvinceCode,
+    region: Annotated[str, typer.Option(help="The pooling region's code, e.g. 150400.")],
+    url: Annotated[str, typer.Option(help="The region's ledger: postgresql://user@host:port/db")],
+    schema: Annotated[str, typer.Option(help="The region's schema (LEDGER_POSTGRES_SCHEMA).")],
+) -> None:
+    """Links a region's ledger into the province (again: its new address replaces the old)."""
+    from ledger.bootstrap import build_ledger
+    from ledger.projections.sql import open_view_store
+
+    target = _province(province)
+    # the region's view tables must exist there to be imported
+    member_settings = Settings(database_url=url, postgres_schema=schema)
+    build_ledger(member_settings, configure_logs=False).close()
+    open_view_store(member_settings).close()
+    member = target.link(region, url, schema)
+    out.print(
+        f"linked {region} ({member.host}:{member.port}/{member.database}, schema {schema}) "
+        f"into {target.schema}"
+    )
+
+
+@province_app.command("unlink")
+@refusals_exit
+def unlink(
+    province: ProvinceCode,
+    region: Annotated[str, typer.Option(help="The pooling region's code.")],
+) -> None:
+    """Takes a region out of the province; its ledger is untouched."""
+    target = _province(province)
+    target.unlink(region)
+    out.print(f"unlinked {region} from {target.schema}")
+
+
+@province_app.command("show")
+@refusals_exit
+def show(province: ProvinceCode) -> None:
+    """The regions linked, where they live, and their views' position there."""
+    target = _province(province)
+    members = target.members(positions=True)
+    emit_rows(
+        f"{target.schema}: {len(members)} region(s)",
+        ["region", "server", "database", "schema", "views position"],
+        ([m.region, f"{m.host}:{m.port}", m.database, m.schema, str(m.position)] for m in members),
+        {"views position"},
+    )
+
+
+def province_deferral_rows(
+    code: str, *, month: Period, as_of: date, known_at: datetime | None, agency: str | None
+) -> list[DeferralListRow]:
+    """The deferral list of a province: each region's, computed on its own views (read
+    through the reporting database's foreign tables) with its own enacted policies,
+    after its views are caught up with its events, as every read does."""
+    from ledger.bootstrap import build_ledger
+    from ledger.projections.deferrals import deferral_list
+    from ledger.projections.runner import catch_up
+    from ledger.projections.sql import open_view_store
+
+    target = _province(code)
+    members = target.members()
+    if not members:
+        raise InvalidValue(
+            f"no region is linked into {target.schema}: ledger province link {code} …",
+            field="province",
+        )
+    rows: list[DeferralListRow] = []
+    for member in members:
+        settings = Settings(database_url=member.url(), postgres_schema=member.schema)
+        ledger = build_ledger(settings)
+        try:
+            own = open_view_store(settings)
+            try:
+                catch_up(ledger, own)
+            finally:
+                own.close()
+            policies = ledger.policies_known_at(known_at)
+        finally:
+            ledger.close()
+        with target.store(member.region) as store:
+            rows += deferral_list(
+                store,
+                month=month,
+                as_of=as_of,
+                known_at=known_at,
+                policies=policies,
+                region=code,
+                agency=agency,
+            )
+    return sorted(rows, key=lambda r: (r.region, r.agency, r.uscc))

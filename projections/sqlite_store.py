@@ -134,10 +134,14 @@ class SQLiteViewStore(SqlViewStore):
                 conn.execute(f"ANALYZE {table.name}")
 
     def close(self) -> None:
+        # Both locks: closing a SQLite connection under a query running in another thread
+        # (a health probe abandoned at its time-out) crashes the process; a read that
+        # comes after the close gets sqlite3.ProgrammingError instead.
         with self._write_lock:
-            self._writer.close()
             if self._reader is not self._writer:
-                self._reader.close()
+                with self._read_lock:
+                    self._reader.close()
+            self._writer.close()
 
     def _transaction(self) -> _Immediate:
         return _Immediate(self._writer, self._write_lock)

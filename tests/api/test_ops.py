@@ -133,8 +133,19 @@ def test_healthz_does_not_wait_for_a_store_that_does_not_answer(
         return 0
 
     monkeypatch.setattr(app.state.ledger.recorder, "max_notification_id", hung)
+    finished = threading.Event()
+    probe = ops.positions
+
+    def positions(views: Any) -> tuple[int, int]:
+        try:
+            return probe(views)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(ops, "positions", positions)
     response = client.get("/healthz")
     answered.set()
+    finished.wait(30)  # the abandoned probe ends before the fixture closes the store
 
     assert response.status_code == 503
     assert "did not answer within 0.2 s" in response.json()["detail"]

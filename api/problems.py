@@ -8,7 +8,8 @@ Status by kind of error:
   kept for ``Conflict``, a contradiction with what is already recorded (registered twice,
   an idempotency key reused), which the client resolves by looking at the state;
 - ``NotFound``: 404; ``Unavailable`` and a lost store connection: 503 with Retry-After
-  (nothing was written: the save is atomic, so a retry is safe);
+  (nothing was written: the save is atomic, so a retry is safe); ``HistoryDamaged``
+  (a unit's events the views set aside): 503 without Retry-After;
 - the API's own refusals (:class:`ApiProblem`): 400 (no Idempotency-Key), 401, 403, 415;
   a body over the limit: 413 (:class:`ledger.api.middleware.BodyLimit`).
 """
@@ -28,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from ledger.domain.errors import (
     CatalogueError,
     Conflict,
+    HistoryDamaged,
     InvalidValue,
     LedgerError,
     NotFound,
@@ -47,6 +49,7 @@ _STATUS: dict[type[LedgerError], int] = {
     Conflict: 409,
     NotFound: 404,
     Unavailable: 503,
+    HistoryDamaged: 503,
 }
 
 
@@ -113,7 +116,8 @@ def problem(
 async def _ledger_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LedgerError)
     status = status_of(exc)
-    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
+    # a damaged history is not a passing outage: no Retry-After
+    headers = {"Retry-After": RETRY_AFTER} if isinstance(exc, Unavailable) else None
     return problem(
         request, status, exc.code, exc.message, field=exc.field, rule=exc.rule, headers=headers
     )

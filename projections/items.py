@@ -17,10 +17,11 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
-from ledger.domain.errors import NotFound
+from ledger.domain.errors import HistoryDamaged, NotFound
 from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
+from ledger.domain.region import unit_id
 from ledger.domain.terms import DeferralKind, Part
 from ledger.projections.balance import ItemBalance, UnitBalance, in_business_order, unit_balance
 from ledger.projections.journal import DeferralDecision, Kind, Movement, UnitRegistered
@@ -28,12 +29,28 @@ from ledger.projections.store import ViewStore
 
 
 def find_unit(store: ViewStore, uscc: str, known_at: datetime | None) -> UnitRegistered:
-    """The unit a USCC names, as known at ``known_at`` (NotFound if not yet registered)."""
+    """The unit a USCC names, as known at ``known_at`` (NotFound if not yet registered;
+    HistoryDamaged if the views set aside one of its events)."""
+    check_whole(store, [unit_id(uscc)], f"unit {uscc}")
     unit = store.unit_by_uscc(uscc)
     if unit is None or (known_at is not None and unit.recorded_at > known_at):
         when = f" as known at {known_at.isoformat(timespec='seconds')}" if known_at else ""
         raise NotFound(f"no unit registered with USCC {uscc}{when}", field="uscc")
     return unit
+
+
+def check_whole(store: ViewStore, unit_ids: Iterable[UUID], what: str) -> None:
+    """Refuses to answer for units the views could not map whole: figures folded
+    without a lost or unreadable event would be wrong and look right."""
+    damaged = store.quarantined(unit_ids)
+    if damaged:
+        first = damaged[0]
+        raise HistoryDamaged(
+            f"the history of {what} is damaged (event version {first.version}, "
+            f"{first.topic.rsplit('.', 1)[-1]}: {first.reason}); its figures are withheld "
+            "until the event store is repaired: run `ledger audit verify` to locate the damage",
+            field="uscc",
+        )
 
 
 def daily_rates(policies: PolicySet, region: str) -> DailyRates:

@@ -144,7 +144,27 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-Row = Movement | UnitRegistered | PersonLine | PersonReduction | DeferralDecision | AuditEntry
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An event the views set aside: it could not be decoded or mapped, or its aggregate's
+    versions skip before it (a stored event deleted). Its aggregate's reads answer that
+    the history is damaged instead of a balance computed without it."""
+
+    originator_id: UUID
+    version: int
+    topic: str
+    reason: str
+
+
+Row = (
+    Movement
+    | UnitRegistered
+    | PersonLine
+    | PersonReduction
+    | DeferralDecision
+    | AuditEntry
+    | Quarantined
+)
 
 #: fields that are metadata, left out of an audit entry's detail
 _NOT_DETAIL = frozenset(

@@ -68,6 +68,14 @@ class Page:
         else:
             self.add_rows(position, rows_of(event))
 
+    def mark(self) -> tuple[int, ...]:
+        """Where each table's rows end now: ``undo`` drops what was added after."""
+        return tuple(len(t.rows) for t in self._tables.values())
+
+    def undo(self, mark: tuple[int, ...]) -> None:
+        for table, length in zip(self._tables.values(), mark, strict=True):
+            del table.rows[length:]
+
     def add_rows(self, position: int, rows: Sequence[Row]) -> None:
         """Rows at ``position``, in order (their ordinals are their places in ``rows``)."""
         tables = self._tables

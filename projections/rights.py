@@ -40,6 +40,7 @@ from ledger.domain.terms import UNIT_PARTS, DeferralKind, Part
 from ledger.projections.balance import ItemBalance
 from ledger.projections.items import (
     balances,
+    check_whole,
     granted_deferrals,
     item_of,
     live_assessments,
@@ -121,6 +122,7 @@ def rights_record(
     policies: PolicySet,
 ) -> RightsRecord:
     lines = store.person_lines(resident_id=resident_id, known_at=known_at)
+    check_whole(store, {line.unit_id for line in lines}, f"a unit of person {resident_id}")
     units = units_by_id(store, {line.unit_id for line in lines}, known_at)
     folded = balances(store, units.values(), as_of, known_at, policies)
     decisions: dict[UUID, list[DeferralDecision]] = defaultdict(list)

@@ -29,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError
@@ -37,7 +38,7 @@ from psycopg import sql
 from ledger.application import Ledger
 from ledger.domain.errors import Unavailable
 from ledger.logs import get_logger
-from ledger.projections.journal import PersonLine, Row, rows_of
+from ledger.projections.journal import PersonLine, Quarantined, Row, rows_of
 from ledger.projections.pages import Page
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.store import ViewStore
@@ -195,6 +196,8 @@ class _Pipeline:
         self.position = position
         self.reader = ThreadPoolExecutor(1, thread_name_prefix="views-reader")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="views-writer")
+        #: the last version of each aggregate of the page mapped before
+        self._previous: dict[UUID, int] = {}
 
     def __enter__(self) -> _Pipeline:
         return self
@@ -227,21 +230,55 @@ class _Pipeline:
 
     def _map(self, notifications: Sequence[Notification]) -> Any:
         decode = self.decode
-        n: Notification | None = None
-        try:
-            if isinstance(self.store, SqlViewStore):
-                page = self.store.new_page()
-                for n in notifications:
-                    page.add_event(n.id, decode(n))
-                return page
+        if not isinstance(self.store, SqlViewStore):
             rows: list[Row] = []
             for n in notifications:
-                rows.extend(rows_of(decode(n)))
+                try:
+                    rows.extend(rows_of(decode(n)))
+                except Exception as exc:
+                    rows.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
             return rows, len(notifications)
-        except Exception as exc:
-            if n is not None:
-                exc.add_note(f"while projecting notification {n.id} ({n.topic})")
-            raise
+        page = self.store.new_page()
+        last = self._last_versions(notifications)
+        for n in notifications:
+            aside = []
+            originator = _originator(n)
+            expected = last.get(originator, 0) + 1
+            if n.originator_version != expected:
+                # a stored event deleted: a balance folded without it would be wrong
+                missing = f"{expected}" + (
+                    f"..{n.originator_version - 1}" if n.originator_version - 1 > expected else ""
+                )
+                aside.append(_set_aside(n, f"follows a gap: version {missing} is missing"))
+            last[originator] = n.originator_version
+            try:
+                event = decode(n)
+            except Exception as exc:
+                page.events += 1
+                aside.append(_set_aside(n, f"cannot be decoded: {_reason(exc)}"))
+            else:
+                mark = page.mark()
+                try:
+                    page.add_event(n.id, event)
+                except Exception as exc:
+                    page.undo(mark)  # none of its rows, not some
+                    aside.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
+            if aside:
+                page.add_rows(n.id, aside)
+        self._previous = {o: last[o] for o in map(_originator, notifications)}
+        return page
+
+    def _last_versions(self, notifications: Sequence[Notification]) -> dict[UUID, int]:
+        """Each aggregate's last version before this page: the page before (which may
+        still be being written) from memory, earlier ones from the views."""
+        assert isinstance(self.store, SqlViewStore)
+        last = dict(self._previous)
+        first: dict[UUID, int] = {}
+        for n in notifications:
+            first.setdefault(_originator(n), n.originator_version)
+        unknown = [o for o, v in first.items() if v > 1 and o not in last]
+        last.update(self.store.last_versions(unknown))
+        return last
 
     def _write(self, mapped: Any, position: int, after: int) -> _Written:
         store = self.store
@@ -253,6 +290,27 @@ class _Pipeline:
         store.append(rows, position)
         lines = sum(1 for r in rows if isinstance(r, PersonLine))
         return _Written(position, events, lines)
+
+
+def _set_aside(n: Notification, why: str) -> Quarantined:
+    get_logger().warning(
+        "views_event_quarantined",
+        notification=n.id,
+        originator_id=str(n.originator_id),
+        version=n.originator_version,
+        topic=n.topic,
+        reason=why,
+    )
+    return Quarantined(_originator(n), n.originator_version, n.topic, why)
+
+
+def _originator(n: Notification) -> UUID:
+    o = n.originator_id
+    return o if isinstance(o, UUID) else UUID(o)
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 @contextmanager

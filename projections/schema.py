@@ -23,6 +23,7 @@ from ledger.projections.journal import (
     Movement,
     PersonLine,
     PersonReduction,
+    Quarantined,
     Row,
     UnitRegistered,
 )
@@ -151,6 +152,7 @@ TABLES: tuple[Table, ...] = (
         Index(("recorded_at",)),
         Index(("resident_id",)),
     ),
+    _table("view_quarantine", Quarantined, Index(("originator_id",))),
 )
 TABLE_OF: dict[type[Row], Table] = {t.row_type: t for t in TABLES}
 

@@ -28,6 +28,7 @@ from ledger.projections.journal import (
     Movement,
     PersonLine,
     PersonReduction,
+    Quarantined,
     Row,
     UnitRegistered,
 )
@@ -157,6 +158,32 @@ class SqlViewStore(ABC):
         where.add("uscc = ?", [uscc])
         found = self._rows(UnitRegistered, where, limit=1)
         return found[0] if found else None
+
+    def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
+        where = _Where()
+        ids = [self._param(u) for u in dict.fromkeys(originator_ids)]
+        if not ids:
+            return []
+        where.add(*self._in("originator_id", ids))
+        return self._rows(Quarantined, where)
+
+    def last_versions(self, originator_ids: Iterable[UUID]) -> dict[UUID, int]:
+        """The last version of each aggregate the views hold (mapped or set aside)."""
+        ids = [self._param(u) for u in dict.fromkeys(originator_ids)]
+        if not ids:
+            return {}
+        found: dict[UUID, int] = {}
+        for table in ("view_audit", "view_quarantine"):
+            condition, params = self._in("originator_id", ids)
+            rows = self._select(
+                f"SELECT originator_id, MAX(version) FROM {self._qualified(table)} "
+                f"WHERE {condition} GROUP BY originator_id",
+                params,
+            )
+            for originator, version in rows:
+                key = originator if isinstance(originator, UUID) else UUID(originator)
+                found[key] = max(found.get(key, 0), version)
+        return found
 
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None

@@ -22,6 +22,7 @@ from ledger.projections.journal import (
     Movement,
     PersonLine,
     PersonReduction,
+    Quarantined,
     Row,
     UnitRegistered,
 )
@@ -49,6 +50,10 @@ class ViewStore(Protocol):
         ...
 
     def unit_by_uscc(self, uscc: str) -> UnitRegistered | None: ...
+
+    def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
+        """The events of these aggregates the views set aside (see ``Quarantined``)."""
+        ...
 
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
@@ -127,6 +132,10 @@ class MemoryViewStore:
     def unit_by_uscc(self, uscc: str) -> UnitRegistered | None:
         found = [r for r in self.rows if isinstance(r, UnitRegistered) and r.uscc == uscc]
         return found[0] if found else None
+
+    def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
+        wanted = set(originator_ids)
+        return [r for r in self.rows if isinstance(r, Quarantined) and r.originator_id in wanted]
 
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None

@@ -10,6 +10,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -236,15 +237,16 @@ def test_with_two_workers_a_scrape_sums_the_requests_of_both(
         "LEDGER_LOG_LEVEL": "WARNING",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = tmp_path / "serve.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "ledger", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, server)
+        _wait_until_up(url, server, log)
         with httpx.Client(base_url=url, timeout=10) as http:
             for _ in range(40):  # new connections: the kernel spreads them over both
                 httpx.get(f"{url}/healthz", timeout=10)
@@ -270,7 +272,7 @@ def test_with_two_workers_a_scrape_sums_the_requests_of_both(
     assert totals.pop() >= 40
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -278,7 +280,7 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.TransportError:
             pass
-        assert server.poll() is None, "ledger serve exited"
+        assert server.poll() is None, "ledger serve exited: " + log.read_text()[-3000:]
         assert time.monotonic() < deadline, "ledger serve did not start"
         time.sleep(0.2)
 

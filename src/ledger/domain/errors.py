@@ -60,3 +60,11 @@ class Unavailable(LedgerError):
     """The store cannot be reached: nothing was written; the command may be retried."""
 
     code = "store-unavailable"
+
+
+class HistoryDamaged(LedgerError):
+    """A unit whose stored history the views could not read whole (an event that cannot
+    be decoded, or one missing between two versions): its figures are withheld, every
+    other unit's are not. Retrying does not help; repairing the event store does."""
+
+    code = "history-damaged"

@@ -1,0 +1,119 @@
+"""Damage in the event store stays with the unit it damages (issue 13.2).
+
+On SQLite and PostgreSQL: a stored event edited so that it cannot be decoded, or one
+deleted from the middle of a unit's history, used to stop the views at that
+notification (every read of every unit a 500) or, after a rebuild, to drop the
+unit's payment silently. Now the views set the event aside: the damaged unit's
+reads refuse with ``HistoryDamaged`` (pointing to ``ledger audit verify``), every
+other unit answers, and the views' position goes past the damage.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from ledger.api.app import create_app
+from ledger.application import Ledger
+from ledger.bootstrap import build_ledger
+from ledger.demo import Demo, Story, make_uscc
+from ledger.domain.errors import HistoryDamaged
+from ledger.projections import runner
+from ledger.projections.balances import unit_balance_view
+from ledger.projections.sql import SqlViewStore, open_view_store
+from tests.api.conftest import demo_with_tokens, problem, settings_for
+from tests.conftest import StoreConfig
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+from tests.integration.test_chain import JINAN_UNIT, execute, jinan_events, settings_of
+
+JINAN = "91370102MA3C1JN002"
+CHIFENG = make_uscc("91150402MA0N1CF00")
+AS_OF = date(2023, 6, 30)
+
+
+@pytest.fixture
+def demo(store: StoreConfig) -> Iterator[Ledger]:
+    ledger = build_ledger(settings_of(store), configure_logs=False)
+    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def views(store: StoreConfig) -> Iterator[SqlViewStore]:
+    opened = open_view_store(settings_of(store))
+    yield opened
+    opened.close()
+
+
+def balance_of(views: SqlViewStore, ledger: Ledger, uscc: str) -> object:
+    return unit_balance_view(views, uscc, as_of=AS_OF, known_at=None, policies=ledger.policies())
+
+
+def test_an_event_that_cannot_be_decoded_withholds_only_its_units_figures(
+    demo: Ledger, store: StoreConfig, views: SqlViewStore
+) -> None:
+    notification, version = jinan_events(store)[4]
+    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (b"not an event", notification))
+
+    runner.catch_up(demo, views)
+
+    assert views.position() == demo.recorder.max_notification_id()
+    with pytest.raises(HistoryDamaged) as refused:
+        balance_of(views, demo, JINAN)
+    assert f"event version {version}" in refused.value.message
+    assert "ledger audit verify" in refused.value.message
+    assert balance_of(views, demo, CHIFENG) is not None
+    [aside] = views.quarantined([JINAN_UNIT])
+    assert aside.reason.startswith("cannot be decoded")
+
+
+def test_a_deleted_event_found_by_a_rebuild_withholds_the_unit_instead_of_dropping_it(
+    demo: Ledger, store: StoreConfig, views: SqlViewStore
+) -> None:
+    notification, version = jinan_events(store)[4]
+    execute(store, "DELETE FROM {events} WHERE {n} = ?", (notification,))
+
+    runner.rebuild(demo, views)
+
+    with pytest.raises(HistoryDamaged) as refused:
+        balance_of(views, demo, JINAN)
+    assert f"version {version} is missing" in refused.value.message
+    assert balance_of(views, demo, CHIFENG) is not None
+
+
+def test_an_intact_history_sets_nothing_aside(demo: Ledger, views: SqlViewStore) -> None:
+    runner.rebuild(demo, views, page_size=7)  # many pages: versions checked across them
+
+    units = views.units()
+    assert views.quarantined(u.unit_id for u in units) == []
+    assert balance_of(views, demo, JINAN) is not None
+
+
+def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200(
+    store: StoreConfig,
+) -> None:
+    settings = settings_for(store)
+    tokens = demo_with_tokens(settings)
+    notification, _ = jinan_events(store)[4]
+    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (b"not an event", notification))
+    app = create_app(settings)
+    client = TestClient(app, base_url="http://ledger.test")
+    inspector = {"Authorization": f"Bearer {tokens['inspector']}"}
+    try:
+        damaged = client.get(f"/units/{JINAN}/balance", headers=inspector)
+        intact = client.get(f"/units/{CHIFENG}/balance", headers=inspector)
+    finally:
+        client.close()
+        app.state.close()
+
+    body = problem(damaged, 503)
+    assert body["code"] == "history-damaged"
+    assert "Retry-After" not in damaged.headers  # retrying does not repair it
+    assert intact.status_code == 200, intact.text

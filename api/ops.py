@@ -138,7 +138,7 @@ class _ViewsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         up = GaugeMetricFamily("ledger_store_up", "1 if the event store answered the scrape")
         try:
-            events, position = positions(self.views)
+            events, position, aside = health(self.views)
         except Exception:
             up.add_metric([], 0)
             yield up
@@ -156,10 +156,22 @@ class _ViewsCollector(Collector):
             "Notifications recorded but not yet in the views",
             value=max(events - position, 0),
         )
+        yield GaugeMetricFamily(
+            "ledger_views_set_aside_events",
+            "Events the views could not map or that follow a missing version: their "
+            "units answer history-damaged",
+            value=aside,
+        )
 
 
 def positions(views: ReadSide) -> tuple[int, int]:
     return views.ledger.recorder.max_notification_id() or 0, views.store.position()
+
+
+def health(views: ReadSide) -> tuple[int, int, int]:
+    """The positions, and how many events the views set aside (a damaged history)."""
+    events, position = positions(views)
+    return events, position, views.store.set_aside()
 
 
 @router.get("/metrics")
@@ -175,7 +187,9 @@ async def healthz(request: Request) -> JSONResponse:
         with anyio.fail_after(HEALTH_TIMEOUT):
             # abandoned, not awaited, when the time is up: the thread ends when the store
             # answers or its own time-out fires; the probe has its answer by then
-            events, position = await to_thread.run_sync(positions, views, abandon_on_cancel=True)
+            events, position, aside = await to_thread.run_sync(
+                health, views, abandon_on_cancel=True
+            )
     except TimeoutError:
         return _unhealthy(request, f"the event store did not answer within {HEALTH_TIMEOUT} s")
     except Exception as exc:
@@ -187,6 +201,8 @@ async def healthz(request: Request) -> JSONResponse:
         "views_position": position,
         "views_lag": lag,
         "views_lag_limit": views.backlog,
+        # not a reason for 503: every other unit answers (see ledger audit verify)
+        "views_set_aside": aside,
     }
     if lag > views.backlog:
         return _unhealthy(

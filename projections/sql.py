@@ -167,6 +167,11 @@ class SqlViewStore(ABC):
         where.add(*self._in("originator_id", ids))
         return self._rows(Quarantined, where)
 
+    def set_aside(self) -> int:
+        """How many events the views set aside (``Quarantined``)."""
+        (count,) = self._select(f"SELECT COUNT(*) FROM {self._qualified('view_quarantine')}", [])[0]
+        return int(count)
+
     def last_versions(self, originator_ids: Iterable[UUID]) -> dict[UUID, int]:
         """The last version of each aggregate the views hold (mapped or set aside)."""
         ids = [self._param(u) for u in dict.fromkeys(originator_ids)]

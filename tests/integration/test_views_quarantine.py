@@ -109,6 +109,8 @@ def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200
     try:
         damaged = client.get(f"/units/{JINAN}/balance", headers=inspector)
         intact = client.get(f"/units/{CHIFENG}/balance", headers=inspector)
+        health = client.get("/healthz")
+        metrics = client.get("/metrics")
     finally:
         client.close()
         app.state.close()
@@ -117,3 +119,7 @@ def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200
     assert body["code"] == "history-damaged"
     assert "Retry-After" not in damaged.headers  # retrying does not repair it
     assert intact.status_code == 200, intact.text
+    # the probe stays healthy (every other unit answers) and counts what was set aside
+    assert health.status_code == 200, health.text
+    assert health.json()["views_set_aside"] == 1
+    assert "ledger_views_set_aside_events 1.0" in metrics.text

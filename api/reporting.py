@@ -49,6 +49,6 @@ FILES: dict[int | str, dict[str, Any]] = {
 
 
 def respond(table: Table, fmt: Format, headers: Headers = "zh") -> Response:
-    body = render(table, fmt, headers)
+    body = render(table, fmt, headers, compact=True)
     extra = {} if fmt == "json" else {"Content-Disposition": content_disposition(table, fmt)}
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=extra)

@@ -222,10 +222,29 @@ class Report:
 def plain(value: Any) -> Any:
     """JSON-able: amounts as strings with two decimals, dates ISO, periods YYYY-MM,
     instants ISO with their offset in China Standard Time."""
+    kind = type(value)
+    if kind in _AS_IS:  # most cells: looked up by exact type before any isinstance
+        return value
+    if kind is Decimal:
+        return format_money(value)
+    fields = _FIELDS.get(kind)
+    if fields is not None:
+        return {name: plain(getattr(value, name)) for name in fields}
+    return _plain(value)
+
+
+_AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
+#: the field names of each dataclass met, in order (dataclasses.fields is slow per call)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
     if isinstance(value, Period):
         return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Decimal):
         return format_money(value)
     if isinstance(value, datetime):
@@ -236,10 +255,9 @@ def plain(value: Any) -> Any:
         return value.value
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: plain(getattr(value, name)) for name in names}
     return value
 
 

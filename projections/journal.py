@@ -13,6 +13,7 @@ so the mapping needs no state: ``rows_of(event)`` looks at one event only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from ledger.domain import itemrows
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.state import Line
@@ -183,14 +185,6 @@ _NOT_DETAIL = frozenset(
 )
 
 
-def _items(rows: list[list[str]]) -> list[tuple[Period, Part, Decimal]]:
-    return [(Period.parse(p), Part(part), Decimal(a)) for p, part, a in rows]
-
-
-def _negated(rows: list[list[str]]) -> list[tuple[Period, Part, Decimal]]:
-    return [(p, part, -a) for p, part, a in _items(rows)]
-
-
 def rows_of(event: Any) -> list[Row]:
     """The rows one event contributes to the views (pure: this event only)."""
     rows: list[Row] = [audit_entry(event)]
@@ -238,247 +232,254 @@ def _plain(value: Any) -> Any:
 
 
 def _unit_rows(event: Unit.Event) -> list[Row]:
-    uid, version, at = event.originator_id, event.originator_version, event.timestamp
+    mapper = _MAPPERS.get(type(event))
+    return [] if mapper is None else mapper(event, _Stamp(event))
 
-    def move(
-        kind: Kind, on: date, items: list[tuple[Period, Part, Decimal]], **kw: Any
+
+# ------------------------------------------------------------------ the mappers
+# One small mapper per event type, registered by type. A reversal (an amendment or a
+# revocation undoing a decision) shares its applied twin's mapper with the sign
+# negated, so the two net out in every view that sums movements.
+
+
+class _Stamp:
+    """What every row of one event carries: its unit, version and recorded instant."""
+
+    __slots__ = ("at", "uid", "version")
+
+    def __init__(self, event: Unit.Event) -> None:
+        self.uid = event.originator_id
+        self.version = event.originator_version
+        self.at = event.timestamp
+
+    def moves(
+        self, kind: Kind, on: date, items: list[tuple[Period, Part, Decimal]], **kw: Any
     ) -> list[Row]:
+        uid, version, at = self.uid, self.version, self.at
         return [Movement(uid, version, at, on, kind, p, part, a, **kw) for p, part, a in items]
 
-    match event:
-        case Unit.Registered():
-            return [
-                UnitRegistered(
-                    uid,
-                    at,
-                    event.uscc,
-                    event.name,
-                    event.unit_type,
-                    event.region,
-                    event.agency,
-                    event.unit_number,
-                    event.established_on,
-                )
-            ]
-        case Unit.PeriodAssessed():
-            period = Period.parse(event.period)
-            rows: list[Row] = move(
-                Kind.assessed, event.assessed_on, _items(event.totals), due=event.due_date
+    def decision(self, event: Any, outcome: str, kind: str, **kw: Any) -> DeferralDecision:
+        return DeferralDecision(
+            self.uid,
+            self.version,
+            self.at,
+            event.decided_on,
+            outcome,
+            kind,
+            kw.pop("periods", ""),
+            kw.pop("deadline", None),
+            event.document,
+            **kw,
+        )
+
+
+Mapper = Callable[[Any, _Stamp], list[Row]]
+_MAPPERS: dict[type[Unit.Event], Mapper] = {}
+#: events that change no balance, person line or deferral view: only the audit trail
+#: shows them (a new event type must be mapped or named here: a unit test checks)
+AUDIT_ONLY: frozenset[type[Unit.Event]] = frozenset(
+    {
+        Unit.Classified,
+        Unit.CommitmentFiled,
+        Unit.CommitmentReviewed,
+        Unit.CommitmentFoundFalse,
+        Unit.PersonJoined,
+        Unit.BaseChanged,
+        Unit.PersonLeft,
+        Unit.DeregistrationRequested,
+        Unit.DeferralApplied,
+        Unit.DeregistrationCompleted,
+    }
+)
+
+
+def _maps(*types: type[Unit.Event]) -> Callable[[Mapper], Mapper]:
+    def register(mapper: Mapper) -> Mapper:
+        for t in types:
+            assert t not in _MAPPERS, f"{t.__name__} mapped twice"
+            _MAPPERS[t] = mapper
+        return mapper
+
+    return register
+
+
+@_maps(Unit.Registered)
+def _registered(e: Unit.Registered, s: _Stamp) -> list[Row]:
+    return [
+        UnitRegistered(
+            s.uid,
+            s.at,
+            e.uscc,
+            e.name,
+            e.unit_type,
+            e.region,
+            e.agency,
+            e.unit_number,
+            e.established_on,
+        )
+    ]
+
+
+@_maps(Unit.PeriodAssessed)
+def _assessed(e: Unit.PeriodAssessed, s: _Stamp) -> list[Row]:
+    period = Period.parse(e.period)
+    rows = s.moves(Kind.assessed, e.assessed_on, itemrows.decode(e.totals), due=e.due_date)
+    fixed = {Part(part): Decimal(amount) for part, amount in e.fixed}
+    fixed_um = fixed.get(Part.unit_medical, ZERO)
+    fixed_ind = fixed.get(Part.individual, ZERO)
+    for row in e.lines:
+        line = Line.from_row(row)
+        rows.append(
+            PersonLine(
+                s.uid,
+                s.version,
+                s.at,
+                period,
+                line.resident_id,
+                line.base,
+                line.unit_medical,
+                line.unit_maternity,
+                line.individual,
+                line.declared_base,
+                fixed_um,
+                fixed_ind,
             )
-            fixed = {Part(part): Decimal(amount) for part, amount in event.fixed}
-            fixed_um = fixed.get(Part.unit_medical, ZERO)
-            fixed_ind = fixed.get(Part.individual, ZERO)
-            for row in event.lines:
-                line = Line.from_row(row)
-                rows.append(
-                    PersonLine(
-                        uid,
-                        version,
-                        at,
-                        period,
-                        line.resident_id,
-                        line.base,
-                        line.unit_medical,
-                        line.unit_maternity,
-                        line.individual,
-                        line.declared_base,
-                        fixed_um,
-                        fixed_ind,
-                    )
-                )
-            return rows
-        case Unit.AssessmentRevoked():
-            period = Period.parse(event.period)
-            return [
-                Movement(uid, version, at, event.revoked_on, Kind.revoked, period, part)
-                for part in Part
-            ]
-        case Unit.PaymentCollected():
-            rows = move(Kind.paid, event.paid_on, _items(event.allocations))
-            if event.unallocated:
-                rows.append(
-                    Movement(
-                        uid,
-                        version,
-                        at,
-                        event.paid_on,
-                        Kind.credit_received,
-                        None,
-                        None,
-                        event.unallocated,
-                    )
-                )
-            return rows
-        case Unit.ReductionApplied():
-            period = Period.parse(event.period)
-            rows = move(
-                Kind.reduced, event.decided_on, _items(event.totals), document=event.document
+        )
+    return rows
+
+
+@_maps(Unit.AssessmentRevoked)
+def _revoked(e: Unit.AssessmentRevoked, s: _Stamp) -> list[Row]:
+    period = Period.parse(e.period)
+    return [
+        Movement(s.uid, s.version, s.at, e.revoked_on, Kind.revoked, period, part) for part in Part
+    ]
+
+
+@_maps(Unit.PaymentCollected)
+def _paid(e: Unit.PaymentCollected, s: _Stamp) -> list[Row]:
+    rows = s.moves(Kind.paid, e.paid_on, itemrows.decode(e.allocations))
+    if e.unallocated:
+        rows.append(
+            Movement(
+                s.uid, s.version, s.at, e.paid_on, Kind.credit_received, None, None, e.unallocated
             )
-            rows.extend(
-                PersonReduction(
-                    uid, version, at, event.decided_on, period, rid, Part(part), Decimal(amount)
-                )
-                for rid, part, amount in event.by_person
+        )
+    return rows
+
+
+def _reduction(sign: int) -> Mapper:
+    def mapper(e: Any, s: _Stamp) -> list[Row]:
+        period = Period.parse(e.period)
+        totals = itemrows.decode(e.totals, sign)
+        rows = s.moves(Kind.reduced, e.decided_on, totals, document=e.document)
+        rows.extend(
+            PersonReduction(
+                s.uid,
+                s.version,
+                s.at,
+                e.decided_on,
+                period,
+                rid,
+                Part(part),
+                Decimal(a) if sign > 0 else -Decimal(a),
             )
-            return rows
-        case Unit.RefundOwed():
-            return move(
-                Kind.refunded, event.decided_on, _items(event.items), document=event.document
-            )
-        case Unit.CreditCarriedForward():
-            return move(
-                Kind.carried_forward, event.decided_on, _items(event.items), document=event.document
-            )
-        case Unit.CreditApplied():
-            return move(
-                Kind.credit_applied, event.decided_on, _items(event.items), document=event.document
-            )
-        case Unit.AssessmentSplit():
-            period = Period.parse(event.period)
-            # The deadline is the last day without late fee: late_fee_from - 1 day.
-            last_free_day = event.late_fee_from - timedelta(days=1)
-            return [
-                Movement(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    Kind.deferred,
-                    period,
-                    Part(part),
-                    due=last_free_day,
-                    document=event.document,
-                )
-                for part in event.deferred_parts
-            ]
-        case Unit.DeferredAmountCalledDue():
-            # A false commitment's late fees run from the original due dates: the
-            # movement says so with due=None, resolved against the item's due date.
-            due = None if event.from_original_due else event.due_on
-            return move(
-                Kind.called_due,
-                event.decided_on,
-                _items(event.items),
-                due=due,
-                resident_id=event.resident_id,
-                document=event.document,
-            )
-        case Unit.ReductionReversed():
-            period = Period.parse(event.period)
-            rows = move(
-                Kind.reduced, event.decided_on, _negated(event.totals), document=event.document
-            )
-            rows.extend(
-                PersonReduction(
-                    uid, version, at, event.decided_on, period, rid, Part(part), -Decimal(amount)
-                )
-                for rid, part, amount in event.by_person
-            )
-            return rows
-        case Unit.RefundReversed():
-            return move(
-                Kind.refunded, event.decided_on, _negated(event.items), document=event.document
-            )
-        case Unit.CreditCarriedForwardReversed():
-            return move(
-                Kind.carried_forward,
-                event.decided_on,
-                _negated(event.items),
-                document=event.document,
-            )
-        case Unit.CreditAppliedReversed():
-            return move(
-                Kind.credit_applied,
-                event.decided_on,
-                _negated(event.items),
-                document=event.document,
-            )
-        case Unit.DeferralWithdrawn():
-            rows = [
-                Movement(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    Kind.undeferred,
-                    Period.parse(p),
-                    Part(part),
-                    document=event.document,
-                )
-                for p, part in event.undeferred
-            ]
-            rows.append(
-                DeferralDecision(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    "withdrawn",
-                    event.kind,
-                    event.remaining,
-                    None,
-                    event.document,
-                    event.superseded_by,
-                )
-            )
-            return rows
-        case Unit.DeferralRefusalWithdrawn():
-            return [
-                DeferralDecision(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    "refusal_withdrawn",
-                    event.kind,
-                    "",
-                    None,
-                    event.document,
-                    event.superseded_by,
-                )
-            ]
-        case Unit.DeferralGranted():
-            return [
-                DeferralDecision(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    "granted",
-                    event.kind,
-                    event.periods,
-                    event.deadline,
-                    event.document,
-                )
-            ]
-        case Unit.DeferralShifted():
-            return [
-                DeferralDecision(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    "shifted",
-                    "",
-                    event.periods,
-                    None,
-                    event.document,
-                )
-            ]
-        case Unit.DeferralRefused():
-            return [
-                DeferralDecision(
-                    uid,
-                    version,
-                    at,
-                    event.decided_on,
-                    "refused",
-                    event.kind,
-                    "",
-                    None,
-                    event.document,
-                    event.refusal,
-                )
-            ]
-        case _:
-            return []
+            for rid, part, a in e.by_person
+        )
+        return rows
+
+    return mapper
+
+
+def _items_decided(kind: Kind, sign: int) -> Mapper:
+    def mapper(e: Any, s: _Stamp) -> list[Row]:
+        items = itemrows.decode(e.items, sign)
+        return s.moves(kind, e.decided_on, items, document=e.document)
+
+    return mapper
+
+
+_MAPPERS[Unit.ReductionApplied] = _reduction(+1)
+_MAPPERS[Unit.ReductionReversed] = _reduction(-1)
+for _applied, _reversed, _kind in (
+    (Unit.RefundOwed, Unit.RefundReversed, Kind.refunded),
+    (Unit.CreditCarriedForward, Unit.CreditCarriedForwardReversed, Kind.carried_forward),
+    (Unit.CreditApplied, Unit.CreditAppliedReversed, Kind.credit_applied),
+):
+    _MAPPERS[_applied] = _items_decided(_kind, +1)
+    _MAPPERS[_reversed] = _items_decided(_kind, -1)
+
+
+@_maps(Unit.AssessmentSplit)
+def _split(e: Unit.AssessmentSplit, s: _Stamp) -> list[Row]:
+    period = Period.parse(e.period)
+    # The deadline is the last day without late fee: late_fee_from - 1 day.
+    last_free_day = e.late_fee_from - timedelta(days=1)
+    return [
+        Movement(
+            s.uid,
+            s.version,
+            s.at,
+            e.decided_on,
+            Kind.deferred,
+            period,
+            Part(part),
+            due=last_free_day,
+            document=e.document,
+        )
+        for part in e.deferred_parts
+    ]
+
+
+@_maps(Unit.DeferredAmountCalledDue)
+def _called_due(e: Unit.DeferredAmountCalledDue, s: _Stamp) -> list[Row]:
+    # A false commitment's late fees run from the original due dates: the movement
+    # says so with due=None, resolved against the item's due date.
+    due = None if e.from_original_due else e.due_on
+    return s.moves(
+        Kind.called_due,
+        e.decided_on,
+        itemrows.decode(e.items),
+        due=due,
+        resident_id=e.resident_id,
+        document=e.document,
+    )
+
+
+@_maps(Unit.DeferralWithdrawn)
+def _withdrawn(e: Unit.DeferralWithdrawn, s: _Stamp) -> list[Row]:
+    rows: list[Row] = [
+        Movement(
+            s.uid,
+            s.version,
+            s.at,
+            e.decided_on,
+            Kind.undeferred,
+            Period.parse(p),
+            Part(part),
+            document=e.document,
+        )
+        for p, part in e.undeferred
+    ]
+    rows.append(s.decision(e, "withdrawn", e.kind, periods=e.remaining, reason=e.superseded_by))
+    return rows
+
+
+@_maps(Unit.DeferralRefusalWithdrawn)
+def _refusal_withdrawn(e: Unit.DeferralRefusalWithdrawn, s: _Stamp) -> list[Row]:
+    return [s.decision(e, "refusal_withdrawn", e.kind, reason=e.superseded_by)]
+
+
+@_maps(Unit.DeferralGranted)
+def _granted(e: Unit.DeferralGranted, s: _Stamp) -> list[Row]:
+    return [s.decision(e, "granted", e.kind, periods=e.periods, deadline=e.deadline)]
+
+
+@_maps(Unit.DeferralShifted)
+def _shifted(e: Unit.DeferralShifted, s: _Stamp) -> list[Row]:
+    return [s.decision(e, "shifted", "", periods=e.periods)]
+
+
+@_maps(Unit.DeferralRefused)
+def _refused(e: Unit.DeferralRefused, s: _Stamp) -> list[Row]:
+    return [s.decision(e, "refused", e.kind, reason=e.refusal)]

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from ledger.domain import itemrows
 from ledger.domain.errors import Conflict
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
@@ -34,13 +35,6 @@ from ledger.domain.state import (
     Reductions,
 )
 from ledger.domain.terms import ClassSource, DeferralKind, Part, Trigger, UnitType
-
-#: (period, part, amount) as stored in events: JSON-native strings
-ItemAmount = tuple[str, str, str]
-
-
-def _item_amounts(rows: list[list[str]]) -> list[tuple[Period, Part, Decimal]]:
-    return [(Period.parse(p), Part(part), Decimal(a)) for p, part, a in rows]
 
 
 class Unit(Aggregate):
@@ -198,7 +192,7 @@ class Unit(Aggregate):
                 self.rates,
                 {Part(part): Decimal(amount) for part, amount in self.fixed},
             )
-            for p, part, amount in _item_amounts(self.totals):
+            for p, part, amount in itemrows.decode(self.totals):
                 aggregate.items[(p, part)] = Item(p, part, amount, self.due_date)
 
     class AssessmentRevoked(Event):
@@ -223,7 +217,7 @@ class Unit(Aggregate):
         unallocated: Decimal
 
         def apply(self, aggregate: Any) -> None:
-            for period, part, amount in _item_amounts(self.allocations):
+            for period, part, amount in itemrows.decode(self.allocations):
                 item = aggregate.items[(period, part)]
                 item.paid += amount
                 item.called_due_open = max(ZERO, item.called_due_open - amount)
@@ -273,7 +267,7 @@ class Unit(Aggregate):
             for rid, share, cut in self.by_person:
                 reductions.by_person[(rid, Part(share))] = Decimal(cut)
             aggregate.reductions[period] = reductions
-            for p, part, amount in _item_amounts(self.totals):
+            for p, part, amount in itemrows.decode(self.totals):
                 aggregate.items[(p, part)].reduced += amount
 
     class RefundOwed(Decision):
@@ -283,7 +277,7 @@ class Unit(Aggregate):
         items: list[list[str]]
 
         def apply(self, aggregate: Any) -> None:
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].refunded += amount
 
     class CreditCarriedForward(Decision):
@@ -293,7 +287,7 @@ class Unit(Aggregate):
         items: list[list[str]]
 
         def apply(self, aggregate: Any) -> None:
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].carried_forward += amount
                 aggregate.credit += amount
                 # 冲减下个月的缴费: the credit offsets months after the one overpaid
@@ -309,7 +303,7 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             applied = aggregate.credit_applied_by.setdefault(self.document, {})
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].credit_applied += amount
                 aggregate.credit -= amount
                 applied[(p, part)] = applied.get((p, part), ZERO) + amount
@@ -388,7 +382,7 @@ class Unit(Aggregate):
         items: list[list[str]]
 
         def apply(self, aggregate: Any) -> None:
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].called_due_open += amount
             if self.resident_id:
                 aggregate.called_due_persons.add(self.resident_id)
@@ -420,7 +414,7 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.reductions.pop(Period.parse(self.period), None)
-            for p, part, amount in _item_amounts(self.totals):
+            for p, part, amount in itemrows.decode(self.totals):
                 aggregate.items[(p, part)].reduced -= amount
 
     class RefundReversed(Reversal):
@@ -430,7 +424,7 @@ class Unit(Aggregate):
         items: list[list[str]]
 
         def apply(self, aggregate: Any) -> None:
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].refunded -= amount
 
     class CreditCarriedForwardReversed(Reversal):
@@ -442,7 +436,7 @@ class Unit(Aggregate):
         credit_after: str
 
         def apply(self, aggregate: Any) -> None:
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].carried_forward -= amount
                 aggregate.credit -= amount
             if self.credit_after:
@@ -459,7 +453,7 @@ class Unit(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             applied = aggregate.credit_applied_by.setdefault(self.document, {})
-            for p, part, amount in _item_amounts(self.items):
+            for p, part, amount in itemrows.decode(self.items):
                 aggregate.items[(p, part)].credit_applied -= amount
                 aggregate.credit += amount
                 applied[(p, part)] = applied.get((p, part), ZERO) - amount

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from ledger.catalogue.model import Rule
 from ledger.catalogue.policyset import Cited
+from ledger.domain import itemrows
 from ledger.domain.period import Period
 from ledger.domain.state import Deferral
-from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 
 
@@ -34,9 +33,8 @@ class Context:
 Source = Cited[Rule] | Deferral | tuple[str, str] | None
 
 
-def rows(amounts: dict[tuple[Period, Part], Decimal]) -> list[list[str]]:
-    """Item amounts as events store them: [period, part, amount], zero amounts left out."""
-    return [[str(p), part.value, str(a)] for (p, part), a in sorted(amounts.items()) if a]
+#: item amounts as events store them (ledger.domain.itemrows)
+rows = itemrows.encode_amounts
 
 
 def decide(

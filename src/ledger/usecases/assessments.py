@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import EllipsisType
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.domain import itemrows
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
 from ledger.domain.money import ZERO, apply_rate, format_money, money
@@ -95,9 +96,7 @@ class AssessmentCases(LedgerBase):
             Unit.PeriodAssessed,
             period=str(period),
             lines=rows,
-            totals=[
-                [str(period), part.value, str(amount)] for part, amount in totals.items() if amount
-            ],
+            totals=itemrows.encode((period, part, amount) for part, amount in totals.items()),
             due_date=policies.due_date(unit.region, period),
             assessed_on=assessed_on,
             rates=cited.citation,

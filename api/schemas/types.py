@@ -27,7 +27,9 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_money, money
 from ledger.domain.period import Period, PeriodRange
 
-MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})\.[0-9]{2}$"
+#: at most 11 integer digits: MAX_AMOUNT (99,999,999,999.99), the one bound for money,
+#: so that a generated client cannot send an amount the server refuses
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,10})\.[0-9]{2}$"
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -103,7 +105,10 @@ Money = Annotated[
         {
             "type": "string",
             "pattern": MONEY_PATTERN,
-            "description": "yuan, a string with exactly two decimals; never a JSON number",
+            "description": (
+                "yuan, a string with exactly two decimals; never a JSON number;"
+                " at most 99999999999.99"
+            ),
             "examples": ["1350.00"],
         }
     ),

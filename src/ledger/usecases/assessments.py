@@ -10,7 +10,7 @@ from types import EllipsisType
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
-from ledger.domain.money import ZERO, apply_rate, format_money, money
+from ledger.domain.money import ZERO, apply_rate, check_bound, format_money, money
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
@@ -91,6 +91,10 @@ class AssessmentCases(LedgerBase):
             if base != declared:
                 row.append(str(declared))
             rows.append(row)
+        for part, amount in totals.items():
+            # Each part is at most the base plus a fixed amount, and the unit's total at
+            # least each part: bounding the totals bounds every amount the views store.
+            check_bound(amount, "base", f"the bases give {period} a {part.value} total of")
         unit.trigger_event(
             Unit.PeriodAssessed,
             period=str(period),

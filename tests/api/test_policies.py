@@ -62,6 +62,22 @@ def test_text_that_is_not_toml_is_refused(desk: Desk) -> None:
     assert "not valid TOML" in body["detail"]
 
 
+def test_deeply_nested_toml_is_refused_as_invalid_not_a_server_error(desk: Desk) -> None:
+    arrays = "[document]\nid = " + "[" * 20_000 + "]" * 20_000 + "\n"
+    tables = "x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n"
+    before = desk.high_water()
+
+    for text in (arrays, tables):
+        for path in ("/policies", "/policies/check"):
+            body = problem(desk.admin(path, content=text), 422)
+            assert "nested" in body["detail"], (path, body)
+        replay = desk.post(
+            "/replays", {"files": [text], "as_of": "2020-12-31"}, token=desk.tokens.inspector
+        )
+        assert "nested" in problem(replay, 422)["detail"]
+    assert desk.high_water() == before
+
+
 def test_json_is_not_a_catalogue_file(desk: Desk) -> None:
     body = problem(desk.admin("/policies", {"document": {}}), 415)
 

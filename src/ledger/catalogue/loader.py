@@ -26,8 +26,18 @@ def parse_catalogue_file(text: str, source: str) -> CatalogueFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{source}: not valid TOML: {exc}", field="") from exc
+    except RecursionError:
+        # tomllib parses arrays and inline tables recursively: "[[[[…" a few thousand
+        # deep exhausts the stack. No catalogue file nests more than three levels.
+        raise CatalogueError(
+            f"{source}: not a catalogue file: arrays or tables nested too deeply", field=""
+        ) from None
     try:
         return CatalogueFile.model_validate(data)
+    except RecursionError:
+        raise CatalogueError(
+            f"{source}: not a catalogue file: arrays or tables nested too deeply", field=""
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -60,3 +60,10 @@ class Unavailable(LedgerError):
     """The store cannot be reached: nothing was written; the command may be retried."""
 
     code = "store-unavailable"
+
+
+class Contention(Unavailable):
+    """Other commands saved first on every attempt: nothing was written, and unlike a
+    ``Conflict`` the same command may well succeed when tried again a moment later."""
+
+    code = "contention"

@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
-from ledger.domain.errors import Conflict, InvalidValue, NotFound
+from ledger.domain.errors import Contention, InvalidValue, NotFound
 from ledger.domain.money import ZERO, money
 from ledger.domain.policy import Policy
 from ledger.domain.region import (
@@ -164,9 +164,9 @@ class LedgerBase(Application[UUID]):
                     # Five lost races in a row is rare; a bug (a version written twice in
                     # one save) looks the same, so it is logged with its traceback.
                     self.logger.warning("save_conflict", command=command, exc_info=True)
-                    raise Conflict(
+                    raise Contention(
                         f"{command}: the ledger changed while this command ran "
-                        f"{ATTEMPTS} times; try again"
+                        f"{ATTEMPTS} times; nothing was written, try again"
                     ) from None
                 time.sleep(random.uniform(0, BACKOFF * 2**attempt))
         self.logger.info(

@@ -125,8 +125,9 @@ class LedgerBase(Application[UUID]):
         ``extra`` joins the result (and so the idempotency record): what a retry must
         get back beyond the events, such as the id of a token issued.
         """
-        # A policy's content is a catalogue file, validated by its loader (a title may
-        # span lines); everything else a command records is one line of plain text.
+        # A policy's content is a catalogue file, whose texts its loader checks by the
+        # same rule (naming the document's field); everything else a command records is
+        # one line of plain text.
         check_plain_fields(payload, skip=frozenset({"content"}))
         check_plain_fields({"actor": actor.name, "reason": actor.reason})
         fingerprint = hashlib.sha256(

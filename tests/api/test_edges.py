@@ -1,6 +1,7 @@
 """What the ledger refuses at its edges (issue 13), on SQLite and PostgreSQL: an amount
-past the one bound for money, … Each refusal is a 422 problem naming the field, nothing
-is written, and the reads of every unit keep answering."""
+past the one bound for money, a date outside the ledger's years. Each refusal is a 422
+problem naming the field, nothing is written, and the reads of every unit keep
+answering."""
 
 from __future__ import annotations
 
@@ -111,3 +112,69 @@ def test_the_openapi_document_bounds_money_as_the_server_does(desk: Desk) -> Non
 
     assert re.fullmatch(pattern, LARGEST)
     assert not re.fullmatch(pattern, "100000000000.00")
+
+
+# ------------------------------------------------------- the ledger's years (13.3)
+
+
+def _get(desk: Desk, path: str, **params: str) -> object:
+    headers = {"Authorization": f"Bearer {desk.tokens.case_worker}"}
+    return desk.http.get(path, params=params, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/reports/reminders", {"as_of": "9999-12-31"}, "as_of"),  # was 500 (OverflowError)
+        ("/reports/reminders", {"as_of": "0001-01-01"}, "as_of"),
+        ("/reports/deferral-list", {"month": "2150-01"}, "month"),
+        ("/units/{uscc}/balance", {"known_at": "0001-01-01T00:00:00"}, "known_at"),  # was 500
+        ("/units/{uscc}/balance", {"known_at": "9999-12-31"}, "known_at"),
+        ("/units/{uscc}/balance", {"as_of": "1989-12-31"}, "as_of"),
+        ("/units/{uscc}/audit-trail", {"since": "0001-01-01T00:00:00"}, "since"),
+        ("/units/{uscc}/audit-trail", {"as_of": "2100-01-01"}, "as_of"),
+    ],
+)
+def test_a_read_with_a_date_outside_the_ledgers_years_is_422_naming_it(
+    desk: Desk, path: str, params: dict[str, str], field: str
+) -> None:
+    uscc = _unit_with_a_person(desk)
+
+    refused = problem(_get(desk, path.format(uscc=uscc), **params), 422)  # type: ignore[arg-type]
+
+    assert refused["field"] == field, refused
+    _balance(desk, uscc)
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "field"),
+    [
+        ("payments", {"amount": "100.00", "paid_on": "9999-12-31"}, "paid_on"),
+        ("payments", {"amount": "100.00", "paid_on": "1989-12-31"}, "paid_on"),
+        ("assessments", {"period": "2020-06", "assessed_on": "2020-05-31"}, "assessed_on"),
+        ("assessments", {"period": "2150-01", "assessed_on": "2099-12-31"}, "period"),
+        ("assessments", {"period": "1985-01", "assessed_on": "2020-05-31"}, "period"),
+        (
+            "deferral-applications",
+            {"periods": "2020-05..2020-06", "applied_on": "0001-01-01"},
+            "applied_on",
+        ),
+        (
+            "persons",
+            {"resident_id": "", "base": "5000.00", "joined_on": "0001-01-01"},
+            "joined_on",
+        ),
+    ],
+)
+def test_a_command_dated_outside_the_ledgers_years_is_422_and_writes_nothing(
+    desk: Desk, route: str, body: dict[str, str], field: str
+) -> None:
+    uscc = _unit_with_a_person(desk)
+    if "resident_id" in body:
+        body = {**body, "resident_id": desk.resident_id(uscc[2:8])}
+    before = desk.high_water()
+
+    refused = problem(desk.post(f"/units/{uscc}/{route}", body), 422)
+
+    assert refused["field"] == field, refused
+    assert desk.high_water() == before

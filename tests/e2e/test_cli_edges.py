@@ -32,7 +32,7 @@ def run(store: StoreConfig, cwd: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
-def test_a_payment_past_the_largest_amount_is_one_line_and_exit_2(
+def test_an_amount_or_a_date_past_the_ledgers_bounds_is_refused_with_exit_2(
     store: StoreConfig, tmp_path: Path
 ) -> None:
     for setup in (
@@ -44,12 +44,20 @@ def test_a_payment_past_the_largest_amount_is_one_line_and_exit_2(
         assert done.returncode == 0, done.stderr
 
     refused = run(store, tmp_path, "unit", "pay", UNIT, "5000000000000.00", "--on", "2020-06-10")
+    late = run(store, tmp_path, "unit", "pay", UNIT, "100.00", "--on", "9999-12-31")
+    early = run(store, tmp_path, "balance", UNIT, "--as-of", "0001-01-01")
+    far = run(store, tmp_path, "report", "reminders", "--as-of", "9999-12-31")
     largest = run(store, tmp_path, "unit", "pay", UNIT, "99999999999.99", "--on", "2020-06-10")
     balance = run(store, tmp_path, "balance", UNIT, "--as-of", "2020-06-30", "--format", "json")
 
     assert refused.returncode == 2, refused.stderr
     # (the refusal's wrapping at 80 columns is issue 13.11's, on another branch)
     assert "past 99,999,999,999.99, the largest amount" in " ".join(refused.stderr.split())
+    for dated, field in ((late, "date"), (early, "as_of"), (far, "as_of")):
+        # the ledger's years, 1990-01-01..2099-12-31 (issue 13.3)
+        assert dated.returncode == 2, dated.stderr
+        assert "outside the ledger's years" in " ".join(dated.stderr.split()), dated.stderr
+        assert f"({field})" in dated.stderr
     assert largest.returncode == 0, largest.stderr
     assert balance.returncode == 0, balance.stderr
     # only the largest payment was recorded: all of it held as credit

@@ -117,6 +117,9 @@ def row(text: str) -> bytes:
         pytest.param(row(f"2024-13,{resident(2)},5000.00"), "outside 1..12", id="month-13"),
         pytest.param(row(f"24-05,{resident(2)},5000.00"), "YYYY-MM", id="period-form"),
         pytest.param(row(f"9999-12,{resident(2)},5000.00"), "outside 1900..2200", id="year"),
+        pytest.param(
+            row(f"2150-01,{resident(2)},5000.00"), "outside the ledger's years", id="years"
+        ),
         pytest.param(row(f"1990-01,{resident(2)},5000.00"), "no contribution rates", id="no-rates"),
         pytest.param(row("2024-05,,5000.00"), "resident", id="no-resident-id"),
         pytest.param(row(f"2024-05,{resident(2)}"), "has 3 fields, the header 4", id="missing"),
@@ -283,6 +286,9 @@ def test_the_command_exits_as_documented_without_a_traceback(
             f"{A},2024-05,individual,5000000000000.00,2024-06-10",
             "the largest amount",
             id="past-max",
+        ),
+        pytest.param(
+            f"{A},2024-05,individual,100.00,9999-12-31", "outside the ledger's years", id="years"
         ),
         pytest.param(f"{A},2024-05,unit,1.00,2024-06-10", "is not unit_medical", id="part"),
         pytest.param(f"{A},2024-05,individual,1.00,2024/06/10", "not a date", id="date"),

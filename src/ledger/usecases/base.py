@@ -23,6 +23,7 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
 from ledger.domain.errors import Contention, InvalidValue, NotFound
 from ledger.domain.money import ZERO, money
+from ledger.domain.period import Period, PeriodRange
 from ledger.domain.policy import Policy
 from ledger.domain.region import (
     POLICIES_LOG_ID,
@@ -40,6 +41,7 @@ from ledger.domain.region import (
 from ledger.domain.terms import Part
 from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
+from ledger.domain.years import check_day, check_period, check_range
 from ledger.logs import get_logger
 from ledger.measures.context import Context
 from ledger.usecases.groupcommit import MAX_MEMBERS, GroupCommit
@@ -130,6 +132,7 @@ class LedgerBase(Application[UUID]):
         # one line of plain text.
         check_plain_fields(payload, skip=frozenset({"content"}))
         check_plain_fields({"actor": actor.name, "reason": actor.reason})
+        check_years(payload)
         fingerprint = hashlib.sha256(
             json.dumps(payload, sort_keys=True, default=str).encode()
         ).hexdigest()
@@ -309,6 +312,24 @@ def _collect(saved: Saved) -> list[Any]:
         else:
             events.append(obj)
     return events
+
+
+def check_years(payload: dict[str, Any]) -> None:
+    """Every business date and period of a command's input within the ledger's years,
+    whichever entrance it came through (API, CLI, desk): refused naming the field."""
+    for name, value in payload.items():
+        if isinstance(value, date):
+            check_day(value, name)
+        elif name in ("period", "since") and isinstance(value, str):
+            check_period(Period.parse(value), name)
+        elif name == "periods" and isinstance(value, str):
+            check_range(PeriodRange.parse(value), name)
+        elif name == "months" and isinstance(value, list):
+            for n, text in enumerate(value):
+                check_period(Period.parse(text), f"months[{n}]")
+        elif name == "items" and isinstance(value, list):
+            for n, item in enumerate(value):
+                check_period(Period.parse(str(item[0])), f"items[{n}].period")
 
 
 def positive_base(base: str | Decimal) -> Decimal:

@@ -14,7 +14,8 @@ probe is never held by a store that does not answer.
 - ``ledger_commands_total{command,outcome}``: every command request (a POST that takes
   an Idempotency-Key) by its operation id and what came of it: ``recorded`` (2xx),
   ``refused`` (a rule of a policy or of law), ``invalid`` (bad input), ``conflict``,
-  ``denied`` (401/403), ``not_found``, ``unavailable`` (503) or ``error``;
+  ``denied`` (401/403), ``not_found``, ``contention`` (503: it lost every race to
+  save), ``unavailable`` (503) or ``error``;
 - ``ledger_events``, ``ledger_views_position``, ``ledger_views_lag_events`` (read at the
   scrape) and ``ledger_store_up``.
 
@@ -105,6 +106,8 @@ def outcome(status: int, code: str) -> str:
         return "recorded"
     if status == 422 and code == "rule-violation":
         return "refused"
+    if status == 503 and code == "contention":
+        return "contention"
     return {
         400: "invalid",
         401: "denied",

@@ -8,8 +8,10 @@ Status by kind of error:
   kept for ``Conflict``, a contradiction with what is already recorded (registered twice,
   an idempotency key reused), which the client resolves by looking at the state;
 - ``NotFound``: 404; ``Unavailable`` and a lost store connection: 503 with Retry-After
-  (nothing was written: the save is atomic, so a retry is safe); ``HistoryDamaged``
-  (a unit's events the views set aside): 503 without Retry-After;
+  (nothing was written: the save is atomic, so a retry is safe); ``Contention`` (other
+  commands saved first on every attempt) is an ``Unavailable``, 503 ``contention`` with
+  a shorter Retry-After: not 409, which says a retry of the same request cannot help;
+  ``HistoryDamaged`` (a unit's events the views set aside): 503 without Retry-After;
 - the API's own refusals (:class:`ApiProblem`): 400 (no Idempotency-Key), 401, 403, 415;
   a body over the limit: 413 (:class:`ledger.api.middleware.BodyLimit`).
 """
@@ -29,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from ledger.domain.errors import (
     CatalogueError,
     Conflict,
+    Contention,
     HistoryDamaged,
     InvalidValue,
     LedgerError,
@@ -41,6 +44,8 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://ledger.invalid/problems/"
 #: seconds a client should wait before retrying when the store is unreachable
 RETRY_AFTER = "5"
+#: and when its command lost every race to save (the others are done in milliseconds)
+CONTENTION_RETRY_AFTER = "1"
 
 _STATUS: dict[type[LedgerError], int] = {
     InvalidValue: 422,
@@ -116,8 +121,9 @@ def problem(
 async def _ledger_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LedgerError)
     status = status_of(exc)
+    wait = CONTENTION_RETRY_AFTER if isinstance(exc, Contention) else RETRY_AFTER
     # a damaged history is not a passing outage: no Retry-After
-    headers = {"Retry-After": RETRY_AFTER} if isinstance(exc, Unavailable) else None
+    headers = {"Retry-After": wait} if isinstance(exc, Unavailable) else None
     return problem(
         request, status, exc.code, exc.message, field=exc.field, rule=exc.rule, headers=headers
     )

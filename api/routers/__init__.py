@@ -26,8 +26,9 @@ _WHY = {
     413: "the body is too large",
     415: "the body is not of the media type the route takes",
     422: "invalid input (each field and rule named) or refused by a rule of a policy or of law",
-    503: "the store cannot be reached, or the views are catching up: nothing was written; "
-    "retry after Retry-After",
+    503: "the store cannot be reached, the views are catching up, or the command lost the "
+    "race to save on every attempt (code contention): nothing was written; retry after "
+    "Retry-After",
 }
 
 #: what every command (POST) route may answer besides its success

@@ -26,12 +26,22 @@ from pydantic_core import PydanticCustomError
 from ledger.domain.errors import LedgerError
 from ledger.domain.money import format_money, money
 from ledger.domain.period import Period, PeriodRange
+from ledger.domain.years import RULE, check_day, check_period, check_range
 
-MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})\.[0-9]{2}$"
+#: at most 11 integer digits: MAX_AMOUNT (99,999,999,999.99), the one bound for money,
+#: so that a generated client cannot send an amount the server refuses
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,10})\.[0-9]{2}$"
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 RANGE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])\.\.[0-9]{4}-(0[1-9]|1[0-2])$"
+# What the OpenAPI document shows: the same forms within the ledger's years 1990..2099
+# (ledger.domain.years), so a generated client cannot send a year the server refuses;
+# the server checks the form first and the years after, naming each in its refusal.
+_YEAR = "(199[0-9]|20[0-9]{2})"
+DATE_SCHEMA = rf"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+PERIOD_SCHEMA = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
+RANGE_SCHEMA = rf"^{_YEAR}-(0[1-9]|1[0-2])\.\.{_YEAR}-(0[1-9]|1[0-2])$"
 
 
 class Command(BaseModel):
@@ -78,21 +88,34 @@ def _decimal(value: Any) -> Decimal:
 def _day(value: Any) -> date:
     text = _text(value, rule="date", pattern=DATE_PATTERN, example="2022-07-01")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise PydanticCustomError("date", "'{value}' is not a real date", {"value": text}) from None
+    checked: date = _in_years(check_day, day)
+    return checked
+
+
+def _in_years(check: Any, value: Any) -> Any:
+    try:
+        return check(value, "value")
+    except LedgerError as exc:
+        raise PydanticCustomError(
+            RULE, "{message}", {"message": exc.message.removeprefix("value ")}
+        ) from None
 
 
 def _period(value: Any) -> Period:
     text = _text(value, rule="period", pattern=PERIOD_PATTERN, example="2022-07")
     period: Period = _domain("period", Period.parse, text)
-    return period
+    checked: Period = _in_years(check_period, period)
+    return checked
 
 
 def _period_range(value: Any) -> PeriodRange:
     text = _text(value, rule="period_range", pattern=RANGE_PATTERN, example="2020-05..2020-10")
     periods: PeriodRange = _domain("period_range", PeriodRange.parse, text)
-    return periods
+    checked: PeriodRange = _in_years(check_range, periods)
+    return checked
 
 
 Money = Annotated[
@@ -103,7 +126,10 @@ Money = Annotated[
         {
             "type": "string",
             "pattern": MONEY_PATTERN,
-            "description": "yuan, a string with exactly two decimals; never a JSON number",
+            "description": (
+                "yuan, a string with exactly two decimals; never a JSON number;"
+                " at most 99999999999.99"
+            ),
             "examples": ["1350.00"],
         }
     ),
@@ -131,8 +157,8 @@ PeriodField = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": PERIOD_PATTERN,
-            "description": "a contribution period (费款所属期), YYYY-MM",
+            "pattern": PERIOD_SCHEMA,
+            "description": "a contribution period (费款所属期), YYYY-MM, 1990-01..2099-12",
             "examples": ["2022-07"],
         }
     ),
@@ -145,8 +171,9 @@ PeriodRangeField = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": RANGE_PATTERN,
-            "description": "consecutive contribution periods, YYYY-MM..YYYY-MM",
+            "pattern": RANGE_SCHEMA,
+            "description": "consecutive contribution periods, YYYY-MM..YYYY-MM, within"
+            " 1990-01..2099-12",
             "examples": ["2020-05..2020-10"],
         }
     ),
@@ -160,7 +187,8 @@ Day = Annotated[
         {
             "type": "string",
             "format": "date",
-            "description": "a business date, ISO 8601 (YYYY-MM-DD)",
+            "pattern": DATE_SCHEMA,
+            "description": "a business date, ISO 8601 (YYYY-MM-DD), 1990-01-01..2099-12-31",
             "examples": ["2022-07-01"],
         }
     ),

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
-from ledger.api.schemas.types import MONEY_PATTERN, PERIOD_PATTERN
+from ledger.api.schemas.types import PERIOD_PATTERN
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
@@ -23,10 +23,14 @@ def _as_period(value: Any) -> Period:
     return value if isinstance(value, Period) else Period.parse(str(value))
 
 
+#: Figures out are sums (a unit's credit held over many payments, a report's totals): they
+#: may pass MAX_AMOUNT, the bound of one amount in, so their pattern is wider.
+AMOUNT_OUT_PATTERN = r"^(0|[1-9][0-9]{0,14})\.[0-9]{2}$"
+
 Amount = Annotated[
     Decimal,
     PlainSerializer(format_money, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["450.00"]}),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_OUT_PATTERN, "examples": ["450.00"]}),
 ]
 """Yuan out: ``"450.00"``."""
 

@@ -1,6 +1,7 @@
 """The two clocks as users write them: business dates and "known at" instants.
 
-Business dates are the bureau's: China Standard Time, whatever the server's zone.
+Business dates are the bureau's: China Standard Time, whatever the server's zone. Both
+clocks are held to the ledger's years (``ledger.domain.years``), naming the field.
 A "known at" instant may be given as a bare date, meaning the end of that day in
 China Standard Time (what was known on it), or as an ISO date-time (naive means CST).
 The CLI and the API parse both the same way, here.
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ledger.domain.errors import InvalidValue
 from ledger.domain.period import Period
+from ledger.domain.years import check_day, check_instant
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -27,9 +29,10 @@ def business_date(text: str | None, field: str = "date") -> date:
     if not text:
         return today()
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_date(text, field)
+        day = date.fromisoformat(text) if len(text) == 10 else _bad_date(text, field)
     except ValueError:
         return _bad_date(text, field)
+    return check_day(day, field)
 
 
 def _bad_date(text: str, field: str) -> date:
@@ -43,11 +46,12 @@ def instant(text: str | None, field: str = "known_at") -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.max, CST)
-        parsed = datetime.fromisoformat(text)
+            parsed = datetime.combine(date.fromisoformat(text), time.max, CST)
+        else:
+            parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidValue(f"{text!r} is not an ISO date or date-time", field=field) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CST)
+    return check_instant(parsed if parsed.tzinfo else parsed.replace(tzinfo=CST), field)
 
 
 def report_clock(

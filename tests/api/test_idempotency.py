@@ -9,9 +9,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.token import token_digest, token_id
 from ledger.tokens import issue_token
+from ledger.usecases import base
 from tests.api.conftest import AGENCY, CHIFENG, SETUP, Desk, Prepared, ok, prepare, problem, types
 from tests.conftest import StoreConfig
 
@@ -166,3 +168,23 @@ def test_a_reason_too_long_is_refused(desk: Desk, uscc: str) -> None:
     )
 
     assert refused["field"] == "X-Reason"
+
+
+def test_a_command_that_loses_every_race_is_contention_with_retry_after(
+    desk: Desk, uscc: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every save finds the store changed under it (another desk saving first each time).
+    def lost(events: object) -> None:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(desk.ledger.group_commit, "commit", lost)
+    monkeypatch.setattr(base, "BACKOFF", 0.0)
+    before = desk.high_water()
+
+    response = desk.post(f"/units/{uscc}/payments", PAYMENT)
+
+    refused = problem(response, 503)
+    # its own type, not 409 `conflict` (which a retry cannot cure): retry after a moment
+    assert (refused["code"], refused["type"].rsplit("/", 1)[1]) == ("contention", "contention")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert desk.high_water() == before

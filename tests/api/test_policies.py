@@ -62,6 +62,43 @@ def test_text_that_is_not_toml_is_refused(desk: Desk) -> None:
     assert "not valid TOML" in body["detail"]
 
 
+def test_deeply_nested_toml_is_refused_as_invalid_not_a_server_error(desk: Desk) -> None:
+    arrays = "[document]\nid = " + "[" * 20_000 + "]" * 20_000 + "\n"
+    tables = "x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n"
+    before = desk.high_water()
+
+    for text in (arrays, tables):
+        for path in ("/policies", "/policies/check"):
+            body = problem(desk.admin(path, content=text), 422)
+            assert "nested" in body["detail"], (path, body)
+        replay = desk.post(
+            "/replays", {"files": [text], "as_of": "2020-12-31"}, token=desk.tokens.inspector
+        )
+        assert "nested" in problem(replay, 422)["detail"]
+    assert desk.high_water() == before
+
+
+def test_policy_text_follows_the_one_text_rule_naming_the_field(desk: Desk) -> None:
+    # issue 13.7: a policy's number and title are served to every role and printed in
+    # every decision's citation, so they are plain text like every other free text
+    amended = POLICY_TOML.replace("version = 1", "version = 2")
+    cases = {
+        "document.title": amended.replace("实施细则", "实施\\u202e细则"),
+        "document.number": amended.replace('3号"\n', '3\\u0000号"\n', 1),
+        "document.issuer": amended.replace("赤峰市财政局", "赤峰市\\u200d财政局"),
+        "reduction.source": amended.replace("减半3个月", "减半\\ufeff3个月"),
+        "reduction.shares.0": amended.replace('["unit_medical"]', '["unit_medical\\uffff"]'),
+    }
+    before = desk.high_water()
+
+    for field, text in cases.items():
+        for path in ("/policies", "/policies/check"):
+            refused = problem(desk.admin(path, content=text), 422)
+            assert refused["field"] == field, (path, refused)
+            assert "U+" in refused["detail"]
+    assert desk.high_water() == before
+
+
 def test_json_is_not_a_catalogue_file(desk: Desk) -> None:
     body = problem(desk.admin("/policies", {"document": {}}), 415)
 

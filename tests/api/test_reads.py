@@ -233,7 +233,31 @@ def test_a_persons_trail_shows_their_departure(reader: Reader) -> None:
 
 
 def test_a_persons_trail_shows_a_case_worker_only_their_agencys_units(reader: Reader) -> None:
-    body = ok(reader.person("/persons/audit-trail", {"resident_id": LEAVER}, "chifeng"))
+    # The person is insured in Wuhai only: to a Chifeng desk they are unknown, answered
+    # as a person never seen is (404), so that no desk learns they are insured elsewhere.
+    refused = problem(
+        reader.person("/persons/audit-trail", {"resident_id": LEAVER}, "chifeng"), 404
+    )
+
+    assert (refused["code"], refused["field"]) == ("not-found", "resident_id")
+    assert LEAVER not in refused["detail"]  # masked
+
+
+def test_a_persons_trail_for_someone_the_ledger_never_saw_is_not_found(reader: Reader) -> None:
+    stranger = make_resident_id("150302", "19770707", 707)
+
+    for who in ("inspector", "wuhai"):
+        refused = problem(
+            reader.person("/persons/audit-trail", {"resident_id": stranger}, who), 404
+        )
+        assert (refused["code"], refused["field"]) == ("not-found", "resident_id")
+        assert stranger not in refused["detail"]  # masked
+
+
+def test_a_known_persons_trail_filtered_to_nothing_is_an_empty_trail(reader: Reader) -> None:
+    body = ok(
+        reader.person("/persons/audit-trail", {"resident_id": LEAVER, "kinds": ["CommitmentFiled"]})
+    )
 
     assert body["lines"] == []
 

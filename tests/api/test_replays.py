@@ -162,3 +162,14 @@ def test_a_replay_beyond_the_queue_answers_503(desk: Desk, monkeypatch: Any) -> 
     refused = problem(start(desk, body), 503)
 
     assert "queued or running" in refused["detail"]
+
+
+def test_an_inline_set_holding_two_versions_of_one_document_is_refused(desk: Desk) -> None:
+    # as `ledger policy enact` refuses them: which version would the replay apply?
+    chifeng = (default_catalogue_dir() / "chifeng-2020-3.toml").read_text(encoding="utf-8")
+    amended = chifeng.replace("version = 1", "version = 2").replace('"0.5"', '"0.4"')
+    assert amended != chifeng
+
+    for files in ([chifeng, amended], [amended, chifeng], [chifeng, chifeng]):
+        refused = problem(start(desk, {"files": files, "as_of": "2020-12-31"}), 422)
+        assert "chifeng-2020-3" in refused["detail"], files

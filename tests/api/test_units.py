@@ -284,3 +284,21 @@ def test_a_name_with_a_control_character_is_refused_and_nothing_recorded(desk: D
 
     assert (refused["field"], "U+0000" in refused["detail"]) == ("name", True)
     assert desk.high_water() == before
+
+
+def test_a_name_with_an_invisible_character_is_refused_and_nothing_recorded(desk: Desk) -> None:
+    desk.region(CHIFENG)
+    before = desk.high_water()
+
+    for char in ("\ufeff", "\u200d", "\ufff9", "\U000e0041", "\uffff"):
+        body = {
+            "uscc": desk.uscc(CHIFENG),
+            "name": f"赤峰{char}商贸",
+            "region": CHIFENG,
+            "agency": AGENCY,
+            "established_on": "2012-05-01",
+        }
+        refused = problem(desk.post("/units", body), 422)
+        assert refused["field"] == "name"
+        assert f"U+{ord(char):04X}" in refused["detail"]
+    assert desk.high_water() == before

@@ -100,6 +100,15 @@ def row(text: str) -> bytes:
         pytest.param(row(f"2024-05,{resident(2)},-5000.00"), "must be positive", id="negative"),
         pytest.param(row(f"2024-05,{resident(2)},0.00"), "must be positive", id="zero"),
         pytest.param(row(f"2024-05,{resident(2)},{'9' * 40}"), "too large", id="absurd"),
+        pytest.param(
+            row(f"2024-05,{resident(2)},5000000000000.00"), "the largest amount", id="past-max"
+        ),
+        pytest.param(
+            # each base fits, the unit's total would not (17 x 6% of 99,999,999,999.99)
+            b"".join(row(f"2024-05,{resident(n)},99999999999.99") for n in range(20, 37)),
+            "the largest amount",
+            id="total-past-max",
+        ),
         pytest.param(row(f"2024-05,{resident(2)},1e30"), "is not an amount", id="exponent"),
         pytest.param(row(f"2024-05,{resident(2)},五千"), "is not an amount", id="text-money"),
         pytest.param(row(f'2024-05,{resident(2)},"5,000.00"'), "is not an amount", id="comma"),
@@ -108,6 +117,9 @@ def row(text: str) -> bytes:
         pytest.param(row(f"2024-13,{resident(2)},5000.00"), "outside 1..12", id="month-13"),
         pytest.param(row(f"24-05,{resident(2)},5000.00"), "YYYY-MM", id="period-form"),
         pytest.param(row(f"9999-12,{resident(2)},5000.00"), "outside 1900..2200", id="year"),
+        pytest.param(
+            row(f"2150-01,{resident(2)},5000.00"), "outside the ledger's years", id="years"
+        ),
         pytest.param(row(f"1990-01,{resident(2)},5000.00"), "no contribution rates", id="no-rates"),
         pytest.param(row("2024-05,,5000.00"), "resident", id="no-resident-id"),
         pytest.param(row(f"2024-05,{resident(2)}"), "has 3 fields, the header 4", id="missing"),
@@ -270,6 +282,14 @@ def test_the_command_exits_as_documented_without_a_traceback(
         pytest.param(f"{A},2024-05,individual,一百,2024-06-10", "is not an amount", id="text"),
         pytest.param(f"{A},2024-05,individual,1.001,2024-06-10", "two decimals", id="fen"),
         pytest.param(f"{A},2024-05,individual,{'9' * 40},2024-06-10", "too large", id="absurd"),
+        pytest.param(
+            f"{A},2024-05,individual,5000000000000.00,2024-06-10",
+            "the largest amount",
+            id="past-max",
+        ),
+        pytest.param(
+            f"{A},2024-05,individual,100.00,9999-12-31", "outside the ledger's years", id="years"
+        ),
         pytest.param(f"{A},2024-05,unit,1.00,2024-06-10", "is not unit_medical", id="part"),
         pytest.param(f"{A},2024-05,individual,1.00,2024/06/10", "not a date", id="date"),
         pytest.param(f"{A},2031-01,individual,1.00,2024-06-10", "no assessment item", id="period"),

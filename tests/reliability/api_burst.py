@@ -76,9 +76,9 @@ def commands(client: int) -> list[Command]:
 
 def send_all(port: int, token: str, work: list[Command], attempts: int = 1) -> None:
     """Sends each command in order; a command without an answer stops the client (the
-    ones after it may depend on it), unless ``attempts`` allows re-sending it. A 409
-    saying the ledger changed while the command ran (four clients append to one
-    region's index) and a 503 (the store is away) are retried as they ask."""
+    ones after it may depend on it), unless ``attempts`` allows re-sending it. A 503
+    ``contention`` (the command lost every race to save: four clients append to one
+    region's index) and any other 503 (the store is away) are retried as they ask."""
     headers = {"Authorization": f"Bearer {token}", "X-Reason": "burst"}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
         for command in work:
@@ -96,7 +96,7 @@ def send_all(port: int, token: str, work: list[Command], attempts: int = 1) -> N
                         return
                     time.sleep(0.2)
                     continue
-                if response.status_code == 409 and "try again" in response.json()["detail"]:
+                if response.status_code == 503 and response.json()["code"] == "contention":
                     continue
                 if response.status_code == 503:
                     command.unavailable.append(

@@ -94,3 +94,21 @@ def test_a_missing_document_number_is_refused_naming_the_field() -> None:
 
     with pytest.raises(CatalogueError, match=r"^x\.toml: document\.number"):
         parse_catalogue_file(text, "x.toml")
+
+
+def test_a_policy_set_holding_two_versions_of_one_document_is_refused() -> None:
+    # issue 13.5: a replay's set held both and the last silently won; the set itself now
+    # refuses, whoever builds it (the API's inline files, a library caller)
+    catalogue = {f.document.id: f for f in load_default_catalogue()}
+    chifeng = catalogue["chifeng-2020-3"]
+    content = chifeng.content()
+    content["document"]["version"] = 2
+    content["reduction"]["fraction"] = "0.4"
+    amended = CatalogueFile.model_validate(content)
+
+    with pytest.raises(CatalogueError) as refused:
+        PolicySet([chifeng, amended])
+
+    assert "chifeng-2020-3" in refused.value.message
+    assert refused.value.field == "document.id"
+    assert PolicySet([chifeng, chifeng]).files["chifeng-2020-3"] == chifeng  # the same file twice

@@ -273,3 +273,35 @@ def test_amount_round_trips_through_its_text(value: Decimal) -> None:
 
     assert money(format_money(amount)) == amount
     assert format_money(money(format_money(amount))) == format_money(amount)
+
+
+# -------------------------------------------------------- the largest amount (issue 13.1)
+
+
+def test_the_largest_amount_is_accepted_and_a_fen_more_is_refused_naming_the_field() -> None:
+    assert money("99999999999.99") == money_module.MAX_AMOUNT
+
+    with pytest.raises(InvalidValue) as refused:
+        money("100000000000.00", field="base")
+
+    assert refused.value.field == "base"
+    assert "99,999,999,999.99" in refused.value.message
+
+
+@pytest.mark.parametrize("text", ["5000000000000.00", "-100000000000.00", "1" + "0" * 20])
+def test_amounts_past_the_largest_are_refused_either_side_of_zero(text: str) -> None:
+    with pytest.raises(InvalidValue):
+        money(text)
+
+
+def test_the_largest_amount_fits_the_views_money_columns_with_room_for_fixed_amounts() -> None:
+    # numeric(14,2) holds 12 integer digits: a part of a person's line (base x rate, at
+    # most the base, plus a fixed amount) and a unit's total are held to MAX_AMOUNT by
+    # the assessment, so a column never sees more than ten times it.
+    from ledger.projections.schema import _SQL_TYPES, ColumnType
+
+    postgres = _SQL_TYPES[ColumnType.money][0]
+    precision, scale = (int(n) for n in postgres.removeprefix("numeric(").rstrip(")").split(","))
+    largest_stored = Decimal(10) ** (precision - scale) - FEN
+
+    assert largest_stored >= money_module.MAX_AMOUNT * 10

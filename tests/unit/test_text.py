@@ -27,6 +27,52 @@ def test_a_control_character_is_refused_naming_the_field_and_the_character(char:
     assert refused.value.field == "name"
 
 
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\ufeff",  # byte-order mark / zero-width no-break space
+        "\u200b",  # zero-width space
+        "\u200c",  # zero-width non-joiner
+        "\u200d",  # zero-width joiner
+        "\u2060",  # word joiner
+        "\u00ad",  # soft hyphen
+        "\ufff9",  # interlinear annotation anchor
+        "\ufffa",
+        "\ufffb",
+        "\U000e0001",  # language tag
+        "\U000e0041",  # tag letter A
+        "\U000e007f",  # cancel tag
+        "\ufffe",  # noncharacters
+        "\uffff",
+        "\ufdd0",
+        "\U0010ffff",
+        "\ud800",  # a lone surrogate
+    ],
+)
+def test_an_invisible_character_or_a_noncharacter_is_refused_naming_it(char: str) -> None:
+    # issue 13.7: accepted in names, they make two texts that look alike differ (or one
+    # hide another) in lists, reports and files
+    with pytest.raises(InvalidValue, match=f"U\\+{ord(char):04X}") as refused:
+        check_plain(f"单位{char}名称", "name")
+
+    assert refused.value.field == "name"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u1828\u1822\u180e\u1821 赤峰",  # Mongolian with its vowel separator (U+180E)
+        "葛\U000e0100",  # an ideographic variation sequence (a rare form of a name)
+        "\U00031350",  # CJK Extension H, newer than Python's Unicode tables
+        "\ue000",  # a private-use character, where bureaus keep characters Unicode lacks
+        "ئۇيغۇر",  # Uyghur in Arabic script
+        "བོད",  # Tibetan
+    ],
+)
+def test_scripts_and_rare_characters_of_real_names_are_plain_text(text: str) -> None:
+    assert check_plain(text, "name") == text
+
+
 def test_texts_in_a_list_are_named_by_their_place() -> None:
     with pytest.raises(InvalidValue) as refused:
         check_plain_fields({"attachments": ["书面申请", "资产\x00负债表"]})

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import check_compatible
-from ledger.domain.errors import CatalogueError, Conflict
+from ledger.domain.errors import CatalogueError, Conflict, InvalidValue
+from ledger.domain.text import check_plain_tree
 
 #: files in a catalogue directory that are not policy documents
 NOT_DOCUMENTS = frozenset({"size_classes.toml"})
@@ -26,8 +27,24 @@ def parse_catalogue_file(text: str, source: str) -> CatalogueFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{source}: not valid TOML: {exc}", field="") from exc
+    except RecursionError:
+        # tomllib parses arrays and inline tables recursively: "[[[[…" a few thousand
+        # deep exhausts the stack. No catalogue file nests more than three levels.
+        raise CatalogueError(
+            f"{source}: not a catalogue file: arrays or tables nested too deeply", field=""
+        ) from None
+    try:
+        # A document's texts (number, title, sources) are cited in every decision and
+        # served to every role: the one rule of free text, before the model's own.
+        check_plain_tree(data)
+    except InvalidValue as exc:
+        raise CatalogueError(f"{source}: {exc.message}", field=exc.field) from None
     try:
         return CatalogueFile.model_validate(data)
+    except RecursionError:
+        raise CatalogueError(
+            f"{source}: not a catalogue file: arrays or tables nested too deeply", field=""
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -37,7 +37,7 @@ from ledger.catalogue.model import (
     Rule,
     WorkingCalendarData,
 )
-from ledger.domain.errors import Conflict, RuleViolation
+from ledger.domain.errors import CatalogueError, Conflict, RuleViolation
 from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
@@ -81,7 +81,17 @@ class PolicySet:
     def __init__(
         self, files: list[CatalogueFile], revoked: Mapping[str, date] | None = None
     ) -> None:
-        self.files = {f.document.id: f for f in files}
+        self.files: dict[str, CatalogueFile] = {}
+        for f in files:
+            # Two versions (or contents) of one document in one set: which would rule?
+            # Refused as enacting them would be, never the last silently kept.
+            held = self.files.setdefault(f.document.id, f)
+            if held != f:
+                raise CatalogueError(
+                    f"the policy set holds document {f.document.id!r} twice with different "
+                    f"content (v{held.document.version} and v{f.document.version}); keep one",
+                    field="document.id",
+                )
         self.revoked = dict(revoked or {})
         self._claims = claims_of(self.files.values(), self.revoked)
         # Resolution is asked per person-month by the importer: memoised, a dict look-up.

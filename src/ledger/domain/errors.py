@@ -68,3 +68,10 @@ class HistoryDamaged(LedgerError):
     other unit's are not. Retrying does not help; repairing the event store does."""
 
     code = "history-damaged"
+
+
+class Contention(Unavailable):
+    """Other commands saved first on every attempt: nothing was written, and unlike a
+    ``Conflict`` the same command may well succeed when tried again a moment later."""
+
+    code = "contention"

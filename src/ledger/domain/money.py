@@ -30,10 +30,12 @@ from ledger.domain.errors import InvalidValue
 
 __all__ = [
     "FEN",
+    "MAX_AMOUNT",
     "ZERO",
     "Money",
     "Rate",
     "apply_rate",
+    "check_bound",
     "format_money",
     "money",
     "rate",
@@ -49,6 +51,14 @@ Rate = NewType("Rate", Decimal)
 
 FEN = Decimal("0.01")
 ZERO = Money(Decimal("0.00"))
+
+#: The largest amount the ledger records, either side of zero: a payment, a base, a
+#: fixed amount, and every part and total an assessment derives from them. 100 billion
+#: yuan less a fen is far past any unit's month (a city's largest employer owes a few
+#: hundred million), and the views store amounts as PostgreSQL numeric(14,2), twelve
+#: integer digits: an amount past those stopped the read side of the whole schema.
+#: Ten times this bound still fits a column (``tests/unit/test_money.py``).
+MAX_AMOUNT = Money(Decimal("99999999999.99"))
 
 # 28 significant digits hold any realistic amount exactly (10^26 yuan); traps turn
 # an amount that cannot be represented into an error instead of a silent NaN.
@@ -104,7 +114,25 @@ def money(value: str | int | Decimal, *, field: str = "amount") -> Money:
     # Trailing zeros ("1.230") are still a whole number of fen, so they pass.
     if quantized != number:
         raise InvalidValue(f"{field} {value} has more than two decimals (fen)", field=field)
+    check_bound(quantized, field)
     return Money(quantized) if quantized else ZERO
+
+
+def check_bound(amount: Decimal, field: str, what: str = "") -> None:
+    """InvalidValue naming ``field`` when ``amount`` is past :data:`MAX_AMOUNT`.
+
+    >>> check_bound(Decimal("100000000000.00"), "amount")
+    Traceback (most recent call last):
+    ...
+    ledger.domain.errors.InvalidValue: amount 100000000000.00 is past 99,999,999,999.99, the largest amount the ledger records
+    """  # noqa: E501 -- a doctest's expected output cannot be wrapped
+    if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+        raise InvalidValue(
+            f"{what or field} {amount} is past {MAX_AMOUNT:,}, the largest amount the ledger"
+            " records",
+            field=field,
+            rule="money.max_amount",
+        )
 
 
 def rate(value: str | Decimal, *, field: str = "rate") -> Rate:

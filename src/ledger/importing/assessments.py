@@ -30,7 +30,9 @@ OPTIONAL = ("assessed_on",)
 # The common form of a base, "4350.00": Decimal of such a string is already exact to
 # the fen, which is what money() would return. Every other form goes through money()
 # itself, so what is accepted and the refusal messages stay the ledger's own.
-_PLAIN_FEN = re.compile(r"[0-9]{1,12}\.[0-9]{2}")
+# Eleven integer digits at most: MAX_AMOUNT's; longer ones go through money(), which
+# refuses them with the ledger's message.
+_PLAIN_FEN = re.compile(r"[0-9]{1,11}\.[0-9]{2}")
 
 
 def parse_base(text: str) -> Decimal:

@@ -11,12 +11,14 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import InvalidValue, LedgerError
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.period import Period
+from ledger.domain.years import check_day, check_period
 from ledger.importing.csvfile import UnitRecords
 from ledger.importing.outcome import UnitOutcome, unit_rejected
 
 
 class Lookups:
-    """Per-import memo of values that repeat on many rows (periods, dates)."""
+    """Per-import memo of values that repeat on many rows (periods, dates), each held to
+    the ledger's years."""
 
     def __init__(self) -> None:
         self.periods: dict[str, Period] = {}
@@ -25,7 +27,7 @@ class Lookups:
     def period(self, text: str) -> Period:
         found = self.periods.get(text)
         if found is None:
-            found = Period.parse(text.strip())
+            found = check_period(Period.parse(text.strip()), "period")
             if len(self.periods) < 10_000:
                 self.periods[text] = found
         return found
@@ -37,6 +39,7 @@ class Lookups:
                 found = date.fromisoformat(text.strip())
             except ValueError:
                 raise InvalidValue(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+            check_day(found, name)
             if len(self.dates) < 10_000:
                 self.dates[text] = found
         return found

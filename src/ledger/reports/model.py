@@ -25,6 +25,7 @@ from ledger.clocks import CST, business_date, instant
 from ledger.domain.errors import InvalidValue
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
+from ledger.domain.years import check_period
 from ledger.projections.store import ViewStore
 
 
@@ -163,7 +164,7 @@ class Query:
 
 def _month(text: str) -> Period:
     try:
-        return Period.parse(text)
+        return check_period(Period.parse(text), "month")
     except InvalidValue as exc:
         raise InvalidValue(exc.message, field="month") from None
 

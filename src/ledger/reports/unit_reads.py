@@ -9,6 +9,7 @@ agency's units.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ledger.clocks import CST, today
@@ -18,6 +19,7 @@ from ledger.domain.money import format_money
 from ledger.projections.audit import AuditLine, person_trail, unit_trail
 from ledger.projections.balances import AMOUNTS, ItemLine, unit_balance_view
 from ledger.projections.rights import RightsMonth, rights_record, units_by_id
+from ledger.projections.store import ViewStore
 from ledger.reports.model import Cell, Column, Kind, Query, Reads, Report, Table, clocks, context
 
 # ---------------------------------------------------------------- balance
@@ -320,7 +322,25 @@ def _person_trail(reads: Reads, q: Query) -> Table:
             for line in trail
             if (u := units.get(line.entry.originator_id)) is not None and u.agency == q.agency
         ]
+    if not trail and not _person_seen(reads.store, rid, q.known_at, q.agency):
+        # A trail the filters empty is an empty trail; a person the ledger never saw (in
+        # the reader's agency, for a case worker: the same answer, so that no desk learns
+        # whether someone is insured elsewhere) is not found, as their rights record is.
+        where = f" in agency {q.agency}'s units" if q.agency is not None else ""
+        raise NotFound(
+            f"no event names the person {mask_resident_id(rid)}{where}", field="resident_id"
+        )
     return _trail_table(PERSON_TRAIL, rid, trail, q, mask_resident_id(rid))
+
+
+def _person_seen(store: ViewStore, rid: str, known_at: datetime | None, agency: str | None) -> bool:
+    """Whether any event recorded by ``known_at`` names the person (joined, left, a
+    part called due) or assesses them, in ``agency``'s units when one is given."""
+    seen = {e.originator_id for e in store.audit(resident_id=rid, known_at=known_at)}
+    seen |= {line.unit_id for line in store.person_lines(resident_id=rid, known_at=known_at)}
+    if agency is None or not seen:
+        return bool(seen)
+    return any(u.agency == agency for u in units_by_id(store, seen, None).values())
 
 
 _TRAIL_FILTERS = ("kind", "since", "until", "as_of", "known_at")

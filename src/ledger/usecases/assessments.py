@@ -11,7 +11,7 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.domain import itemrows
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
-from ledger.domain.money import ZERO, apply_rate, format_money, money
+from ledger.domain.money import ZERO, apply_rate, check_bound, format_money, money
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
@@ -56,6 +56,12 @@ class AssessmentCases(LedgerBase):
         """The assessment fact and its decisions on a loaded unit (shared with bulk import)."""
         unit.check_active()
         unit.check_period_not_assessed(period)
+        if assessed_on < period.first_day:
+            # 核定 states what is owed for a month: not before the month has begun.
+            raise InvalidValue(
+                f"assessed_on {assessed_on} is before the period {period} it assesses",
+                field="assessed_on",
+            )
         if lines is None:
             lines = unit.insured_lines(period)
         if not lines:
@@ -92,6 +98,10 @@ class AssessmentCases(LedgerBase):
             if base != declared:
                 row.append(str(declared))
             rows.append(row)
+        for part, amount in totals.items():
+            # Each part is at most the base plus a fixed amount, and the unit's total at
+            # least each part: bounding the totals bounds every amount the views store.
+            check_bound(amount, "base", f"the bases give {period} a {part.value} total of")
         unit.trigger_event(
             Unit.PeriodAssessed,
             period=str(period),

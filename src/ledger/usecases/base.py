@@ -21,8 +21,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.command import CommandRecord
-from ledger.domain.errors import Conflict, InvalidValue, NotFound
+from ledger.domain.errors import Contention, InvalidValue, NotFound
 from ledger.domain.money import ZERO, money
+from ledger.domain.period import Period, PeriodRange
 from ledger.domain.policy import Policy
 from ledger.domain.region import (
     POLICIES_LOG_ID,
@@ -40,6 +41,7 @@ from ledger.domain.region import (
 from ledger.domain.terms import Part
 from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
+from ledger.domain.years import check_day, check_period, check_range
 from ledger.logs import get_logger
 from ledger.measures.context import Context
 from ledger.usecases.groupcommit import MAX_MEMBERS, GroupCommit
@@ -125,10 +127,12 @@ class LedgerBase(Application[UUID]):
         ``extra`` joins the result (and so the idempotency record): what a retry must
         get back beyond the events, such as the id of a token issued.
         """
-        # A policy's content is a catalogue file, validated by its loader (a title may
-        # span lines); everything else a command records is one line of plain text.
+        # A policy's content is a catalogue file, whose texts its loader checks by the
+        # same rule (naming the document's field); everything else a command records is
+        # one line of plain text.
         check_plain_fields(payload, skip=frozenset({"content"}))
         check_plain_fields({"actor": actor.name, "reason": actor.reason})
+        check_years(payload)
         fingerprint = hashlib.sha256(
             json.dumps(payload, sort_keys=True, default=str).encode()
         ).hexdigest()
@@ -164,9 +168,9 @@ class LedgerBase(Application[UUID]):
                     # Five lost races in a row is rare; a bug (a version written twice in
                     # one save) looks the same, so it is logged with its traceback.
                     self.logger.warning("save_conflict", command=command, exc_info=True)
-                    raise Conflict(
+                    raise Contention(
                         f"{command}: the ledger changed while this command ran "
-                        f"{ATTEMPTS} times; try again"
+                        f"{ATTEMPTS} times; nothing was written, try again"
                     ) from None
                 time.sleep(random.uniform(0, BACKOFF * 2**attempt))
         self.logger.info(
@@ -308,6 +312,24 @@ def _collect(saved: Saved) -> list[Any]:
         else:
             events.append(obj)
     return events
+
+
+def check_years(payload: dict[str, Any]) -> None:
+    """Every business date and period of a command's input within the ledger's years,
+    whichever entrance it came through (API, CLI, desk): refused naming the field."""
+    for name, value in payload.items():
+        if isinstance(value, date):
+            check_day(value, name)
+        elif name in ("period", "since") and isinstance(value, str):
+            check_period(Period.parse(value), name)
+        elif name == "periods" and isinstance(value, str):
+            check_range(PeriodRange.parse(value), name)
+        elif name == "months" and isinstance(value, list):
+            for n, text in enumerate(value):
+                check_period(Period.parse(text), f"months[{n}]")
+        elif name == "items" and isinstance(value, list):
+            for n, item in enumerate(value):
+                check_period(Period.parse(str(item[0])), f"items[{n}].period")
 
 
 def positive_base(base: str | Decimal) -> Decimal:

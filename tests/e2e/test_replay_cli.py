@@ -138,3 +138,31 @@ def test_a_shipped_example_set_is_named_from_any_directory(demo_db: tuple[Path, 
     assert json.loads(result.stdout)["total"]["difference"]["late_fee"] == "1900.50"
     assert unknown.returncode == 2
     assert "chifeng-whole-7-percent" in unknown.stderr
+
+
+def test_full_and_worker_processes_print_the_report_of_the_scoped_replay(
+    demo_db: tuple[Path, str],
+) -> None:
+    where, url = demo_db
+    command = ("replay", "--policies", "deadline-2022-12-31", "--as-of", "2023-08-31")
+
+    scoped = run_ledger(*command, "--workers", "1", cwd=where, db=url)
+    full = run_ledger(*command, "--full", "--workers", "1", cwd=where, db=url)
+    spread = run_ledger(*command, "--workers", "2", "--output", "spread.json", cwd=where, db=url)
+
+    assert scoped.returncode == full.returncode == spread.returncode == 0, spread.stderr
+    assert scoped.stdout == full.stdout == (where / "spread.json").read_text(encoding="utf-8")
+    # Of the demo's 5 units, the changed notice reaches those of Inner Mongolia it may
+    # decide on; the message says how many were replayed.
+    assert re.search(r"5 units compared \(\d replayed", " ".join(spread.stderr.split()))
+
+
+def test_fewer_than_one_worker_is_refused_with_status_2(demo_db: tuple[Path, str]) -> None:
+    where, url = demo_db
+
+    result = run_ledger(
+        "replay", "--policies", "deadline-2022-12-31", "--workers", "0", cwd=where, db=url
+    )
+
+    assert result.returncode == 2
+    assert "--workers 0: at least 1" in result.stderr

@@ -35,6 +35,7 @@ correctness):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -192,18 +193,29 @@ def _collect(value: Any, found: list[tuple[date, date]]) -> None:
     if isinstance(value, date):
         found.append((value, value))
     elif isinstance(value, str):
-        if _PERIOD.match(value):
-            p = Period.parse(value)
-            found.append((p.first_day, p.last_day))
-        elif _RANGE.match(value):
-            r = PeriodRange.parse(value)
-            found.append((r.start.first_day, r.end.last_day))
+        # By length first: most strings (ids, amounts, names, citations) are neither.
+        if len(value) in (7, 16):
+            days = _days_of_text(value)
+            if days is not None:
+                found.append(days)
     elif isinstance(value, list | tuple):
         for item in value:
             _collect(item, found)
     elif isinstance(value, dict):
         for item in value.values():
             _collect(item, found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _days_of_text(value: str) -> tuple[date, date] | None:
+    """The first and last day of a period ("2022-07") or a range ("2022-07..2022-09")."""
+    if _PERIOD.match(value):
+        p = Period.parse(value)
+        return (p.first_day, p.last_day)
+    if _RANGE.match(value):
+        r = PeriodRange.parse(value)
+        return (r.start.first_day, r.end.last_day)
+    return None
 
 
 def touches(event: Any, spans: Sequence[Span]) -> bool:

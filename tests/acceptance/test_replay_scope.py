@@ -27,13 +27,14 @@ from tests.acceptance.test_replay import EXAMPLES, chifeng_2020, example, wuhai_
 AS_OF = date(2023, 8, 31)
 
 
-def varied_history(agency: Agency) -> None:
+def varied_history(agency: Agency) -> str:
     """Four regions, 2020 to 2023: Chifeng's 2020 reduction (enacted after February was
     paid), a Chifeng unit of 2021 only, Wuhai's 2022 deferral (an SME, and a unit whose
-    history ends before the window), a Lincang unit of 2020 and a Jinan unit of 2022."""
+    history ends before the window), a Lincang unit of 2020 and a Jinan unit of 2022.
+    Returns the Wuhai SME's USCC."""
     chifeng_2020(agency)
     agency.enact_catalogue()
-    wuhai_2022(agency, fund_months=10)
+    sme = wuhai_2022(agency, fund_months=10)
     later = agency.unit(CHIFENG)
     agency.person(later, "8000.00")
     for month in (3, 4, 5):
@@ -54,6 +55,7 @@ def varied_history(agency: Agency) -> None:
     agency.person(jinan, "7000.00")
     for month in (6, 7, 8):
         agency.assess(jinan, f"2022-{month:02d}", date(2022, month + 1, 5))
+    return sme
 
 
 def catalogue_with(*extra: Path, but: tuple[str, ...] = ()) -> PolicySet:
@@ -101,6 +103,22 @@ def test_a_scoped_replay_reports_exactly_what_replaying_every_unit_reports(
     assert render(scoped, "json") == render(full, "json")
     assert replayed_full == full.units_compared == 6
     assert replayed < replayed_full
+
+
+@pytest.mark.parametrize("name", ["deadline-2022-12-31", "fund-months-above-3"])
+def test_with_known_at_the_scoped_replay_reports_what_the_full_one_reports(
+    bare_agency: Agency, name: str
+) -> None:
+    sme = varied_history(bare_agency)
+    # before the Wuhai SME's 2,100.00 repayment (and the units registered after it)
+    cut = bare_agency.ledger.unit_history(sme)[-2].timestamp
+    reform = REFORMS[name]()
+
+    scoped, _ = replay(bare_agency, reform, known_at=cut)
+    full, _ = replay(bare_agency, reform, known_at=cut, full=True)
+
+    assert render(scoped, "json") == render(full, "json")
+    assert scoped.units_compared < 6  # units registered after the cut are not known
 
 
 def test_the_record_s_own_catalogue_replays_no_unit_and_differs_nowhere(

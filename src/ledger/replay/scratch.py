@@ -33,7 +33,7 @@ from typing import Any
 from ledger.application import Ledger
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
-from ledger.domain.errors import NotFound
+from ledger.domain.errors import LedgerError, NotFound
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.region import Region, region_id
@@ -184,6 +184,7 @@ def _assessed(s: ScratchLedger, e: Any, actor: Actor) -> bool:
     if s.reuse and _same_rules(s, unit.region, e):
         _reuse_assessment(s, unit, e, actor)
         return True
+    # Otherwise computed again (and a refusal raised in the use case's own order).
     # The declared base is the fact (the sixth column where the limits held it): the
     # reform's limits, if any, hold it again.
     lines = [(row[0], Line.from_row(row).declared_base) for row in e.lines]
@@ -201,7 +202,15 @@ def _assessed(s: ScratchLedger, e: Any, actor: Actor) -> bool:
 
 def _same_rules(s: ScratchLedger, region: str, e: Any) -> bool:
     """Whether the reform's rules for the assessment are those the record cited: the same
-    unchanged documents (so the same versions and values) and the same due date."""
+    unchanged documents (so the same versions and values) and the same due date. A rule
+    the reform lacks answers no: the use case then refuses the fact in its own words."""
+    try:
+        return _rules_cited(s, region, e)
+    except LedgerError:
+        return False
+
+
+def _rules_cited(s: ScratchLedger, region: str, e: Any) -> bool:
     policies, period = s.in_force, Period.parse(e.period)
     rates = policies.rates(region, period)
     if rates.document.id in s.changed or rates.citation != e.rates:

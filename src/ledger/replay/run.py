@@ -106,7 +106,7 @@ def run_replay(
     progress: Progress | None = None,
     full: bool = False,
     workers: int = 1,
-    batch: int = BATCH,
+    batch: int | None = None,
     counted: Callable[[int, int], None] | None = None,
 ) -> ReplayReport:
     """The differences ``policy_set`` would have made to the record, as of ``as_of``,
@@ -114,8 +114,10 @@ def run_replay(
 
     ``full``: replay every unit whole (the scope is the reference's only shortcut);
     ``workers``: processes to spread the batches over (1: this process; a store held in
-    memory is always replayed here). ``counted(units compared, units replayed)`` is told
-    at the end how much was replayed rather than carried over."""
+    memory is always replayed here); ``batch``: units per query and per task (default:
+    ``BATCH``, fewer where the workers would otherwise get less than four batches each).
+    ``counted(units compared, units replayed)`` is told at the end how much was replayed
+    rather than carried over."""
     regions = _regions(ledger, region)
     recorded = recorded_documents(ledger, known_at)
     scope = Scope.everything() if full else compare(ledger, policy_set, known_at)
@@ -140,11 +142,9 @@ def run_replay(
             for r in regions
         },
     )
-    batches = [
-        (r.code, chunk)
-        for r in regions
-        for chunk in _chunks(list(ledger.unit_ids_in(r.code)), batch)
-    ]
+    ids = {r.code: list(ledger.unit_ids_in(r.code)) for r in regions}
+    size = batch or _batch_size(sum(len(v) for v in ids.values()), workers)
+    batches = [(code, chunk) for code, of in ids.items() for chunk in _chunks(of, size)]
     total = sum(len(ids) for _, ids in batches)
     tally = Tally()
     done = replayed = 0
@@ -164,8 +164,8 @@ def run_replay(
     else:
         replayer = Replayer(ledger, plan)
         try:
-            for code, ids in batches:
-                add(replayer.run(code, ids), len(ids))
+            for code, chunk in batches:
+                add(replayer.run(code, chunk), len(chunk))
         finally:
             replayer.close()
     if counted is not None:
@@ -238,6 +238,14 @@ def _regions(ledger: LedgerBase, region: str | None) -> list[Region]:
     if not chosen:
         raise NotFound(f"no pooling region registered under code {region}", field="region")
     return chosen
+
+
+def _batch_size(units: int, workers: int) -> int:
+    """``BATCH`` units, or fewer so that each worker gets four batches or more (a small
+    region is then spread too), never under 50 (a query per batch)."""
+    if workers <= 1:
+        return BATCH
+    return max(50, min(BATCH, units // (4 * workers)))
 
 
 def _chunks(ids: Sequence[UUID], size: int) -> Iterator[list[UUID]]:

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.domain.errors import Unavailable
-from ledger.replay.run import Counted, Plan, Replayer
+from ledger.replay.replayer import Counted, Plan, Replayer
 from ledger.usecases.base import LedgerBase
 
 #: batches queued per worker: enough to keep each busy while the parent merges

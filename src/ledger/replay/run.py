@@ -8,9 +8,9 @@ unit the changes do not reach is carried over (the reform's figures are the reco
 a unit they reach is replayed from the first fact they reach (:mod:`ledger.replay.units`)
 with the reform documents in force at each point of the stream
 (:mod:`ledger.replay.timeline`), and both sides' figures are computed by the same
-functions (:mod:`ledger.replay.figures`; a batch: :mod:`ledger.replay.replayer`). ``full=True`` replays every unit from its
-registration and recomputes every assessment: the reference the scoped replay is tested
-against.
+functions (:mod:`ledger.replay.figures`); a batch of units is
+:mod:`ledger.replay.replayer`'s. ``full=True`` replays every unit from its registration
+and recomputes every assessment: the reference the scoped replay is tested against.
 
 Batches of units go to worker processes (:mod:`ledger.replay.workers`); their tallies
 are exact sums, so any number of workers gives the same report. Only the units in hand

@@ -65,6 +65,20 @@ def catalogue_with(*extra: Path, but: tuple[str, ...] = ()) -> PolicySet:
     return PolicySet(files)
 
 
+def jinan_rates_raised() -> PolicySet:
+    """The operator's locality file, version 2, with Jinan's unit medical rate at 9%."""
+    files = load_default_catalogue()
+    locality = next(f for f in files if f.document.id == "locality")
+    rates = tuple(
+        r.model_copy(update={"unit_medical": Decimal("0.09")}) if r.region == "3701" else r
+        for r in locality.rates
+    )
+    v2 = locality.model_copy(
+        update={"document": locality.document.model_copy(update={"version": 2}), "rates": rates}
+    )
+    return PolicySet([v2 if f is locality else f for f in files])
+
+
 REFORMS = {
     "chifeng-whole-7-percent": lambda: example("chifeng-whole-7-percent"),
     "deadline-2022-12-31": lambda: example("deadline-2022-12-31"),
@@ -75,6 +89,7 @@ REFORMS = {
         EXAMPLES / "notices" / "example-wuhai-2024.toml",
     ),
     "Chifeng's reduction left out": lambda: catalogue_with(but=("chifeng-2020-3",)),
+    "Jinan's rate raised in the locality file": jinan_rates_raised,
 }
 
 
@@ -149,6 +164,21 @@ def test_only_the_regions_and_units_a_changed_document_reaches_are_replayed(
     _, chifeng = replay(bare_agency, example("chifeng-whole-7-percent"))
 
     assert (deadline, chifeng) == (2, 2)
+
+
+def test_a_locality_file_with_one_regions_rates_changed_reaches_that_region_only(
+    bare_agency: Agency,
+) -> None:
+    varied_history(bare_agency)
+
+    report, replayed = replay(bare_agency, jinan_rates_raised())
+
+    # The locality file rules on every region (due days, rates, local values); only its
+    # Jinan rates differ: the Jinan unit is replayed, 1% more on 7,000.00 a month.
+    assert replayed == 1
+    (line,) = report.units
+    assert line.region == JINAN
+    assert line.comparison.difference.assessed == 3 * Decimal("70.00")
 
 
 def test_an_assessment_whose_rules_the_reform_leaves_alone_is_reused_not_recomputed(

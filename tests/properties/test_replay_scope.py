@@ -1,7 +1,8 @@
 """Replay in proportion to what changes, as a property: on drawn histories and drawn
 reforms (the example sets, a document of a drawn kind added over drawn periods that may
-meet the history or miss it, a recorded document left out), the scoped replay's report
-is byte for byte the full replay's.
+meet the history or miss it, a recorded document left out, the locality file amended
+with the region's rates from a drawn month), the scoped replay's report is byte for byte
+the full replay's.
 
 Each example records two units' histories (months assessed and paid, under the
 documents of the region) in an in-memory ledger, then replays the drawn reform twice.
@@ -17,6 +18,7 @@ import hypothesis.strategies as st
 from hypothesis import event, given
 
 from ledger.catalogue.loader import load_default_catalogue
+from ledger.catalogue.model import CatalogueFile, RateRule
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.money import ZERO, round_fen
@@ -36,10 +38,34 @@ def reform_of(choice: str, kind: str, region: str, periods: PeriodRange) -> Poli
     files = load_default_catalogue()
     if choice == "added":
         return PolicySet([*files, distant_document(kind, region, periods)])
+    if choice == "locality":
+        return PolicySet([_locality_v2(f, region[:4], periods.start) for f in files])
     left_out = {"150400": "chifeng-2020-3", "530900": "lincang-2020-14"}.get(
         region, "inner-mongolia-2022-19"
     )
     return PolicySet([f for f in files if f.document.id != left_out])
+
+
+def _locality_v2(file: CatalogueFile, prefix: str, since: Period) -> CatalogueFile:
+    """The locality file, version 2, with the region's rates changed from ``since`` on
+    (an entry of that month replaced, or one added)."""
+    if file.document.id != "locality":
+        return file
+    entry = RateRule(
+        source="s",
+        region=prefix,
+        since=since,
+        unit_medical=Decimal("0.05"),
+        unit_maternity=Decimal("0.01"),
+        individual=Decimal("0.03"),
+    )
+    kept = tuple(r for r in file.rates if (r.region, r.since) != (prefix, since))
+    return file.model_copy(
+        update={
+            "document": file.document.model_copy(update={"version": 2}),
+            "rates": (*kept, entry),
+        }
+    )
 
 
 @SETTINGS
@@ -49,7 +75,7 @@ def reform_of(choice: str, kind: str, region: str, periods: PeriodRange) -> Poli
     months=st.lists(st.integers(min_value=1, max_value=6), min_size=2, max_size=2),
     offset=st.integers(min_value=0, max_value=20),
     paid=st.lists(st.sampled_from(["0", "0.5", "1"]).map(Decimal), min_size=6, max_size=6),
-    choice=st.sampled_from([*SETS, "added", "left out"]),
+    choice=st.sampled_from([*SETS, "added", "left out", "locality"]),
     kind=st.sampled_from(KINDS),
     start=st.integers(min_value=-12, max_value=12),
     length=st.integers(min_value=1, max_value=6),

@@ -19,7 +19,11 @@ correctness):
 
 * a document differs when its content differs, when the record amended or revoked it (a
   replay applies a document's content from its first enactment, where the record
-  compensated), or when only one side has it; both sides' claims of it count;
+  compensated), or when only one side has it; both sides' claims of it count, except
+  where the two versions differ only in some rules and in descriptive fields (version,
+  title, provenance): then only the claims one version has and the other lacks (a
+  locality file with one region's rates changed reaches that region from that entry's
+  ``since``, not every region);
 * a measure (reduction, deferral, commitment) reaches from the earlier of its periods'
   start, its issue and its enactment (a deferral decides on any fact dated from its issue
   on) with no end (its deadline and later consequences);
@@ -108,13 +112,66 @@ def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) ->
             changed[doc_id] = "amended or revoked in the record"
         elif files[-1] != mine:
             changed[doc_id] = "content differs"
-    sides: dict[str, list[CatalogueFile]] = {}
-    for doc_id in changed:
+    everyone = _all_claims(recorded, reform)
+    spans: list[Span] = []
+    for doc_id, why in changed.items():
         files, _ = recorded.get(doc_id, ([], False))
-        sides[doc_id] = [*files] + ([reform.files[doc_id]] if doc_id in reform.files else [])
-    spans = [s for files in sides.values() for f in files for s in _spans_of(f)]
+        if why == "content differs":
+            spans += [_span(c) for c in _claims_changed(files[-1], reform.files[doc_id], everyone)]
+        else:
+            sides = [*files] + ([reform.files[doc_id]] if doc_id in reform.files else [])
+            spans += [s for f in sides for s in _spans_of(f)]
     spans += _local_value_spans(recorded, reform)
     return Scope(changed, tuple(dict.fromkeys(spans)))
+
+
+#: document fields that only describe it (its citations, its provenance): a new version
+#: that changes only these and some rules reaches only where those rules claim
+_DESCRIPTIVE = frozenset({"version", "title", "seed", "forwards", "forwarded_by"})
+
+
+def _claims_changed(old: CatalogueFile, new: CatalogueFile, everyone: list[Claim]) -> list[Claim]:
+    """The claims of two versions of a document that differ: all of both where the
+    documents differ in what decides (dates, regions, what they supersede), else those
+    only one version has (kind, rule, region and days alike: the same rule resolves), and
+    those both have that another document contests (resolution would break the tie)."""
+    both = [*_keyed(old).values(), *_keyed(new).values()]
+    if old.document.model_dump(exclude=set(_DESCRIPTIVE)) != new.document.model_dump(
+        exclude=set(_DESCRIPTIVE)
+    ):
+        return both
+    mine, theirs = _keyed(old), _keyed(new)
+    found = [mine[k] for k in mine.keys() - theirs.keys()]
+    found += [theirs[k] for k in theirs.keys() - mine.keys()]
+    found += [theirs[k] for k in theirs.keys() & mine.keys() if _contested(theirs[k], everyone)]
+    return found
+
+
+def _keyed(file: CatalogueFile) -> dict[tuple[Any, ...], Claim]:
+    return {
+        (c.kind, c.rule, c.region, c.start, c.end): c
+        for claims in claims_of([file]).values()
+        for c in claims
+    }
+
+
+def _contested(claim: Claim, everyone: list[Claim]) -> bool:
+    """Whether another document claims the same kind, region and days (an overlap a set
+    loaded today refuses, but a record enacted before overlaps were refused may hold)."""
+    return any(
+        c.kind == claim.kind
+        and c.region == claim.region
+        and c.document.id != claim.document.id
+        and (c.start == claim.start if claim.series else claim.overlaps(c))
+        for c in everyone
+    )
+
+
+def _all_claims(
+    recorded: dict[str, tuple[list[CatalogueFile], bool]], reform: PolicySet
+) -> list[Claim]:
+    files = [f for fs, _ in recorded.values() for f in fs] + list(reform.files.values())
+    return [c for claims in claims_of(files).values() for c in claims]
 
 
 def _recorded_files(

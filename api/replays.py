@@ -45,10 +45,12 @@ class ReplayJob:
     as_of: date
     known_at: datetime | None
     policy_set: str
+    full: bool = False
     created_at: float = field(default_factory=time.time)
     state: str = "queued"  # queued | running | done | failed
     units_done: int = 0
     units_total: int = 0
+    units_replayed: int = 0
     error: str = ""
     finished_at: float | None = None
     report: ReplayReport | None = None
@@ -109,6 +111,9 @@ class ReplayJobs:
                 raise _Stopped
             job.units_done, job.units_total = done, total
 
+        def counted(compared: int, replayed: int) -> None:
+            job.units_replayed = replayed
+
         try:
             job.report = run_replay(
                 self.ledger,
@@ -117,6 +122,8 @@ class ReplayJobs:
                 as_of=job.as_of,
                 known_at=job.known_at,
                 progress=progress,
+                full=job.full,
+                counted=counted,
             )
             job.state = "done"
         except _Stopped:
@@ -132,6 +139,8 @@ class ReplayJobs:
             replay=str(job.id),
             state=job.state,
             units=job.units_total,
+            replayed=job.units_replayed,
+            full=job.full,
             seconds=round(time.perf_counter() - started, 3),
         )
 

@@ -1,7 +1,7 @@
 """How fast a policy set replays over a synthetic city, beside the views' rebuild.
 
     python -m benchmarks.bench_replay                          # 2,000 units x 12 months
-    python -m benchmarks.bench_replay --units 300000 --months 12 --reuse
+    python -m benchmarks.bench_replay --units 300000 --months 12 --reuse [--workers N]
 
 The history is ``benchmarks/history.py``'s synthetic Chifeng in a PostgreSQL schema of
 its own (the same schema as ``bench_rebuild``'s, so ``--reuse`` shares it), built once
@@ -11,16 +11,23 @@ CHECKPOINT:
 r.  ``ledger.replay.run_replay`` of a policy set (default: the example moving the 2022
     repayment deadline to 2022-12-31) over every unit, end to end: read the events,
     record the facts again, map both sides to rows, compute and compare, with a
-    progress bar of units on stderr when it is a terminal; then the JSON report rendered;
+    progress bar of units on stderr when it is a terminal; then the JSON report
+    rendered. Three times: (r-full) ``full=True`` in one process (every unit replayed
+    whole, every assessment recomputed: the replay before issue 11.4), (r-scoped) scoped
+    in one process, (r-workers) scoped in ``--workers`` processes (default: one per core);
 c.  ``ledger.projections.runner.rebuild`` of the views on the same history.
 
-Printed: seconds, units/s and events/s of each, r/c, and peak RSS. Timings are never
-asserted: they depend on the machine and on what else runs on it.
+Printed: seconds, units/s and events/s of each, units replayed (the rest carried over),
+full/scoped and 1/N workers, r/c, peak RSS (of the parent: workers are processes of
+their own), whether the three reports are byte-identical, and the load average before
+and after. Timings are never asserted: they depend on the machine and on what else runs
+on it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -52,7 +59,9 @@ from ledger.replay import load_policy_set, render, run_replay
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "deadline-2022-12-31"
 
 
-def phase_replay(url: str, size: Size, policies: Path) -> dict[str, Any]:
+def phase_replay(
+    url: str, size: Size, policies: Path, *, full: bool, workers: int
+) -> dict[str, Any]:
     """(r): the whole replay, report rendered."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -71,12 +80,16 @@ def phase_replay(url: str, size: Size, policies: Path) -> dict[str, Any]:
         disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task("replay", total=None)
+        counts: list[int] = []
         start = time.perf_counter()
         report = run_replay(
             ledger,
             policy_set,
             as_of=as_of,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            full=full,
+            workers=workers,
+            counted=lambda _, replayed: counts.append(replayed),
         )
         body = render(report, "json")
         seconds = time.perf_counter() - start
@@ -88,10 +101,14 @@ def phase_replay(url: str, size: Size, policies: Path) -> dict[str, Any]:
         "changed": len(report.units),
         "late_fee_difference": str(total.late_fee),
         "report_bytes": len(body),
+        "report_sha256": hashlib.sha256(body).hexdigest(),
+        "replayed": counts[0],
     }
 
 
-def _child(args: argparse.Namespace, size: Size, phase: str) -> dict[str, Any]:
+def _child(
+    args: argparse.Namespace, size: Size, phase: str, *, full: bool = False, workers: int = 1
+) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
@@ -106,6 +123,9 @@ def _child(args: argparse.Namespace, size: Size, phase: str) -> dict[str, Any]:
         str(args.policies),
         "--seed",
         str(args.seed),
+        "--workers",
+        str(workers),
+        *(["--full"] if full else []),
     ]
     # stderr is the terminal's: the replay's progress bar shows there.
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
@@ -123,6 +143,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--policies", type=Path, default=EXAMPLE)
     parser.add_argument("--seed", type=int, default=20240501)
     parser.add_argument("--reuse", action="store_true", help="keep the history and reuse it")
+    parser.add_argument(
+        "--workers", type=int, default=_cores(), help="worker processes of (r-workers)"
+    )
+    parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     url = os.environ.get("LEDGER_TEST_POSTGRES_URL") or DEFAULT_URL
@@ -131,14 +155,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.phase:
         result = {
             "build": lambda: phase_build(url, size, args.seed),
-            "replay": lambda: phase_replay(url, size, args.policies),
+            "replay": lambda: phase_replay(
+                url, size, args.policies, full=args.full, workers=args.workers
+            ),
             "rebuild": lambda: phase_rebuild(url, size, PAGE_SIZE),
         }[args.phase]()
         result["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         say(RESULT + json.dumps(result))
         return
 
-    say(f"PostgreSQL {url}; policy set {args.policies}")
+    say(f"PostgreSQL {url}; policy set {args.policies}; load {_load()}")
     history = _history(url, size, args.reuse)
     if history is None:
         history = _child(args, size, "build")
@@ -146,26 +172,48 @@ def main(argv: list[str] | None = None) -> None:
             f"built {size.schema}: {history['events']:,} events, "
             f"{history['person_lines']:,} person-lines in {history['seconds']:.0f} s"
         )
-    replayed = _child(args, size, "replay")
+    full = _child(args, size, "replay", full=True)
+    scoped = _child(args, size, "replay")
+    spread = _child(args, size, "replay", workers=args.workers)
     rebuilt = _child(args, size, "rebuild")
     events = history["events"]
     say(f"\n{size.units:,} units x {size.months} months: {events:,} events")
     for label, r in (
-        ("(r) replay, report rendered", replayed),
+        ("(r-full) full, 1 process", full),
+        ("(r-scoped) scoped, 1 process", scoped),
+        (f"(r-workers) scoped, {args.workers} workers", spread),
         ("(c) rebuild of the views", rebuilt),
     ):
+        replayed = f"  {r['replayed']:,} replayed" if "replayed" in r else ""
         say(
-            f"  {label:30} {r['seconds']:8.1f} s {size.units / r['seconds']:9,.0f} units/s "
+            f"  {label:34} {r['seconds']:8.1f} s {size.units / r['seconds']:9,.0f} units/s "
             f"{events / r['seconds']:9,.0f} events/s  peak RSS {r['rss_kb'] / 1024:6.0f} MB"
+            f"{replayed}"
         )
+    same = full["report_sha256"] == scoped["report_sha256"] == spread["report_sha256"]
     say(
-        f"  r/c (rate) = {rebuilt['seconds'] / replayed['seconds']:.2f}; "
-        f"{replayed['changed']:,} units differ, late fees {replayed['late_fee_difference']}, "
-        f"report {replayed['report_bytes']:,} bytes"
+        f"  full/scoped = {full['seconds'] / scoped['seconds']:.2f}x, "
+        f"1/{args.workers} workers = {scoped['seconds'] / spread['seconds']:.2f}x, "
+        f"full 1 process / scoped {args.workers} workers = "
+        f"{full['seconds'] / spread['seconds']:.2f}x; "
+        f"r/c (rate, best replay) = {rebuilt['seconds'] / spread['seconds']:.2f}"
+    )
+    say(
+        f"  reports identical: {'yes' if same else 'NO'}; {scoped['changed']:,} units differ, "
+        f"late fees {scoped['late_fee_difference']}, report {scoped['report_bytes']:,} bytes; "
+        f"load {_load()}"
     )
     if not args.reuse:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(size.schema)))
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

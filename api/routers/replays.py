@@ -77,6 +77,7 @@ def start_replay(
             as_of=body.as_of,
             known_at=instant(body.known_at),
             policy_set=name,
+            full=body.full,
         ),
         policy_set,
     )
@@ -160,8 +161,10 @@ def _status(job: ReplayJob) -> ReplayStatus:
         region=job.region,
         as_of=job.as_of,
         known_at=job.known_at,
+        full=job.full,
         units_done=job.units_done,
         units_total=job.units_total,
+        units_replayed=job.units_replayed,
         error=job.error,
         result={f: f"/replays/{job.id}/result?format={f}" for f in MEDIA} if done else {},
     )

@@ -48,6 +48,11 @@ class ReplayRequest(Command):
     known_at: str | None = Field(
         default=None, max_length=40, description="only the facts recorded by this instant"
     )
+    full: bool = Field(
+        default=False,
+        description="replay every unit whole, not only what the documents the set changes, "
+        "adds or removes reach (the same report, slower)",
+    )
 
     @model_validator(mode="after")
     def one_policy_set(self) -> Self:
@@ -63,8 +68,13 @@ class ReplayStatus(BaseModel):
     region: str | None
     as_of: date
     known_at: datetime | None
+    full: bool = Field(description="every unit replayed whole")
     units_done: int
     units_total: int = Field(description="0 until the replay has counted the units")
+    units_replayed: int = Field(
+        description="units the changes reach, replayed (the others carried over as "
+        "recorded); 0 until the replay is done"
+    )
     error: str = Field(description="why a failed replay failed")
     result: dict[str, str] = Field(
         description="where the report is, per format, once the replay is done"

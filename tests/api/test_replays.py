@@ -63,6 +63,30 @@ def test_an_inspector_replays_the_whole_7_percent_reduction(desk: Desk) -> None:
     assert desk.high_water() == before  # a replay records nothing
 
 
+def test_full_true_replays_every_unit_and_reports_the_same(desk: Desk) -> None:
+    chifeng_february(desk)
+    body = {"policy_set": "chifeng-whole-7-percent", "region": CHIFENG, "as_of": "2020-12-31"}
+
+    scoped = finished(desk, ok(start(desk, body, key="scoped"), 202)["id"])
+    full = finished(desk, ok(start(desk, body | {"full": True}, key="full"), 202)["id"])
+
+    assert (scoped["full"], full["full"]) == (False, True)
+    assert (scoped["units_replayed"], full["units_replayed"]) == (1, 1)
+    assert result(desk, scoped["id"]).content == result(desk, full["id"]).content
+
+
+def test_a_set_that_changes_nothing_replays_no_unit(desk: Desk) -> None:
+    chifeng_february(desk)
+    body = {"policy_set": "deadline-2022-12-31", "region": CHIFENG, "as_of": "2020-12-31"}
+
+    status = finished(desk, ok(start(desk, body), 202)["id"])
+
+    # The 2022 deadline cannot reach a unit whose history is February 2020 and which was
+    # registered after the notice was enacted: carried over as recorded.
+    assert (status["units_total"], status["units_replayed"]) == (1, 0)
+    assert ok(result(desk, status["id"]))["units_changed"] == 0
+
+
 def test_a_policy_set_sent_inline(desk: Desk) -> None:
     chifeng_february(desk)
     files = [

@@ -6,9 +6,13 @@ import csv
 import io
 import json
 import re
+from datetime import date
 from pathlib import Path
 
+from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import default_catalogue_dir
+from ledger.settings import Settings
+from tests.acceptance.conftest import WUHAI, Agency
 from tests.e2e.test_cli_demo import run_ledger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -138,3 +142,58 @@ def test_a_shipped_example_set_is_named_from_any_directory(demo_db: tuple[Path, 
     assert json.loads(result.stdout)["total"]["difference"]["late_fee"] == "1900.50"
     assert unknown.returncode == 2
     assert "chifeng-whole-7-percent" in unknown.stderr
+
+
+def test_full_and_worker_processes_print_the_report_of_the_scoped_replay(
+    demo_db: tuple[Path, str],
+) -> None:
+    where, url = demo_db
+    command = ("replay", "--policies", "deadline-2022-12-31", "--as-of", "2023-08-31")
+
+    scoped = run_ledger(*command, "--workers", "1", cwd=where, db=url)
+    full = run_ledger(*command, "--full", "--workers", "1", cwd=where, db=url)
+    spread = run_ledger(*command, "--workers", "2", "--output", "spread.json", cwd=where, db=url)
+
+    assert scoped.returncode == full.returncode == spread.returncode == 0, spread.stderr
+    assert scoped.stdout == full.stdout == (where / "spread.json").read_text(encoding="utf-8")
+    # Of the demo's 5 units, the changed notice reaches those of Inner Mongolia it may
+    # decide on; the message says how many were replayed.
+    assert re.search(r"5 units compared \(\d replayed", " ".join(spread.stderr.split()))
+
+
+def test_fewer_than_one_worker_is_refused_with_status_2(demo_db: tuple[Path, str]) -> None:
+    where, url = demo_db
+
+    result = run_ledger(
+        "replay", "--policies", "deadline-2022-12-31", "--workers", "0", cwd=where, db=url
+    )
+
+    assert result.returncode == 2
+    assert "--workers 0: at least 1" in result.stderr
+
+
+def test_two_worker_processes_print_on_stdout_the_report_of_one(tmp_path: Path) -> None:
+    """120 units: more than one batch, so ``--workers 2`` starts two processes (the
+    demo's 5 units are one batch, replayed in the process itself)."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ledger = build_ledger(Settings(database_url=url), configure_logs=False)
+    try:
+        agency = Agency(ledger)
+        agency.enact_catalogue()
+        agency.region(WUHAI, fund_months=10)
+        for n in range(120):
+            uscc = agency.unit(WUHAI, size_class="small" if n % 3 else None)
+            agency.person(uscc, f"{5000 + n}.00")
+            agency.assess(uscc, "2022-07", date(2022, 8, 5))
+    finally:
+        ledger.close()
+    command = ("replay", "--policies", "deadline-2022-12-31", "--as-of", "2023-08-31")
+
+    alone = run_ledger(*command, "--workers", "1", cwd=tmp_path, db=url)
+    spread = run_ledger(*command, "--workers", "2", cwd=tmp_path, db=url)
+
+    assert alone.returncode == spread.returncode == 0, spread.stderr
+    assert spread.stdout == alone.stdout
+    report = json.loads(spread.stdout)
+    assert (report["units_compared"], report["units_changed"]) == (120, 80)
+    assert '"workers": 2' in spread.stderr

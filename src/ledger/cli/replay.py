@@ -9,12 +9,16 @@ shipped with the ledger (``chifeng-whole-7-percent``, ``deadline-2022-12-31``,
 
 Reads only: the facts are recorded again in memory (never in the store), and the
 report compares the record with the reform per unit, per region and per month.
-A progress bar of units on a terminal; a refusal (an unknown region, a malformed
-policy file) exits 2.
+Only the units and the parts of their histories that a document the set changes,
+adds or removes reaches are replayed (the rest is the record's by construction);
+``--full`` replays every unit whole. ``--workers N`` spreads the units over N
+processes (default: one per core). A progress bar of units on a terminal; a refusal (an
+unknown region, a malformed policy file, fewer than one worker) exits 2.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +40,8 @@ from ledger.cli import err, refusals_exit
 from ledger.cli.app import app, day
 from ledger.cli.reads import AsOf, KnownAt, fmt
 from ledger.clocks import instant
+from ledger.domain.errors import InvalidValue
+from ledger.logs import get_logger
 from ledger.replay import FORMATS, find_policy_set, load_policy_set, render, run_replay
 from ledger.replay.run import Progress as ReplayProgress
 from ledger.settings import Settings
@@ -60,14 +66,37 @@ def replay(
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the report here (default stdout).")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Replay every unit whole, not only what the changed documents reach "
+            "(the same report, slower: the reference the scoped replay is checked against).",
+        ),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", help="Worker processes (default: one per core; 1: this process)."
+        ),
+    ] = None,
 ) -> None:
     """Replay the recorded facts under another policy set and report the differences."""
     chosen = fmt(output_format, FORMATS)
+    processes = default_workers() if workers is None else workers
+    if processes < 1:
+        raise InvalidValue(f"--workers {processes}: at least 1", field="workers")
     if not policies.is_dir() and len(policies.parts) == 1:
         policies = find_policy_set(policies.name)
     policy_set = load_policy_set(policies)
     settings = Settings()
     ledger = build_ledger(settings)
+    counts = (0, 0)
+
+    def counted(compared: int, replayed: int) -> None:
+        nonlocal counts
+        counts = (compared, replayed)
+
     try:
         with _bar() as progress:
             report = run_replay(
@@ -77,9 +106,20 @@ def replay(
                 as_of=day(as_of, "as_of"),
                 known_at=instant(known_at),
                 progress=progress,
+                full=full,
+                workers=processes,
+                counted=counted,
             )
     finally:
         ledger.close()
+    get_logger().info(
+        "replay",
+        units=counts[0],
+        replayed=counts[1],
+        differ=len(report.units),
+        full=full,
+        workers=processes,
+    )
     body = render(report, chosen)
     if output is None:
         sys.stdout.buffer.write(body)
@@ -87,8 +127,14 @@ def replay(
     else:
         output.write_bytes(body)
         err.print(
-            f"{report.units_compared:,} units compared, {len(report.units):,} differ: {output}"
+            f"{report.units_compared:,} units compared ({counts[1]:,} replayed, the rest "
+            f"out of the changes' reach), {len(report.units):,} differ: {output}"
         )
+
+
+def default_workers() -> int:
+    """One worker process per core the ledger may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @contextmanager

@@ -1,0 +1,141 @@
+"""Replay in proportion to what changes, as a property: on drawn histories and drawn
+reforms (the example sets, a document of a drawn kind added over drawn periods that may
+meet the history or miss it, a recorded document left out, the locality file amended
+with the region's rates from a drawn month), the scoped replay's report is byte for byte
+the full replay's.
+
+Each example records two units' histories (months assessed and paid, under the
+documents of the region) in an in-memory ledger, then replays the drawn reform twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import hypothesis.strategies as st
+from hypothesis import event, given
+
+from ledger.catalogue.loader import load_default_catalogue
+from ledger.catalogue.model import CatalogueFile, RateRule
+from ledger.catalogue.policyset import PolicySet
+from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
+from ledger.domain.money import ZERO, round_fen
+from ledger.domain.period import Period, PeriodRange
+from ledger.replay import load_policy_set, render, run_replay
+from tests.properties.test_measures import ACTOR, SETTINGS, bases, ledger_with, owed
+from tests.properties.test_policy_history import HISTORIES, KINDS, distant_document
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SETS = ("chifeng-whole-7-percent", "deadline-2022-12-31", "fund-months-above-3")
+AS_OF = date(2024, 6, 30)
+
+
+def reform_of(choice: str, kind: str, region: str, periods: PeriodRange) -> PolicySet:
+    if choice in SETS:
+        return load_policy_set(EXAMPLES / choice)
+    files = load_default_catalogue()
+    if choice == "added":
+        return PolicySet([*files, distant_document(kind, region, periods)])
+    if choice == "locality":
+        return PolicySet([_locality_v2(f, region[:4], periods.start) for f in files])
+    left_out = {"150400": "chifeng-2020-3", "530900": "lincang-2020-14"}.get(
+        region, "inner-mongolia-2022-19"
+    )
+    return PolicySet([f for f in files if f.document.id != left_out])
+
+
+def _locality_v2(file: CatalogueFile, prefix: str, since: Period) -> CatalogueFile:
+    """The locality file, version 2, with the region's rates changed from ``since`` on
+    (an entry of that month replaced, or one added)."""
+    if file.document.id != "locality":
+        return file
+    entry = RateRule(
+        source="s",
+        region=prefix,
+        since=since,
+        unit_medical=Decimal("0.05"),
+        unit_maternity=Decimal("0.01"),
+        individual=Decimal("0.03"),
+    )
+    kept = tuple(r for r in file.rates if (r.region, r.since) != (prefix, since))
+    return file.model_copy(
+        update={
+            "document": file.document.model_copy(update={"version": 2}),
+            "rates": (*kept, entry),
+        }
+    )
+
+
+@SETTINGS
+@given(
+    history=st.sampled_from(HISTORIES),
+    drawn=bases,
+    months=st.lists(st.integers(min_value=1, max_value=6), min_size=2, max_size=2),
+    offset=st.integers(min_value=0, max_value=20),
+    paid=st.lists(st.sampled_from(["0", "0.5", "1"]).map(Decimal), min_size=6, max_size=6),
+    choice=st.sampled_from([*SETS, "added", "left out", "locality"]),
+    kind=st.sampled_from(KINDS),
+    start=st.integers(min_value=-12, max_value=12),
+    length=st.integers(min_value=1, max_value=6),
+)
+def test_a_scoped_replay_reports_what_a_full_replay_reports(
+    history: tuple[str, str, Period, tuple[str, ...]],
+    drawn: list[Decimal],
+    months: list[int],
+    offset: int,
+    paid: list[Decimal],
+    choice: str,
+    kind: str,
+    start: int,
+    length: int,
+) -> None:
+    code, name, first, documents = history
+    ledger = ledger_with(*documents)
+    ledger.register_region(code, name, code[:2] + "0000", ACTOR)
+    if code == "150300":
+        ledger.declare_fund_months(code, 9, date(2022, 7, 1), ACTOR)
+    for n, (count, begins) in enumerate(zip(months, (first, first + offset), strict=True)):
+        body = f"91{code}MA000000{n}"
+        uscc = body + uscc_check_char(body)
+        ledger.register_unit(
+            uscc=uscc,
+            name=f"{name}{n}",
+            unit_type="enterprise",
+            region=code,
+            agency=f"{code}001",
+            unit_number=f"U{n}",
+            established_on=date(2010, 5, 1),
+            actor=ACTOR,
+        )
+        for k, base in enumerate(drawn, 1):
+            rid = f"{code}19850101{n}{k:02d}"
+            ledger.join_person(
+                uscc, rid + resident_id_check_char(rid), base, date(2010, 5, 1), ACTOR
+            )
+        if code == "150300":
+            ledger.classify_unit(
+                uscc,
+                industry="other",
+                size_class="small",
+                classified_on=begins.first_day,
+                actor=ACTOR,
+            )
+        for period, share in zip(PeriodRange(begins, begins + (count - 1)), paid, strict=False):
+            ledger.assess(uscc, period, (period + 1).first_day, ACTOR)
+            amount = round_fen(owed(ledger, uscc) * share)
+            if amount > ZERO:
+                ledger.collect_payment(uscc, (period + 1).first_day.replace(day=10), amount, ACTOR)
+    periods = PeriodRange(first + start, first + (start + length - 1))
+    reform = reform_of(choice, kind, code, periods)
+
+    replayed: list[int] = []
+    scoped = run_replay(ledger, reform, as_of=AS_OF, counted=lambda _, n: replayed.append(n))
+    full = run_replay(ledger, reform, as_of=AS_OF, full=True)
+
+    assert render(scoped, "json") == render(full, "json")
+    # what the examples exercised (--hypothesis-show-statistics)
+    event(f"{replayed[0]} of 2 units replayed")
+    event("the reform differs" if full.units else "the reform changes nothing")
+    ledger.close()

@@ -8,14 +8,13 @@ package-dir mapping of pyproject.toml, but mypy names a file after the folders i
 cannot follow the import hook of setuptools' editable install. So this runs mypy's own
 option parsing and build with each source renamed after that same mapping: every file is
 checked once, under its installed name, with the configuration in pyproject.toml. Without
-targets it checks the package tree, the tests, the benchmarks and itself; with targets, the
+targets it checks the package tree, the tests, the benchmarks and these scripts; with targets, the
 package tree is always among them (mypy finds ledger.api nowhere else).
 """
 
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
 
 from mypy import build
@@ -25,39 +24,26 @@ from mypy.main import process_options
 from mypy.modulefinder import BuildSource
 from mypy.util import count_stats
 
-ROOT = Path(__file__).resolve().parents[1]
+from installed import ROOT, installed_name
+
 PACKAGE_TREE = ["src/ledger", "projections", "api"]
-TARGETS = [*PACKAGE_TREE, "tests", "benchmarks", "scripts/typecheck.py"]
+TARGETS = [*PACKAGE_TREE, "tests", "benchmarks", "scripts"]
 
 
-def mapped_folders() -> dict[Path, str]:
-    """The folders of [tool.setuptools] package-dir mapped to a package, by folder."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    package_dir: dict[str, str] = config["tool"]["setuptools"]["package-dir"]
-    return {(ROOT / folder).resolve(): name for name, folder in package_dir.items() if name}
-
-
-def installed_name(source: BuildSource, folders: dict[Path, str]) -> BuildSource:
+def installed(source: BuildSource) -> BuildSource:
     """``source`` named as installed: api/routers/units.py is ledger.api.routers.units."""
-    if source.path is None:
+    name = installed_name(Path(source.path)) if source.path else None
+    if name is None:
         return source
-    path = Path(source.path).resolve()
-    for folder, package in folders.items():
-        if path.is_relative_to(folder):
-            parts = path.relative_to(folder).with_suffix("").parts
-            if parts and parts[-1] == "__init__":
-                parts = parts[:-1]
-            # rooted with the rest of ledger, so that no bare "api" is importable
-            return BuildSource(source.path, ".".join((package, *parts)), None, str(ROOT / "src"))
-    return source
+    # rooted with the rest of ledger, so that no bare "api" is importable
+    return BuildSource(source.path, name, None, str(ROOT / "src"))
 
 
 def main(argv: list[str]) -> int:
     fscache = FileSystemCache()
     sources, options = process_options([*argv, *PACKAGE_TREE] if argv else TARGETS, fscache=fscache)
-    folders = mapped_folders()
     # a file named as a target and inside the package tree is one source, not two
-    by_path = {Path(s.path or s.module).resolve(): installed_name(s, folders) for s in sources}
+    by_path = {Path(s.path or s.module).resolve(): installed(s) for s in sources}
     sources = list(by_path.values())
     messages: list[str] = []
 

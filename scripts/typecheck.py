@@ -1,6 +1,6 @@
 """mypy over the package tree as setuptools installs it (scripts/test runs this).
 
-    python scripts/typecheck.py [mypy options] [targets]
+    python scripts/typecheck.py [mypy options] [targets, from the repository's root]
 
 projections/ and api/ are installed as ``ledger.projections`` and ``ledger.api`` by the
 package-dir mapping of pyproject.toml, but mypy names a file after the folders it sits in
@@ -14,6 +14,7 @@ package tree is always among them (mypy finds ledger.api nowhere else).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def installed(source: BuildSource) -> BuildSource:
 
 
 def main(argv: list[str]) -> int:
+    os.chdir(ROOT)  # pyproject.toml's configuration, and the targets, from the root
     fscache = FileSystemCache()
     sources, options = process_options([*argv, *PACKAGE_TREE] if argv else TARGETS, fscache=fscache)
     # a file named as a target and inside the package tree is one source, not two

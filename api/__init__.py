@@ -1,5 +1,5 @@
 """The HTTP API (ledger.api): FastAPI routers, schemas, auth and error mapping.
 
-Shipped as ``ledger.api`` through the symlink ``src/ledger/api``. Build it with
+Installed as ``ledger.api`` by the package-dir mapping of pyproject.toml. Build it with
 :func:`ledger.api.app.create_app`; ``ledger serve`` runs it under uvicorn.
 """

@@ -32,8 +32,7 @@ from ledger.api.routers import (
     tokens,
     units,
 )
-from ledger.bootstrap import build_ledger
-from ledger.projections.sql import open_view_store
+from ledger.bootstrap import build_ledger, open_view_store
 from ledger.settings import Settings
 
 #: an assessment of a large unit carries one line per person; 16 MiB is ~300,000 lines

@@ -23,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from ledger.api.problems import ApiProblem
 from ledger.application import Ledger
 from ledger.domain.token import Role
-from ledger.tokens import authenticate
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -72,7 +71,7 @@ async def principal_of(request: Request, secret: str) -> Principal | None:
     """The holder of ``secret`` if it is an active token (the API's bearer header and the
     desk's cookie carry the same tokens), bound to the request's log context."""
     ledger: Ledger = request.app.state.ledger
-    token = await run_in_threadpool(authenticate, ledger, secret)
+    token = await run_in_threadpool(ledger.authenticate, secret)
     if token is None:
         return None
     principal = Principal(token.id, token.role, token.agency, token.name)

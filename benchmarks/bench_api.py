@@ -52,7 +52,6 @@ from benchmarks.wire import Connection, Pool
 from ledger.application import Actor, Ledger
 from ledger.importing.pgrecorder import TOPIC as FAST_RECORDER
 from ledger.settings import Settings
-from ledger.tokens import issue_token
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ACTOR = Actor("benchmark-api", "load benchmark", "bench-api")
@@ -121,9 +120,9 @@ def tokens(url: str, schema: str) -> tuple[str, str]:
     settings = Settings(database_url=url, postgres_schema=schema, log_level="WARNING")
     ledger = build_ledger(settings, configure_logs=False)
     try:
-        inspector = issue_token(ledger, role="inspector", name="bench", actor=ACTOR).secret
-        worker = issue_token(
-            ledger, role="case_worker", agency=generate.AGENCY, name="bench", actor=ACTOR
+        inspector = ledger.issue_token(role="inspector", name="bench", actor=ACTOR).secret
+        worker = ledger.issue_token(
+            role="case_worker", agency=generate.AGENCY, name="bench", actor=ACTOR
         ).secret
     finally:
         ledger.close()

@@ -39,9 +39,9 @@ from psycopg import sql
 from benchmarks.history import build_history
 from benchmarks.stock import StockProjection, StockView
 from ledger.application import Ledger
+from ledger.bootstrap import open_view_store
 from ledger.importing.pgrecorder import TOPIC as FAST_RECORDER
 from ledger.projections.runner import PAGE_SIZE, rebuild
-from ledger.projections.sql import open_view_store
 from ledger.settings import Settings
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -1,5 +1,5 @@
 """The read side (ledger.projections): pure folds from events to views, and their stores.
 
-Shipped as ``ledger.projections`` through the symlink ``src/ledger/projections``.
+Installed as ``ledger.projections`` by the package-dir mapping of pyproject.toml.
 The views themselves are the subject of issue 3; this package is their home.
 """

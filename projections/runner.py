@@ -28,14 +28,19 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, Notification, OperationalError
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    Mapper,
+    Notification,
+    OperationalError,
+)
 from psycopg import sql
 
-from ledger.application import Ledger
 from ledger.domain.errors import Unavailable
 from ledger.logs import get_logger
 from ledger.projections.journal import PersonLine, Quarantined, Row, rows_of
@@ -56,6 +61,18 @@ Progress = Callable[[int, int], None]
 """Called after each page with (position reached, last notification id to reach)."""
 
 
+class EventLog(Protocol):
+    """What the runner reads: an event-sourced application's notification log (its
+    recorder) and how its stored events decode (its mapper). The ledger is one, a replay's
+    scratch ledger another; the read side needs nothing else of the write side."""
+
+    @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+    @property
+    def mapper(self) -> Mapper[UUID]: ...
+
+
 @dataclass(slots=True)
 class Applied:
     """What one catch-up did."""
@@ -68,7 +85,7 @@ class Applied:
 
 
 def catch_up(
-    ledger: Ledger,
+    ledger: EventLog,
     store: ViewStore,
     *,
     page_size: int = PAGE_SIZE,
@@ -79,7 +96,7 @@ def catch_up(
 
 
 def rebuild(
-    ledger: Ledger,
+    ledger: EventLog,
     store: SqlViewStore,
     *,
     page_size: int = PAGE_SIZE,
@@ -89,7 +106,7 @@ def rebuild(
 
     The read paths' indexes are dropped while the views fill and built at the end
     (one sort instead of millions of inserts). If the rebuild is stopped, the next
-    ``open_view_store`` builds them again and ``catch_up`` finishes the work.
+    ``ledger.bootstrap.open_view_store`` builds them again and ``catch_up`` finishes the work.
     """
     start = time.perf_counter()
     store.clear()
@@ -101,7 +118,7 @@ def rebuild(
 
 
 def run(
-    ledger: Ledger,
+    ledger: EventLog,
     store: ViewStore,
     *,
     page_size: int = PAGE_SIZE,
@@ -134,7 +151,7 @@ def run(
 
 
 def follow(
-    ledger: Ledger,
+    ledger: EventLog,
     store: ViewStore,
     *,
     wait: Callable[[], object],
@@ -188,7 +205,7 @@ class _Written:
 class _Pipeline:
     """Reads page N+2 and writes page N while page N+1 is mapped (see the module)."""
 
-    def __init__(self, ledger: Ledger, store: ViewStore, page_size: int, position: int) -> None:
+    def __init__(self, ledger: EventLog, store: ViewStore, page_size: int, position: int) -> None:
         self.recorder = ledger.recorder
         self.decode = ledger.mapper.to_domain_event
         self.store = store

@@ -1,8 +1,9 @@
 """The views' SQL stores: SQLite (embedded default) and PostgreSQL, one contract.
 
-``open_view_store(settings)`` opens the store beside the events (the same SQLite
-file, or the same PostgreSQL database and schema), tables prefixed ``view_``,
-created if missing. ``SqlViewStore`` implements every read of ``ViewStore`` with
+``ledger.bootstrap.open_view_store(settings)`` opens one beside the events (the same
+SQLite file, or the same PostgreSQL database and schema), tables prefixed ``view_``,
+created if missing: the read side is handed its store, it never reads the settings.
+``SqlViewStore`` implements every read of ``ViewStore`` with
 ``MemoryViewStore``'s semantics (filters, ``known_at``, order of rows) in SQL;
 its subclasses only say how to talk to their database.
 
@@ -35,7 +36,6 @@ from ledger.projections.journal import (
 from ledger.projections.pages import Page
 from ledger.projections.schema import TABLE_OF, TABLES, TRACKING_NAME, TRACKING_TABLE, Dialect
 from ledger.projections.store import region_prefix
-from ledger.settings import Settings
 
 
 class PositionMoved(Conflict):
@@ -48,23 +48,6 @@ class PositionMoved(Conflict):
         )
         self.expected = expected
         self.found = found
-
-
-def open_view_store(settings: Settings) -> SqlViewStore:
-    """The views' store beside the events of ``settings`` (tables created if missing)."""
-    if settings.store_kind == "sqlite":
-        from ledger.projections.sqlite_store import SQLiteViewStore
-
-        return SQLiteViewStore(settings.eventsourcing_env()["SQLITE_DBNAME"])
-    from ledger.bootstrap import ensure_schema
-    from ledger.projections.postgres_store import PostgresViewStore
-
-    ensure_schema(settings)  # checks the name, and creates the region's schema if missing
-    return PostgresViewStore(
-        settings.database_url,
-        settings.postgres_schema or "public",
-        pool_size=settings.postgres_pool_size,
-    )
 
 
 class SqlViewStore(ABC):

@@ -15,7 +15,6 @@ from ledger.api.routers import COMMAND_PROBLEMS, problems
 from ledger.api.schemas.results import CommandResult
 from ledger.api.schemas.tokens import TokenIssued, TokenOut, TokenRequest
 from ledger.application import Result
-from ledger.tokens import issue_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -38,8 +37,8 @@ def create_token(
     """The token is in this response only (it is stored as a SHA-256 digest). A retry
     with the same Idempotency-Key answers the same token id with `token: null`:
     revoke that token and issue another if the first response was lost."""
-    issued = issue_token(
-        ledger, role=body.role.value, agency=body.agency, name=body.name, actor=actor, key=key
+    issued = ledger.issue_token(
+        role=body.role.value, agency=body.agency, name=body.name, actor=actor, key=key
     )
     return TokenIssued(
         token_id=str(issued.token_id),
@@ -68,7 +67,7 @@ def get_tokens(_: Admin, ledger: LedgerDep) -> list[TokenOut]:
             issued_at=t.created_on,
             revoked_at=t.revoked_on,
         )
-        for t in list_tokens(ledger)
+        for t in ledger.list_tokens()
     ]
 
 
@@ -87,4 +86,4 @@ def revoke(
     ledger: LedgerDep,
 ) -> Result:
     """From now on the token answers 401."""
-    return revoke_token(ledger, token_id, actor, key)
+    return ledger.revoke_token(token_id, actor, key)

@@ -14,12 +14,13 @@ from ledger.usecases.base import Actor, DateAsISO, LedgerBase, Result, Saved
 from ledger.usecases.deferrals import DeferralCases
 from ledger.usecases.policies import PolicyCases
 from ledger.usecases.regions import RegionCases
+from ledger.usecases.tokens import TokenCases
 from ledger.usecases.units import UnitCases
 
 __all__ = ["Actor", "DateAsISO", "Ledger", "LedgerBase", "Result", "Saved"]
 
 
-class Ledger(RegionCases, PolicyCases, UnitCases, AssessmentCases, DeferralCases):
+class Ledger(RegionCases, PolicyCases, UnitCases, AssessmentCases, DeferralCases, TokenCases):
     """The write side of one pooling region's (or one store's) ledger."""
 
     # The stored table is named after the application: keep it whatever the class is.

@@ -1,4 +1,5 @@
-"""Wires the ledger once from settings: the one place adapters are chosen."""
+"""Wires the ledger once from settings: the one place adapters are chosen, for the
+events (``build_ledger``) and for the views beside them (``open_view_store``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from psycopg import sql
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidValue, Unavailable
 from ledger.logs import configure_logging
+from ledger.projections.postgres_store import PostgresViewStore
+from ledger.projections.sql import SqlViewStore
+from ledger.projections.sqlite_store import SQLiteViewStore
 from ledger.settings import Settings
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -26,6 +30,18 @@ def build_ledger(settings: Settings, *, configure_logs: bool = True) -> Ledger:
         return Ledger(env=settings.eventsourcing_env())
     except (OperationalError, InterfaceError) as exc:
         raise Unavailable(f"the event store cannot be reached: {exc}") from exc
+
+
+def open_view_store(settings: Settings) -> SqlViewStore:
+    """The views' store beside the events of ``settings`` (tables created if missing)."""
+    if settings.store_kind == "sqlite":
+        return SQLiteViewStore(settings.eventsourcing_env()["SQLITE_DBNAME"])
+    ensure_schema(settings)  # checks the name, and creates the region's schema if missing
+    return PostgresViewStore(
+        settings.database_url,
+        settings.postgres_schema or "public",
+        pool_size=settings.postgres_pool_size,
+    )
 
 
 def ensure_schema(settings: Settings) -> None:

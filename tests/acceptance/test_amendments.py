@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 
+from ledger.bootstrap import open_view_store
 from ledger.catalogue.model import CatalogueFile
 from ledger.domain.errors import Conflict, InvalidValue, RuleViolation
 from ledger.domain.terms import Part
@@ -23,7 +24,7 @@ from ledger.projections import runner
 from ledger.projections.audit import unit_trail
 from ledger.projections.balances import unit_balance_view
 from ledger.projections.reductions import reduction_table
-from ledger.projections.sql import SqlViewStore, open_view_store
+from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings
 from tests.acceptance.conftest import (
     ACTOR,

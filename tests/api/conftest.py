@@ -29,7 +29,6 @@ from ledger.catalogue.loader import load_default_catalogue
 from ledger.demo import Demo, Story
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.settings import Settings
-from ledger.tokens import issue_token
 from tests.conftest import StoreConfig
 
 with warnings.catch_warnings():
@@ -98,7 +97,7 @@ def demo_with_tokens(
         Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
         tokens = {}
         for who, (role, agency, name) in holders.items():
-            issued = issue_token(ledger, role=role, agency=agency, name=name, actor=SETUP)
+            issued = ledger.issue_token(role=role, agency=agency, name=name, actor=SETUP)
             assert issued.secret is not None
             tokens[who] = issued.secret
         return tokens
@@ -108,7 +107,7 @@ def demo_with_tokens(
 
 def make_tokens(ledger: Ledger) -> Tokens:
     def token(role: str, agency: str = "") -> str:
-        secret = issue_token(ledger, role=role, agency=agency, name=role, actor=SETUP).secret
+        secret = ledger.issue_token(role=role, agency=agency, name=role, actor=SETUP).secret
         assert secret is not None
         return secret
 

@@ -19,7 +19,6 @@ from ledger.api.desk.session import COOKIE
 from ledger.application import Actor
 from ledger.demo import make_uscc
 from ledger.domain.token import token_digest, token_id
-from ledger.tokens import revoke_token
 from tests.api.conftest import DEMO_READERS, demo_with_tokens, settings_for
 from tests.conftest import StoreConfig
 
@@ -117,7 +116,7 @@ def test_a_revoked_token_signs_the_desk_out_at_once(site: Site) -> None:
     client = site.signed_in("revoked")
     assert client.get("/", follow_redirects=False).status_code == 200
     ledger = client.app.state.ledger  # type: ignore[attr-defined]
-    revoke_token(ledger, str(token_id(token_digest(site.tokens["revoked"]))), SETUP)
+    ledger.revoke_token(str(token_id(token_digest(site.tokens["revoked"]))), SETUP)
 
     answer = client.get("/", follow_redirects=False)
 

@@ -12,7 +12,6 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.token import token_digest, token_id
-from ledger.tokens import issue_token
 from ledger.usecases import base
 from tests.api.conftest import AGENCY, CHIFENG, SETUP, Desk, Prepared, ok, prepare, problem, types
 from tests.conftest import StoreConfig
@@ -66,7 +65,7 @@ def test_the_same_key_with_another_body_is_409_and_writes_nothing(desk: Desk, us
 
 
 def test_keys_are_the_clients_own(desk: Desk, uscc: str) -> None:
-    colleague = issue_token(desk.ledger, role="case_worker", agency=AGENCY, actor=SETUP).secret
+    colleague = desk.ledger.issue_token(role="case_worker", agency=AGENCY, actor=SETUP).secret
     ok(desk.post(f"/units/{uscc}/payments", PAYMENT, key="1"), 201)
 
     theirs = desk.post(f"/units/{uscc}/payments", PAYMENT, key="1", token=colleague)

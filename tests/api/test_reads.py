@@ -23,9 +23,9 @@ from fastapi import FastAPI
 from ledger.api.app import create_app
 from ledger.api.readside import ReadSide
 from ledger.application import Actor
+from ledger.bootstrap import open_view_store
 from ledger.demo import make_resident_id, make_uscc
 from ledger.domain.errors import Unavailable
-from ledger.projections.sql import open_view_store
 from tests.api.conftest import CHIFENG as CHIFENG_REGION
 from tests.api.conftest import Desk, Prepared, demo_with_tokens, ok, problem, settings_for
 from tests.conftest import StoreConfig

@@ -30,7 +30,6 @@ from ledger.application import Actor
 from ledger.bootstrap import build_ledger
 from ledger.demo import Demo, Story, make_uscc
 from ledger.reports import REPORTS, Kind, Report
-from ledger.tokens import issue_token
 from tests.api.conftest import settings_for
 from tests.conftest import StoreConfig
 
@@ -74,7 +73,7 @@ def http(
         store = StoreConfig("postgres", url, schema)
     ledger = build_ledger(settings_for(store), configure_logs=False)
     Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    issued = issue_token(ledger, role="inspector", agency="", name="inspector", actor=SETUP)
+    issued = ledger.issue_token(role="inspector", agency="", name="inspector", actor=SETUP)
     ledger.close()
     app = create_app(settings_for(store))
     client = TestClient(app, base_url="http://ledger.test")

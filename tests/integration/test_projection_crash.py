@@ -25,11 +25,11 @@ import pytest
 from benchmarks.history import build_history
 from psycopg import sql
 
-from ledger.bootstrap import build_ledger
+from ledger.bootstrap import build_ledger, open_view_store
 from ledger.demo import Demo, Story
 from ledger.projections import runner
 from ledger.projections.schema import TABLES
-from ledger.projections.sql import SqlViewStore, open_view_store
+from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
 

@@ -15,12 +15,12 @@ import pytest
 from benchmarks.history import build_history
 
 from ledger.application import Actor, Ledger
-from ledger.bootstrap import build_ledger
+from ledger.bootstrap import build_ledger, open_view_store
 from ledger.demo import Demo, Story
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
 from ledger.projections import runner
-from ledger.projections.sql import PositionMoved, SqlViewStore, open_view_store
+from ledger.projections.sql import PositionMoved, SqlViewStore
 from ledger.projections.store import MemoryViewStore, ViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from ledger.bootstrap import open_view_store
 from ledger.projections.journal import (
     AuditEntry,
     DeferralDecision,
@@ -27,7 +28,6 @@ from ledger.projections.journal import (
     UnitRegistered,
     rows_of,
 )
-from ledger.projections.sql import open_view_store
 from ledger.projections.store import MemoryViewStore, ViewStore
 from ledger.settings import Settings
 from tests.unit.projections.test_runner import filled_ledger

@@ -18,12 +18,12 @@ import pytest
 
 from ledger.api.app import create_app
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger
+from ledger.bootstrap import build_ledger, open_view_store
 from ledger.demo import Demo, Story, make_uscc
 from ledger.domain.errors import HistoryDamaged
 from ledger.projections import runner
 from ledger.projections.balances import unit_balance_view
-from ledger.projections.sql import SqlViewStore, open_view_store
+from ledger.projections.sql import SqlViewStore
 from tests.api.conftest import demo_with_tokens, problem, settings_for
 from tests.conftest import StoreConfig
 

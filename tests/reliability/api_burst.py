@@ -17,7 +17,6 @@ from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.settings import Settings
-from ledger.tokens import issue_token
 from tests.reliability.helpers import start
 
 SETUP = Actor("test:setup", "fault test", "req-setup")
@@ -42,8 +41,8 @@ def prepared(settings: Settings) -> tuple[Ledger, str]:
     for file in load_default_catalogue():
         ledger.enact_policy(file, SETUP)
     ledger.register_region(REGION, "赤峰市", "150000", SETUP)
-    issued = issue_token(
-        ledger, role="case_worker", agency=AGENCY, name="burst", actor=SETUP, key="burst-token"
+    issued = ledger.issue_token(
+        role="case_worker", agency=AGENCY, name="burst", actor=SETUP, key="burst-token"
     )
     assert issued.secret is not None
     return ledger, issued.secret

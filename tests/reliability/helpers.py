@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
+from ledger.bootstrap import open_view_store
 from ledger.chain.verify import verify
 from ledger.projections import runner
-from ledger.projections.sql import open_view_store
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
 from tests.integration.test_projection_crash import dump, fresh_store

@@ -21,9 +21,8 @@ from benchmarks.region import prepare_ledger, register_units
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger
+from ledger.bootstrap import build_ledger, open_view_store
 from ledger.projections import runner
-from ledger.projections.sql import open_view_store
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
 from tests.reliability.helpers import (

@@ -59,8 +59,9 @@ def main() -> None:
     if routes_here(sys.argv[1:]):
         chain_app(sys.argv[2:], prog_name="ledger audit")
         return
-    # registering commands: balance, rights, audit; report; province; replay; serve; demo,
-    # unit show; token
+    # registering commands: import (first, so that it is listed after app's own groups);
+    # balance, rights, audit; report; province; replay; serve; demo, unit show; token
+    import ledger.cli.imports
     import ledger.cli.project  # noqa: F401  (registers project)
     from ledger.cli import (  # noqa: F401
         policy_check,

@@ -16,7 +16,6 @@ from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue, parse_catalogue_file
 from ledger.catalogue.model import CatalogueFile
 from ledger.cli import as_json, out, refusals_exit
-from ledger.cli.imports import import_app
 from ledger.domain.period import Period, PeriodRange
 from ledger.settings import Settings
 
@@ -41,7 +40,6 @@ app.add_typer(unit_app, name="unit")
 app.add_typer(person_app, name="person")
 app.add_typer(deferral_app, name="deferral")
 app.add_typer(commitment_app, name="commitment")
-app.add_typer(import_app, name="import")
 
 ActorOpt = Annotated[str, typer.Option("--actor", envvar="LEDGER_ACTOR", help="Who acts.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why: recorded in every event.")]

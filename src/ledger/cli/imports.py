@@ -27,6 +27,7 @@ from rich.progress import (
 )
 
 from ledger.cli import err, out, refusals_exit
+from ledger.cli.app import actor, app, day, ledger
 from ledger.importer import BATCH_UNITS, ImportSummary, import_assessments, import_payments
 
 import_app = typer.Typer(
@@ -34,6 +35,7 @@ import_app = typer.Typer(
     "rejected, 2 refused, 3 no store).",
     no_args_is_help=True,
 )
+app.add_typer(import_app, name="import")
 
 ActorOpt = Annotated[str, typer.Option("--actor", envvar="LEDGER_ACTOR", help="Who acts.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why: recorded in every event.")]
@@ -102,9 +104,6 @@ def assessments(
     who: ActorOpt = "",
     why: ReasonOpt = "",
 ) -> None:
-    # Imported here: ledger.cli.app registers this module's commands at its import.
-    from ledger.cli.app import actor, day, ledger
-
     on = day(assessed_on, "assessed_on")
     ledger_ = ledger()
     with _progress_bar(file, progress) as advance:
@@ -141,8 +140,6 @@ def payments(
     who: ActorOpt = "",
     why: ReasonOpt = "",
 ) -> None:
-    from ledger.cli.app import actor, ledger
-
     ledger_ = ledger()
     with _progress_bar(file, progress) as advance:
         summary = import_payments(

@@ -31,11 +31,11 @@ from rich.progress import (
 )
 
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger
+from ledger.bootstrap import build_ledger, open_view_store
 from ledger.cli import err, out, refusals_exit
 from ledger.cli.app import app
 from ledger.projections import runner
-from ledger.projections.sql import SqlViewStore, open_view_store
+from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings
 
 

@@ -55,8 +55,7 @@ def link(
     schema: Annotated[str, typer.Option(help="The region's schema (LEDGER_POSTGRES_SCHEMA).")],
 ) -> None:
     """Links a region's ledger into the province (again: its new address replaces the old)."""
-    from ledger.bootstrap import build_ledger
-    from ledger.projections.sql import open_view_store
+    from ledger.bootstrap import build_ledger, open_view_store
 
     target = _province(province)
     # the region's view tables must exist there to be imported
@@ -102,10 +101,9 @@ def province_deferral_rows(
     """The deferral list of a province: each region's, computed on its own views (read
     through the reporting database's foreign tables) with its own enacted policies,
     after its views are caught up with its events, as every read does."""
-    from ledger.bootstrap import build_ledger
+    from ledger.bootstrap import build_ledger, open_view_store
     from ledger.projections.deferrals import deferral_list
     from ledger.projections.runner import catch_up
-    from ledger.projections.sql import open_view_store
 
     target = _province(code)
     members = target.members()

@@ -89,9 +89,8 @@ Headers = Annotated[
 def views() -> Iterator[Reads]:
     """The view store, caught up with the event store, and the policies as the ledger
     knew them at any instant."""
-    from ledger.bootstrap import build_ledger
+    from ledger.bootstrap import build_ledger, open_view_store
     from ledger.projections.runner import catch_up
-    from ledger.projections.sql import open_view_store
 
     settings = Settings()
     ledger = build_ledger(settings)

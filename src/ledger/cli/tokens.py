@@ -12,7 +12,6 @@ import typer
 
 from ledger.cli import out, refusals_exit
 from ledger.cli.app import ActorOpt, KeyOpt, ReasonOpt, actor, app, ledger
-from ledger.tokens import issue_token, list_tokens, revoke_token
 
 token_app = typer.Typer(help="Bearer tokens of the HTTP API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -29,8 +28,8 @@ def token_create(
     key: KeyOpt = None,
 ) -> None:
     """Issue a token and print it once: only its SHA-256 digest is stored."""
-    issued = issue_token(
-        ledger(), role=role, agency=agency, name=name, actor=actor(who, why), key=key
+    issued = ledger().issue_token(
+        role=role, agency=agency, name=name, actor=actor(who, why), key=key
     )
     if issued.secret is None:
         out.print(
@@ -49,7 +48,7 @@ def token_revoke(
     token_id: str, who: ActorOpt = "", why: ReasonOpt = "", key: KeyOpt = None
 ) -> None:
     """Revoke a token by its id: it answers 401 from now on."""
-    revoke_token(ledger(), token_id, actor(who, why), key)
+    ledger().revoke_token(token_id, actor(who, why), key)
     out.print(f"token {token_id} revoked", highlight=False)
 
 
@@ -57,7 +56,7 @@ def token_revoke(
 @refusals_exit
 def token_list() -> None:
     """Every token issued (ids, roles, agencies; never the tokens)."""
-    for t in list_tokens(ledger()):
+    for t in ledger().list_tokens():
         state = f"revoked {t.revoked_on:%Y-%m-%d}" if t.revoked_on else "active"
         out.print(
             f"{t.id}  {t.role.value:11} {t.agency or '-':10} {t.name}  "

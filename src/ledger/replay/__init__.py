@@ -41,7 +41,7 @@ def packaged_policy_sets() -> Path:
     """The example policy sets shipped with the package (the repository's examples/,
     package data of ``ledger``): found wherever the ledger runs, not in the working
     directory."""
-    return Path(str(files("ledger") / "examples"))
+    return Path(str(files("ledger.examples")))
 
 
 def policy_set_names(root: Path) -> list[str]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import EllipsisType
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import today
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
 from ledger.domain.money import ZERO, apply_rate, check_bound, format_money, money
@@ -32,7 +33,8 @@ class AssessmentCases(LedgerBase):
         key: str | None = None,
     ) -> Result:
         """核定 a period: per person the base (given, or the members' current bases)."""
-        given = [(parse_resident_id(rid), positive_base(b)) for rid, b in lines or ()]
+        on = today()
+        given = [(parse_resident_id(rid, born_by=on), positive_base(b)) for rid, b in lines or ()]
 
         def work() -> Saved:
             unit = self.unit(uscc)

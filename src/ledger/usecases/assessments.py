@@ -57,12 +57,6 @@ class AssessmentCases(LedgerBase):
         """The assessment fact and its decisions on a loaded unit (shared with bulk import)."""
         unit.check_active()
         unit.check_period_not_assessed(period)
-        if assessed_on < period.first_day:
-            # 核定 states what is owed for a month: not before the month has begun.
-            raise InvalidValue(
-                f"assessed_on {assessed_on} is before the period {period} it assesses",
-                field="assessed_on",
-            )
         if lines is None:
             lines = unit.insured_lines(period)
         if not lines:

@@ -150,7 +150,7 @@ def _month_cells(m: RightsMonth) -> tuple[Cell, ...]:
 
 
 def _rights(reads: Reads, q: Query) -> Table:
-    rid = parse_resident_id(q.subject)
+    rid = parse_resident_id(q.subject, plausible=False)
     on = q.as_of or today()
     record = rights_record(
         reads.store, rid, as_of=on, known_at=q.known_at, policies=reads.policies(q.known_at)
@@ -305,7 +305,7 @@ def _unit_trail(reads: Reads, q: Query) -> Table:
 
 
 def _person_trail(reads: Reads, q: Query) -> Table:
-    rid = parse_resident_id(q.subject)
+    rid = parse_resident_id(q.subject, plausible=False)
     trail = person_trail(
         reads.store,
         rid,

@@ -86,6 +86,7 @@ class LedgerAPI(FastAPI):
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
             schema = super().openapi()
+            _document_json_bodies(schema)
             _document_problems(schema)
             _require_idempotency_key(schema)
         return self.openapi_schema or {}
@@ -143,6 +144,26 @@ def from_environment() -> FastAPI:
 
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [op for path in schema.get("paths", {}).values() for op in path.values()]
+
+
+def _document_json_bodies(schema: dict[str, Any]) -> None:
+    """A route with a JSON body may answer 400 (not JSON) and 415 (not sent as JSON):
+    ``ledger.api.jsonbody``."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    why = {
+        "400": "the body is not JSON: not UTF-8, not well formed, or a key twice in an object"
+        " (or, for a command, Idempotency-Key missing)",
+        "415": "the body is not sent as application/json",
+    }
+    for operation in _operations(schema):
+        if "application/json" not in operation.get("requestBody", {}).get("content", {}):
+            continue
+        responses = operation.setdefault("responses", {})
+        for status, description in why.items():
+            responses[status] = {
+                "description": description,
+                "content": {"application/json": {"schema": problem_ref}},
+            }
 
 
 def _document_problems(schema: dict[str, Any]) -> None:

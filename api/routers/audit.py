@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from ledger.api.deps import ReadableUnit, Reader, Views, agency_scope
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
 from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.persons import PersonTrailQuery
@@ -26,7 +27,7 @@ from ledger.projections.store import ViewStore
 from ledger.reports import FILTERS, PERSON_TRAIL, UNIT_TRAIL, Table, ViewsAndPolicies
 from ledger.reports import Query as ReportQuery
 
-router = APIRouter(tags=["audit"], responses=READ_PROBLEMS)
+router = APIRouter(route_class=JSONRoute, tags=["audit"], responses=READ_PROBLEMS)
 
 INSTANT_HELP = "ISO 8601 date-time (naive = China Standard Time) or a date"
 

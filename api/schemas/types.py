@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ledger.domain.errors import LedgerError
+from ledger.domain.identifiers import RESIDENT_ID_RULE, parse_resident_id
 from ledger.domain.money import format_money, money
 from ledger.domain.period import Period, PeriodRange
 
@@ -31,6 +32,7 @@ MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})\.[0-9]{2}$"
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
 RANGE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])\.\.[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
@@ -167,11 +169,41 @@ Day = Annotated[
 ]
 """Only ``"YYYY-MM-DD"`` is a date: not a timestamp, not a date-time."""
 
+RESIDENT_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+
+
+def _resident_id(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(RESIDENT_ID_PATTERN, value):
+        return value  # the check character is the use case's (a 422 naming GB 11643)
+    if isinstance(value, str):
+        # the domain's own words for what is wrong (length, digits), else the form
+        _domain(RESIDENT_ID_RULE, parse_resident_id, value)
+    raise PydanticCustomError(
+        RESIDENT_ID_RULE,
+        "a resident ID is a JSON string of 17 digits and a check character (0-9 or X)",
+    )
+
+
 ResidentId = Annotated[
     str,
-    Field(
-        min_length=1,
-        max_length=32,
-        description="居民身份号码 (GB 11643), 18 characters; the check character is verified",
+    PlainValidator(_resident_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": RESIDENT_ID_PATTERN,
+            "minLength": 18,
+            "maxLength": 18,
+            "description": "居民身份号码 (GB 11643-1999): 17 digits and a check character, "
+            "which is verified",
+        }
     ),
 ]
+
+EventKind = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Za-z0-9]{0,63}$",
+        description="an event type, as the audit trail names it: PaymentCollected",
+    ),
+]
+"""A filter of the audit trail: a name, never free text (it is echoed into the files)."""

@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from ledger.domain.errors import LedgerError
 from ledger.domain.identifiers import RESIDENT_ID_RULE, parse_resident_id
-from ledger.domain.money import format_money, money
+from ledger.domain.money import MONEY_TEXT_RULE, format_money, money_text
 from ledger.domain.period import Period, PeriodRange
 
 MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})\.[0-9]{2}$"
@@ -67,8 +67,10 @@ def _domain(rule: str, parse: Any, text: str) -> Any:
 
 
 def _money(value: Any) -> Decimal:
-    text = _text(value, rule="money_string", pattern=MONEY_PATTERN, example="1234.50")
-    amount: Decimal = _domain("money_string", money, text)
+    if not isinstance(value, str):
+        _text(value, rule=MONEY_TEXT_RULE, pattern=MONEY_PATTERN, example="1234.50")
+    # the CLI's rule and words (ledger.domain.money.money_text)
+    amount: Decimal = _domain(MONEY_TEXT_RULE, money_text, value)
     return amount
 
 

@@ -9,10 +9,10 @@ Status by kind of error:
   an idempotency key reused), which the client resolves by looking at the state;
 - ``NotFound``: 404; ``Unavailable`` and a lost store connection: 503 with Retry-After
   (nothing was written: the save is atomic, so a retry is safe);
-- a body that cannot be read as JSON (not UTF-8, not JSON, a key twice): 400
-  (``ledger.api.jsonbody``);
 - the API's own refusals (:class:`ApiProblem`): 400 (no Idempotency-Key), 401, 403, 415;
-  a body over the limit: 413 (:class:`ledger.api.middleware.BodyLimit`).
+  a body over the limit: 413 (:class:`ledger.api.middleware.BodyLimit`);
+- a JSON body that cannot be read (not UTF-8, not JSON, a key twice): 400, and one not
+  sent as JSON: 415 (``ledger.api.jsonbody``).
 """
 
 from __future__ import annotations

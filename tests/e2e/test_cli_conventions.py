@@ -210,6 +210,42 @@ def test_a_piped_audit_trail_keeps_what_each_event_recorded_on_its_line(
     assert "established_on=" in registered  # the "what" column whole, not folded
 
 
+def test_a_piped_audit_trail_of_narrow_columns_does_not_fold_what_was_recorded(
+    tmp_path: Path,
+) -> None:
+    # Few, narrow columns (no reason, no policy) and a long "what": the probe saw that
+    # column folded to 12 characters in a pipe (a regression test: main already printed
+    # a table wider than the console at its own width when this was written).
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    uscc = make_uscc("91150402MA0N1CF00")
+    for command in (
+        ("region", "register", "150400", "赤峰市"),
+        (
+            "unit",
+            "register",
+            uscc,
+            "赤峰市红山区示例商贸有限公司",
+            "--region",
+            "150400",
+            "--agency",
+            "150401",
+            "--established",
+            "2012-05-01",
+            "--number",
+            "1504021234567",
+        ),
+    ):
+        assert ledger(*command, cwd=tmp_path, db=url).returncode == 0
+
+    trail = ledger("audit", uscc, cwd=tmp_path, db=url)
+
+    assert trail.returncode == 0, trail.stderr
+    rows = trail.stdout.splitlines()[3:]
+    assert len(rows) == 1, trail.stdout  # the one event, on one line
+    assert "unit_number=1504021234567" in rows[0]
+    assert "established_on=2012-05-01" in rows[0]
+
+
 def test_help_reads_whole_sentences_and_flags_show_no_type(tmp_path: Path) -> None:
     top = ledger("--help", cwd=tmp_path, COLUMNS="200")
     decide = ledger("deferral", "decide", "--help", cwd=tmp_path)

@@ -41,6 +41,7 @@ from ledger.projections.items import (
     granted_deferrals,
     item_of,
     live_assessments,
+    whole,
 )
 from ledger.projections.journal import Kind, Movement
 from ledger.projections.store import ViewStore
@@ -82,7 +83,7 @@ def deferral_list(
     agency: str | None = None,
 ) -> list[DeferralListRow]:
     """The 缓缴清单 of ``month``: see the module's definition of the current period."""
-    units = store.units(region=region, agency=agency, known_at=known_at)
+    units = whole(store, store.units(region=region, agency=agency, known_at=known_at))
     ids = [u.unit_id for u in units]
     windows: dict[UUID, GrantedDeferral] = {}
     decisions = defaultdict(list)
@@ -298,7 +299,7 @@ def reminders(
     a reminder but arrears: the balance view shows it with its late fee. Both the 2022
     deferral and the 2020 deferral on application are reminded of."""
     last = as_of + timedelta(days=within_days)
-    everyone = store.units(region=region, agency=agency, known_at=known_at)
+    everyone = whole(store, store.units(region=region, agency=agency, known_at=known_at))
     # only a unit granted a deferral can owe deferred or called-due principal
     granted = {
         d.unit_id

@@ -153,17 +153,55 @@ def test_only_the_regions_and_units_a_changed_document_reaches_are_replayed(
 ) -> None:
     varied_history(bare_agency)
 
-    # 内医保办发〔2022〕19号 rules on Inner Mongolia from its 2022 window on: the Wuhai
-    # SME (from its classification in July 2022) and the 2020 Chifeng unit, registered
-    # before the notice was enacted (the enactment decides on every unit there: only it
-    # is replayed, after the unit's own events); not the Wuhai unit of February 2022 nor
-    # the Chifeng unit of 2021 (registered after the enactment, history before the
-    # window), nor Lincang and Jinan, elsewhere.
+    # 内医保办发〔2022〕19号 v2 changes the deferral's deadline only: it reaches the units
+    # the notice decided on (the Wuhai SME, from its classification) and facts dated
+    # between the two deadlines (none here); not the 2020 Chifeng unit, though registered
+    # before the notice's enactment (dated 2022-07-28: both versions decide alike then),
+    # nor the Wuhai unit of February 2022, nor any unit elsewhere.
     _, deadline = replay(bare_agency, example("deadline-2022-12-31"))
     # 赤医保发〔2020〕3号 rules on Chifeng from 2020-02: both Chifeng units.
     _, chifeng = replay(bare_agency, example("chifeng-whole-7-percent"))
 
-    assert (deadline, chifeng) == (2, 2)
+    assert (deadline, chifeng) == (1, 2)
+
+
+def test_a_changed_deadline_reaches_the_units_it_decided_on_and_facts_between_deadlines(
+    bare_agency: Agency,
+) -> None:
+    """Wuhai, fund months 10: an SME classified in July 2022 (granted), a large
+    enterprise (refused: a decision naming the notice), an SME classified on 2023-03-01
+    and assessed for 2022-07..09 on 2023-03-05 (granted under the record's deadline of
+    2023-06-30, not under 2022-12-31: facts between the deadlines), and two units the
+    notice never decided on (unclassified; an SME registered after its deadline)."""
+    bare_agency.enact_catalogue()
+    bare_agency.region(WUHAI, fund_months=10)
+    granted = bare_agency.unit(WUHAI, size_class="small")
+    refused = bare_agency.unit(WUHAI, size_class="large")
+    late = bare_agency.unit(WUHAI)
+    bare_agency.classify(late, "small", on=date(2023, 3, 1))
+    never = bare_agency.unit(WUHAI)
+    after = bare_agency.unit(
+        WUHAI, size_class="small", established_on=date(2023, 8, 1), classified_on=date(2023, 8, 2)
+    )
+    for uscc in (granted, refused, late, never, after):
+        bare_agency.person(uscc, "10000.00")
+    for uscc in (granted, refused, never):
+        for month in (7, 8, 9):
+            bare_agency.assess(uscc, f"2022-{month:02d}", date(2022, month + 1, 5))
+    for month in (7, 8, 9):  # assessed late, in March 2023
+        bare_agency.assess(late, f"2022-{month:02d}", date(2023, 3, 5))
+    bare_agency.assess(after, "2023-08", date(2023, 9, 5))
+    reform = example("deadline-2022-12-31")
+
+    scoped, replayed = replay(bare_agency, reform)
+    full, _ = replay(bare_agency, reform, full=True)
+
+    assert render(scoped, "json") == render(full, "json")
+    assert replayed == 3  # granted, refused, late
+    # the unit classified on 2023-03-01 is deferred under the record only
+    late_line = next(u for u in scoped.units if u.uscc == late)
+    assert late_line.comparison.baseline.deferred == Decimal("2100.00")
+    assert late_line.comparison.reform.deferred == Decimal("0.00")
 
 
 def test_a_locality_file_with_one_regions_rates_changed_reaches_that_region_only(

@@ -27,6 +27,7 @@ from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.money import ZERO, round_fen
 from ledger.domain.period import Period, PeriodRange
 from ledger.replay import load_policy_set, render, run_replay
+from tests.acceptance.test_replay_scope import deadline_moved_to
 from tests.properties.test_measures import ACTOR, SETTINGS, bases, ledger_with, owed
 from tests.properties.test_policy_history import HISTORIES, KINDS, distant_document
 
@@ -38,6 +39,8 @@ AS_OF = date(2024, 6, 30)
 def reform_of(choice: str, kind: str, region: str, periods: PeriodRange) -> PolicySet:
     if choice in SETS:
         return load_policy_set(EXAMPLES / choice)
+    if choice == "deadline later":
+        return deadline_moved_to(date(2023, 12, 31))
     files = load_default_catalogue()
     if choice == "added":
         return PolicySet([*files, distant_document(kind, region, periods)])
@@ -78,7 +81,9 @@ def _locality_v2(file: CatalogueFile, prefix: str, since: Period) -> CatalogueFi
     months=st.lists(st.integers(min_value=1, max_value=6), min_size=2, max_size=2),
     offset=st.integers(min_value=0, max_value=20),
     paid=st.lists(st.sampled_from(["0", "0.5", "1"]).map(Decimal), min_size=6, max_size=6),
-    choice=st.sampled_from([*SETS, "deadline-2022-12-31", "added", "left out", "locality"]),
+    choice=st.sampled_from(
+        [*SETS, "deadline-2022-12-31", "deadline later", "added", "left out", "locality"]
+    ),
     kind=st.sampled_from(KINDS),
     start=st.integers(min_value=-12, max_value=12),
     length=st.integers(min_value=1, max_value=6),
@@ -123,7 +128,7 @@ def test_a_scoped_replay_reports_what_a_full_replay_reports(
     months=st.lists(st.integers(min_value=1, max_value=6), min_size=2, max_size=2),
     offset=st.integers(min_value=0, max_value=20),
     paid=st.lists(st.sampled_from(["0", "0.5", "1"]).map(Decimal), min_size=6, max_size=6),
-    choice=st.just("deadline-2022-12-31"),
+    choice=st.sampled_from(["deadline-2022-12-31", "deadline later"]),
     kind=st.sampled_from(KINDS),
     start=st.integers(min_value=-12, max_value=12),
     length=st.integers(min_value=1, max_value=6),
@@ -145,8 +150,9 @@ def test_a_changed_deadline_replays_only_where_it_decided_and_reports_what_a_ful
     fund_months: int,
     delay: int,
 ) -> None:
-    """Wuhai and the 2022 deadline moved: the finer reach (units the notice decided on,
-    facts between the deadlines) on drawn size classes, fund months and late facts."""
+    """Wuhai and the 2022 deadline moved earlier or later: the finer reach (units the
+    notice decided on, facts after the record's deadline and by a later one) on drawn
+    size classes, fund months and late facts."""
     scoped_equals_full(
         history=history,
         drawn=drawn,

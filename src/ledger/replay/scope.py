@@ -37,9 +37,9 @@ correctness):
 * an enactment of a changed document reaches every unit registered before it;
 * one finer reach, for the one change the deciders let us prove narrower: two versions
   of a 2022-kind deferral that differ only in what it grants (deadline, late fees from,
-  parts, triggers) decide alike whether to grant for every fact dated outside the days
-  between the two deadlines; so they reach the units a decision names the document for
-  (from that decision's fact) and the facts dated between the deadlines, and their
+  parts, triggers) decide alike whether to grant on every fact but those dated after the
+  record's deadline and by a later one of the reform's; so they reach the units a
+  decision names the document for (from that decision's fact) and such facts, and their
   enactment only if dated there.
 """
 
@@ -150,11 +150,11 @@ def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) ->
         if deadlines is None:
             spans += [_span(c) for c in claims]
             continue
-        first, last = deadlines
         for region in {c.region for c in claims}:
             cites.append(Cites(region, doc_id))
-            spans.append(Span(region, first, last))
-        if not first <= new.document.enacted_on <= last:
+            if deadlines is not _NONE:
+                spans.append(Span(region, *deadlines))
+        if deadlines is _NONE or not deadlines[0] <= new.document.enacted_on <= deadlines[1]:
             enacting.discard(doc_id)
     spans += _local_value_spans(recorded, reform)
     return Scope(
@@ -171,15 +171,22 @@ def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) ->
 _CONSEQUENCES = frozenset({"source", "repayment_deadline", "late_fee_from", "parts", "triggers"})
 
 
+#: no days: a deadline moved earlier, or not moved
+_NONE = (date.max, date.min)
+
+
 def _consequences_only(
     old: CatalogueFile, new: CatalogueFile, claims: list[Claim]
 ) -> tuple[date, date] | None:
-    """Where two versions differ only in what a deferral grants and in its deadline: the
-    days between the two deadlines (a fact dated there is decided on by one version and
-    not the other). The rest of the units are decided alike: each of the rule's checks
-    but the deadline reads the same values, so a unit it never decided on under one
-    version (no decision names the document) it does not decide on under the other.
-    None: not so (anything else differs, or a deadline is the locality's)."""
+    """Where the record's version ``old`` and the reform's ``new`` differ only in what a
+    deferral grants and in its deadline: the days after the record's deadline through the
+    reform's (``_NONE`` if the reform's is not later). A unit the record's version never
+    decided on (no decision names the document) ended each of its checks undecided; the
+    reform's version runs the same checks on the same values but the deadline, which
+    bounds the days a fact is decided on: a fact dated where both decide, or where only
+    the record's does, ends undecided again; only a fact dated after the record's deadline
+    and by the reform's is new ground. None: not so (anything else differs, or a deadline
+    is the locality's)."""
     a, b = old.automatic_deferral, new.automatic_deferral
     if a is None or b is None or any(c.kind != "automatic_deferral" for c in claims):
         return None
@@ -188,10 +195,10 @@ def _consequences_only(
     differ = {name for name in type(a).model_fields if getattr(a, name) != getattr(b, name)}
     if not differ <= _CONSEQUENCES:
         return None
-    one, two = a.repayment_deadline, b.repayment_deadline
-    if not isinstance(one, date) or not isinstance(two, date):
+    theirs, mine = a.repayment_deadline, b.repayment_deadline
+    if not isinstance(theirs, date) or not isinstance(mine, date):
         return None
-    return (min(one, two) + _ONE_DAY, max(one, two))
+    return (theirs + _ONE_DAY, mine) if mine > theirs else _NONE
 
 
 #: document fields that only describe it (its citations, its provenance): a new version

@@ -355,6 +355,8 @@ def _days_of_text(value: str) -> tuple[date, date] | None:
 
 
 def touches(event: Any, spans: Sequence[Span]) -> bool:
+    if not spans:
+        return False
     return any(s.meets(first, last) for first, last in days_named(event) for s in spans)
 
 
@@ -363,6 +365,8 @@ def first_reached(
 ) -> int | None:
     """The index of the first event naming a day or period a span covers, or a decision
     naming a document of ``cited`` (None: none does)."""
+    if not spans and not cited:
+        return None
     for n, event in enumerate(events):
         if cited and isinstance(event, Unit.Decision) and event.document in cited:
             return n

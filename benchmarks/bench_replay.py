@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
         f"1/{args.workers} workers = {scoped['seconds'] / spread['seconds']:.2f}x, "
         f"full 1 process / scoped {args.workers} workers = "
         f"{full['seconds'] / spread['seconds']:.2f}x; "
-        f"r/c (rate, best replay) = {rebuilt['seconds'] / spread['seconds']:.2f}"
+        f"r/c (rate, best replay) = "
+        f"{rebuilt['seconds'] / min(scoped['seconds'], spread['seconds']):.2f}"
     )
     say(
         f"  reports identical: {'yes' if same else 'NO'}; {scoped['changed']:,} units differ, "

@@ -150,11 +150,12 @@ def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) ->
         if deadlines is None:
             spans += [_span(c) for c in claims]
             continue
+        first, last = deadlines  # no days at all where the deadline is not later
         for region in {c.region for c in claims}:
             cites.append(Cites(region, doc_id))
-            if deadlines is not _NONE:
-                spans.append(Span(region, *deadlines))
-        if deadlines is _NONE or not deadlines[0] <= new.document.enacted_on <= deadlines[1]:
+            if first <= last:
+                spans.append(Span(region, first, last))
+        if not first <= new.document.enacted_on <= last:
             enacting.discard(doc_id)
     spans += _local_value_spans(recorded, reform)
     return Scope(
@@ -171,22 +172,18 @@ def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) ->
 _CONSEQUENCES = frozenset({"source", "repayment_deadline", "late_fee_from", "parts", "triggers"})
 
 
-#: no days: a deadline moved earlier, or not moved
-_NONE = (date.max, date.min)
-
-
 def _consequences_only(
     old: CatalogueFile, new: CatalogueFile, claims: list[Claim]
 ) -> tuple[date, date] | None:
     """Where the record's version ``old`` and the reform's ``new`` differ only in what a
     deferral grants and in its deadline: the days after the record's deadline through the
-    reform's (``_NONE`` if the reform's is not later). A unit the record's version never
-    decided on (no decision names the document) ended each of its checks undecided; the
-    reform's version runs the same checks on the same values but the deadline, which
-    bounds the days a fact is decided on: a fact dated where both decide, or where only
-    the record's does, ends undecided again; only a fact dated after the record's deadline
-    and by the reform's is new ground. None: not so (anything else differs, or a deadline
-    is the locality's)."""
+    reform's (none, first after last, if the reform's is not later). A unit the record's
+    version never decided on (no decision names the document) ended each of its checks
+    undecided; the reform's version runs the same checks on the same values but the
+    deadline, which bounds the days a fact is decided on: a fact dated where both decide,
+    or where only the record's does, ends undecided again; only a fact dated after the
+    record's deadline and by the reform's is new ground. None: not so (anything else
+    differs, or a deadline is the locality's)."""
     a, b = old.automatic_deferral, new.automatic_deferral
     if a is None or b is None or any(c.kind != "automatic_deferral" for c in claims):
         return None
@@ -198,7 +195,7 @@ def _consequences_only(
     theirs, mine = a.repayment_deadline, b.repayment_deadline
     if not isinstance(theirs, date) or not isinstance(mine, date):
         return None
-    return (theirs + _ONE_DAY, mine) if mine > theirs else _NONE
+    return (theirs + _ONE_DAY, mine)
 
 
 #: document fields that only describe it (its citations, its provenance): a new version

@@ -17,8 +17,7 @@ from typing import Any, cast
 from ledger.domain.errors import LedgerError
 from ledger.domain.unit import Unit
 from ledger.measures.context import Context
-from ledger.projections.journal import Movement
-from ledger.projections.journal import _unit_rows as unit_rows
+from ledger.projections.journal import Movement, unit_rows
 from ledger.replay.figures import movements_of
 from ledger.replay.report import Refusal
 from ledger.replay.scope import Span, first_reached

@@ -114,6 +114,7 @@ class PostgresViewStore(SqlViewStore):
             )
 
     def clear(self) -> None:
+        self._registered.clear()
         with self._pool.connection() as conn, conn.transaction():
             conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             conn.execute(

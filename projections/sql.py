@@ -50,6 +50,9 @@ class PositionMoved(Conflict):
         self.found = found
 
 
+_REGISTERED_CACHED = 500_000
+
+
 class SqlViewStore(ABC):
     """``ViewStore`` over SQL tables; subclasses connect, write pages and clear."""
 
@@ -57,6 +60,10 @@ class SqlViewStore(ABC):
 
     def __init__(self) -> None:
         self._readers = {t.row_type: row_reader(t.row_type, self.dialect) for t in TABLES}
+        #: registrations found by USCC: a registration row never changes once written
+        #: (and ``known_at`` is checked against its ``recorded_at`` by the caller), so a
+        #: unit read looks it up once per process, not once per request
+        self._registered: dict[str, UnitRegistered] = {}
 
     # ------------------------------------------------------------ dialect
 
@@ -137,10 +144,18 @@ class SqlViewStore(ABC):
         return self._rows(UnitRegistered, where)
 
     def unit_by_uscc(self, uscc: str) -> UnitRegistered | None:
+        cached = self._registered.get(uscc)
+        if cached is not None:
+            return cached
         where = _Where()
         where.add("uscc = ?", [uscc])
-        found = self._rows(UnitRegistered, where, limit=1)
-        return found[0] if found else None
+        found: list[UnitRegistered] = self._rows(UnitRegistered, where, limit=1)
+        if not found:
+            return None  # not cached: it may be registered a moment later
+        if len(self._registered) >= _REGISTERED_CACHED:
+            self._registered.clear()  # a city's units fit; past that, start again
+        self._registered[uscc] = found[0]
+        return found[0]
 
     def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
         where = _Where()

@@ -114,6 +114,7 @@ class SQLiteViewStore(SqlViewStore):
             )
 
     def clear(self) -> None:
+        self._registered.clear()
         with self._transaction() as conn:
             for statement in drop_index_statements():
                 conn.execute(statement)

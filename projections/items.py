@@ -23,7 +23,12 @@ from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.region import unit_id
 from ledger.domain.terms import DeferralKind, Part
-from ledger.projections.balance import ItemBalance, UnitBalance, in_business_order, unit_balance
+from ledger.projections.balance_fold import (
+    ItemBalance,
+    UnitBalance,
+    in_business_order,
+    unit_balance,
+)
 from ledger.projections.journal import DeferralDecision, Kind, Movement, UnitRegistered
 from ledger.projections.store import ViewStore
 

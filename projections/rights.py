@@ -37,7 +37,7 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.domain.money import ZERO, round_fen
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS, DeferralKind, Part
-from ledger.projections.balance import ItemBalance
+from ledger.projections.balance_fold import ItemBalance
 from ledger.projections.items import (
     balances,
     check_whole,

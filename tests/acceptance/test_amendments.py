@@ -22,7 +22,7 @@ from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.projections import runner
 from ledger.projections.audit import unit_trail
-from ledger.projections.balances import unit_balance_view
+from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.reductions import reduction_table
 from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings

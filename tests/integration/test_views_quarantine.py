@@ -22,7 +22,7 @@ from ledger.bootstrap import build_ledger, open_view_store
 from ledger.demo import Demo, Story, make_uscc
 from ledger.domain.errors import HistoryDamaged
 from ledger.projections import runner
-from ledger.projections.balances import unit_balance_view
+from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.sql import SqlViewStore
 from tests.api.conftest import demo_with_tokens, problem, settings_for
 from tests.conftest import StoreConfig

@@ -17,7 +17,7 @@ from ledger.domain.errors import NotFound
 from ledger.domain.identifiers import mask_resident_id, parse_resident_id
 from ledger.domain.money import format_money
 from ledger.projections.audit import AuditLine, person_trail, unit_trail
-from ledger.projections.balances import AMOUNTS, ItemLine, unit_balance_view
+from ledger.projections.balance_view import AMOUNTS, ItemLine, unit_balance_view
 from ledger.projections.rights import RightsMonth, rights_record, units_by_id
 from ledger.projections.store import ViewStore
 from ledger.reports.model import Cell, Column, Kind, Query, Reads, Report, Table, clocks, context

@@ -11,7 +11,7 @@ import pytest
 from ledger.domain.errors import NotFound
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balances import ItemLine, UnitBalanceView, unit_balance_view
+from ledger.projections.balance_view import ItemLine, UnitBalanceView, unit_balance_view
 from ledger.projections.store import MemoryViewStore
 from tests.unit.projections import seeds
 from tests.unit.projections.conftest import WUHAI_SME

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.domain.latefee import DailyRates
-from ledger.projections.balances import unit_balance_view
+from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.history import sample_days, unit_history
 from ledger.projections.items import find_unit
 from tests.unit.projections import seeds

@@ -6,7 +6,7 @@ the deadline; once called due, the day it was called) and the late fee as of the
 asked: the catalogue's daily rate (0.05%) on each overdue slice from the day after its
 due date through the day of payment (or through ``as_of`` while unpaid), nothing while
 deferred, rounded half-up to the fen per item; the unit's total is the sum of the items'.
-The arithmetic is :func:`ledger.projections.balance.unit_balance`; this module names the
+The arithmetic is :func:`ledger.projections.balance_fold.unit_balance`; this module names the
 unit, applies both clocks and shapes the result.
 """
 

@@ -19,6 +19,7 @@ import pytest
 from ledger.api.app import create_app
 from ledger.application import Ledger
 from ledger.bootstrap import build_ledger, open_view_store
+from ledger.clocks import ReadClocks
 from ledger.demo import Demo, Story, make_uscc
 from ledger.domain.errors import HistoryDamaged
 from ledger.projections import runner
@@ -53,7 +54,7 @@ def views(store: StoreConfig) -> Iterator[SqlViewStore]:
 
 
 def balance_of(views: SqlViewStore, ledger: Ledger, uscc: str) -> object:
-    return unit_balance_view(views, uscc, as_of=AS_OF, known_at=None, policies=ledger.policies())
+    return unit_balance_view(views, uscc, clocks=ReadClocks(AS_OF), policies=ledger.policies())
 
 
 def test_an_event_that_cannot_be_decoded_withholds_only_its_units_figures(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger.domain.identifiers import resident_id_check_char
 from tests.api.conftest import LINCANG, WUHAI, Desk, ok, problem, types
 
 
@@ -138,3 +139,30 @@ def test_a_departure_takes_one_of_three_triggers(desk: Desk) -> None:
     )
 
     assert (refused["field"], refused["rule"]) == ("trigger", "literal_error")
+
+
+def test_an_implausible_resident_id_is_refused_and_nothing_recorded(desk: Desk) -> None:
+    # issue 13.8: born in 2099 (after today) or in 1800, or of area 000000, each with a
+    # right check character, passed before
+    desk.region(LINCANG)
+    uscc = desk.unit(LINCANG)
+    implausible = {
+        "after": "53090220990101001",
+        "before 1900-01-01": "53090218000101001",
+        "area code 000000": "00000019850101001",
+    }
+    before = desk.high_water()
+
+    for reason, body in implausible.items():
+        rid = body + resident_id_check_char(body)
+        refused = problem(
+            desk.post(
+                f"/units/{uscc}/persons",
+                {"resident_id": rid, "base": "4000.00", "joined_on": "2016-03-01"},
+            ),
+            422,
+        )
+        assert (refused["field"], refused["rule"]) == ("resident_id", "GB 11643-1999")
+        assert reason in refused["detail"]
+        assert rid[6:14] not in refused["detail"]  # the birth date is masked
+    assert desk.high_water() == before

@@ -99,6 +99,24 @@ def test_policy_text_follows_the_one_text_rule_naming_the_field(desk: Desk) -> N
     assert desk.high_water() == before
 
 
+def test_a_policy_date_outside_the_ledgers_years_is_refused_naming_the_field(
+    desk: Desk,
+) -> None:
+    amended = POLICY_TOML.replace("version = 1", "version = 2")
+    cases = {
+        "document.enacted_on": amended.replace(
+            "enacted_on = 2020-03-13", "enacted_on = 9999-12-31"
+        ),
+        "document.issued_on": amended.replace("issued_on = 2020-03-13", "issued_on = 0001-01-01"),
+    }
+
+    for field, text in cases.items():
+        for path in ("/policies", "/policies/check"):
+            refused = problem(desk.admin(path, content=text), 422)
+            assert refused["field"] == field, (path, refused)
+            assert "outside the ledger's years" in refused["detail"]
+
+
 def test_json_is_not_a_catalogue_file(desk: Desk) -> None:
     body = problem(desk.admin("/policies", {"document": {}}), 415)
 

@@ -28,7 +28,7 @@ from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.chain.verify import heads, verify
 from ledger.demo import Demo, Story
-from ledger.domain.errors import Conflict
+from ledger.domain.errors import Contention
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
@@ -219,7 +219,7 @@ def test_concurrent_writers_keep_every_chain_whole(store: StoreConfig) -> None:
                     try:
                         writer.register_unit(**unit_fields(n, region))
                         break
-                    except Conflict:
+                    except Contention:
                         continue
         except BaseException as exc:
             failures.append(exc)

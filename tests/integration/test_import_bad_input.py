@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.domain.errors import InvalidValue, LedgerError
+from ledger.domain.identifiers import resident_id_check_char
 from ledger.domain.period import Period
 from ledger.importer import ImportSummary, import_assessments, import_payments
 from ledger.importing.csvfile import MAX_LINE, split_fields
@@ -56,6 +57,11 @@ def wrong_check(code: str) -> str:
 
 GOOD = f"{A},2024-05,{resident(1)},5000.00\n".encode()
 TAIL = f"{C},2024-05,{resident(9)},4000.00\n".encode()
+
+
+def _born(birth: str, area: str = "150402") -> str:
+    body = f"{area}{birth}001"
+    return body + resident_id_check_char(body)
 
 
 def row(text: str) -> bytes:
@@ -122,6 +128,12 @@ def row(text: str) -> bytes:
         ),
         pytest.param(row(f"1990-01,{resident(2)},5000.00"), "no contribution rates", id="no-rates"),
         pytest.param(row("2024-05,,5000.00"), "resident", id="no-resident-id"),
+        pytest.param(row(f"2024-05,{_born('20990101')},5000.00"), "is after", id="born-in-2099"),
+        pytest.param(
+            row(f"2024-05,{_born('19850101', '000000')},5000.00"),
+            "area code 000000",
+            id="area-000000",
+        ),
         pytest.param(row(f"2024-05,{resident(2)}"), "has 3 fields, the header 4", id="missing"),
         pytest.param(row(f"2024-05,{resident(2)},1.00,x"), "has 5 fields", id="extra"),
         pytest.param(row(f'"2024-05,{resident(2)},1.00'), "", id="open-quote"),

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.domain import identifiers as identifiers_module
+from ledger.domain.divisions import PROVINCES
 from ledger.domain.errors import InvalidIdentifier
 from ledger.domain.identifiers import (
     mask_resident_id,
@@ -40,8 +41,9 @@ def usccs(draw: st.DrawFn) -> str:
 
 @st.composite
 def resident_ids(draw: st.DrawFn) -> str:
-    region = draw(st.text(st.sampled_from(DIGITS), min_size=6, max_size=6))
-    birth = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)))
+    province = draw(st.sampled_from(sorted(PROVINCES)))
+    region = province + draw(st.text(st.sampled_from(DIGITS), min_size=4, max_size=4))
+    birth = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)))
     sequence = draw(st.text(st.sampled_from(DIGITS), min_size=3, max_size=3))
     body = f"{region}{birth:%Y%m%d}{sequence}"
     return body + resident_id_check_char(body)
@@ -238,3 +240,66 @@ def test_resident_id_detects_any_single_digit_substitution(
     else:
         with pytest.raises(InvalidIdentifier):
             parse_resident_id(tampered)
+
+
+# ------------------------------------------------- plausibility (issue 13.8)
+
+
+def _rid(area: str, birth: str, sequence: str = "001") -> str:
+    body = f"{area}{birth}{sequence}"
+    return body + resident_id_check_char(body)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        pytest.param(_rid("110105", "20990101"), "after 2026-12-06", id="born-in-2099"),
+        pytest.param(_rid("110105", "20261207"), "after 2026-12-06", id="born-tomorrow"),
+        pytest.param(_rid("110105", "21000101"), "after 2026-12-06", id="born-in-2100"),
+        pytest.param(_rid("110105", "18000101"), "before 1900-01-01", id="born-in-1800"),
+        pytest.param(_rid("000000", "19800101"), "area code 000000", id="area-000000"),
+        pytest.param(_rid("990101", "19800101"), "area code 990101", id="no-province-99"),
+        pytest.param(_rid("720101", "19800101"), "area code 720101", id="no-province-72"),
+    ],
+)
+def test_an_implausible_resident_id_is_refused_naming_what_is_wrong(code: str, reason: str) -> None:
+    with pytest.raises(InvalidIdentifier) as refused:
+        parse_resident_id(code, born_by=date(2026, 12, 6))
+
+    assert reason in refused.value.message
+    assert refused.value.field == "resident_id"
+    assert code[6:14] not in refused.value.message  # the birth date stays masked
+
+
+def test_without_the_day_of_the_check_the_ledgers_last_day_bounds_a_birth() -> None:
+    assert parse_resident_id(_rid("110105", "20990101")) == _rid("110105", "20990101")
+    with pytest.raises(InvalidIdentifier, match="after 2099-12-31"):
+        parse_resident_id(_rid("110105", "21000101"))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        _rid("110105", "19000101"),  # born on the first day allowed
+        _rid("820000", "19800101"),  # Macao
+        _rid("830000", "19800101"),  # a Taiwan resident's residence permit
+        _rid("654301", "20261206"),  # Xinjiang, born on the day of the check
+        _rid("915156", "19800101"),  # a foreigner's permanent residence card (2023): 9, 51
+    ],
+)
+def test_plausible_resident_ids_of_every_kind_pass(code: str) -> None:
+    assert parse_resident_id(code, born_by=date(2026, 12, 6)) == code
+
+
+def test_the_province_codes_are_those_of_gb_t_2260() -> None:
+    assert len(PROVINCES) == 34 + 1  # 34 province-level divisions, and 83 of the permits
+    assert PROVINCES["15"] == "内蒙古自治区"
+    assert "00" not in PROVINCES
+
+
+def test_an_id_recorded_before_the_rule_can_still_be_named_by_form_alone() -> None:
+    recorded = _rid("000000", "18000101")
+
+    assert parse_resident_id(recorded, plausible=False) == recorded
+    with pytest.raises(InvalidIdentifier):
+        parse_resident_id(recorded[:-1] + ("0" if recorded[-1] != "0" else "1"), plausible=False)

@@ -7,15 +7,18 @@ An error names the file and the dotted field, e.g.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import check_compatible
 from ledger.domain.errors import CatalogueError, Conflict, InvalidValue
-from ledger.domain.text import check_plain_tree
+from ledger.domain.text import check_plain
+from ledger.domain.years import check_day
 
 #: files in a catalogue directory that are not policy documents
 NOT_DOCUMENTS = frozenset({"size_classes.toml"})
@@ -34,9 +37,7 @@ def parse_catalogue_file(text: str, source: str) -> CatalogueFile:
             f"{source}: not a catalogue file: arrays or tables nested too deeply", field=""
         ) from None
     try:
-        # A document's texts (number, title, sources) are cited in every decision and
-        # served to every role: the one rule of free text, before the model's own.
-        check_plain_tree(data)
+        check_leaves(data)
     except InvalidValue as exc:
         raise CatalogueError(f"{source}: {exc.message}", field=exc.field) from None
     try:
@@ -98,3 +99,28 @@ def check_policy_set(files: list[CatalogueFile], where: str, names: list[str]) -
         check_compatible(files)
     except Conflict as exc:
         raise CatalogueError(f"{where}: {exc.message}", field=exc.field) from None
+
+
+def check_leaves(data: Any) -> None:
+    """The ledger's rules for what every entrance takes, on a document as parsed from
+    TOML, before the model's own: its texts and keys (number, title, sources: cited in
+    every decision, served to every role) are plain text, its dates within the ledger's
+    years; each named by its dotted place (``document.title``, ``reduction.shares.0``).
+    Walked with a stack, not recursion (the depth is the file's to choose), in the
+    file's order, so the first refused value is the one named."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        place, value = stack.pop()
+        children: list[tuple[str, Any]] = []
+        if isinstance(value, str):
+            check_plain(value, place)
+        elif isinstance(value, date):
+            check_day(value, place)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{place}.{key}" if place else str(key)
+                check_plain(str(key), name)
+                children.append((name, item))
+        elif isinstance(value, list):
+            children = [(f"{place}.{n}" if place else str(n), v) for n, v in enumerate(value)]
+        stack.extend(reversed(children))

@@ -16,7 +16,9 @@ from datetime import date
 from functools import lru_cache
 from operator import mul
 
+from ledger.domain.divisions import PROVINCES
 from ledger.domain.errors import InvalidIdentifier
+from ledger.domain.years import LAST_DAY
 
 __all__ = [
     "mask_resident_id",
@@ -126,8 +128,17 @@ def resident_id_check_char(first17: str) -> str:
     return _check_char_of_digits(first17)
 
 
-def parse_resident_id(text: str) -> str:
+def parse_resident_id(text: str, *, born_by: date | None = None, plausible: bool = True) -> str:
     """Normalise and validate an 18-character resident ID (a final ``x`` becomes ``X``).
+
+    Besides its form and check character, the ID must be plausible: its area code in a
+    province-level division (GB/T 2260, :mod:`ledger.domain.divisions`; a foreigner's
+    permanent residence card of 2023 begins with 9 and then one), its birth date on or
+    after 1900-01-01 and neither after ``born_by`` (the day of the check, which the
+    commands give: nobody insured is born tomorrow) nor after the ledger's last day.
+    ``plausible=False`` checks the form and the check character only: for a person
+    already recorded (a base change, a departure, a read), so that an ID recorded before
+    this rule can still be named.
 
     Runs once per person per import row, millions of times: plain string tests
     instead of a regex, and cached birth-date checks.
@@ -171,8 +182,24 @@ def parse_resident_id(text: str) -> str:
             rule=RESIDENT_ID_RULE,
             field="resident_id",
         )
+    head_sum, born, implausible = head
+    if implausible and plausible:
+        raise InvalidIdentifier(
+            f"resident ID {mask_resident_id(code)}: {implausible} ({RESIDENT_ID_RULE})",
+            rule=RESIDENT_ID_RULE,
+            field="resident_id",
+        )
+    last = LAST_DAY if born_by is None or born_by > LAST_DAY else born_by
+    if plausible and born > last.toordinal():
+        after = "the ledger's last day" if last == LAST_DAY else "the day of the check"
+        raise InvalidIdentifier(
+            f"resident ID {mask_resident_id(code)}: the birth date in characters 7-14 is"
+            f" after {last}, {after} ({RESIDENT_ID_RULE})",
+            rule=RESIDENT_ID_RULE,
+            field="resident_id",
+        )
     # the last three digits of the body (the sequence number) added to the head's sum
-    weighted = head + 2 * ord(code[16]) + 4 * ord(code[15]) + 8 * ord(code[14])
+    weighted = head_sum + 2 * ord(code[16]) + 4 * ord(code[15]) + 8 * ord(code[14])
     expected = _RESIDENT_ID_CHECK[(weighted - _TAIL_OFFSET) % 11]
     if expected != check:
         raise InvalidIdentifier(
@@ -208,22 +235,37 @@ _TAIL_OFFSET = ord("0") * sum(_RESIDENT_ID_WEIGHTS[14:])
 # many people of a region: their weighted sum and the date check are made once per head
 # (an import checks millions of IDs; this was 12% of its time).
 @lru_cache(maxsize=1 << 17)
-def _weighted_head(first14: str) -> int | None:
-    """The weighted sum of the first 14 digits less their ASCII offset; None when the
-    birth date (characters 7-14) is not a real date."""
-    if not _is_real_date(first14[6:14]):
+def _weighted_head(first14: str) -> tuple[int, int, str] | None:
+    """The weighted sum of the first 14 digits less their ASCII offset, the birth
+    date's ordinal and what makes the head implausible ("" when nothing: the area code,
+    a birth before 1900); None when the birth date is not a real date."""
+    born = _birth_ordinal(first14[6:14])
+    if born is None:
         return None
+    area = first14[:6]
+    province = area[1:3] if area[0] == "9" else area[:2]
+    implausible = ""
+    if province not in PROVINCES:
+        implausible = (
+            f"the area code {area} in characters 1-6 names no province-level division (GB/T 2260)"
+        )
+    elif born < _FIRST_BIRTH:
+        implausible = f"the birth date in characters 7-14 is before {FIRST_BIRTH}"
     weights = _RESIDENT_ID_WEIGHTS[:14]
     weighted: int = sum(map(mul, first14.encode("ascii"), weights))
-    return weighted - ord("0") * sum(weights)
+    return weighted - ord("0") * sum(weights), born, implausible
+
+
+#: nobody insured today was born before it
+FIRST_BIRTH = date(1900, 1, 1)
+_FIRST_BIRTH = FIRST_BIRTH.toordinal()
 
 
 # Distinct birth dates in a population are a few tens of thousands; the cache turns
 # the date() construction into a dict hit for all but the first occurrence of each.
 @lru_cache(maxsize=1 << 16)
-def _is_real_date(yyyymmdd: str) -> bool:
+def _birth_ordinal(yyyymmdd: str) -> int | None:
     try:
-        date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])).toordinal()
     except ValueError:
-        return False
-    return True
+        return None

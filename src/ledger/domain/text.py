@@ -81,23 +81,3 @@ def check_plain_fields(values: Mapping[str, Any], skip: frozenset[str] = frozens
             for n, item in enumerate(value):
                 if isinstance(item, str):
                     check_plain(item, f"{name}[{n}]")
-
-
-def check_plain_tree(data: Any, where: str = "") -> None:
-    """Every text in nested tables and lists (a policy document as parsed from TOML),
-    named by its dotted place (``document.title``, ``reduction.shares.0``); keys too.
-    Walked with a stack, not recursion: the depth is the document's to choose."""
-    stack: list[tuple[str, Any]] = [(where, data)]
-    while stack:
-        place, value = stack.pop()
-        if isinstance(value, str):
-            check_plain(value, place)
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                name = f"{place}.{key}" if place else str(key)
-                check_plain(str(key), name)
-                stack.append((name, item))
-        elif isinstance(value, list | tuple):
-            stack.extend(
-                (f"{place}.{n}" if place else str(n), item) for n, item in enumerate(value)
-            )

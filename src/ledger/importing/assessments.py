@@ -88,7 +88,7 @@ def parse(
             continue
         try:
             period = lookups.period(fields[i_period])
-            rid = parse_resident_id(fields[i_rid])
+            rid = parse_resident_id(fields[i_rid], born_by=lookups.today)
             base = parse_base(fields[i_base])
             on = default_on
             if i_on >= 0 and fields[i_on].strip():

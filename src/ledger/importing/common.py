@@ -8,6 +8,7 @@ from datetime import date
 
 from ledger.application import Actor, Ledger
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import today
 from ledger.domain.errors import InvalidValue, LedgerError
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.period import Period
@@ -23,6 +24,8 @@ class Lookups:
     def __init__(self) -> None:
         self.periods: dict[str, Period] = {}
         self.dates: dict[str, date] = {}
+        #: the day of the import (China Standard Time): nobody in the file is born after it
+        self.today = today()
 
     def period(self, text: str) -> Period:
         found = self.periods.get(text)

@@ -150,7 +150,7 @@ def _month_cells(m: RightsMonth) -> tuple[Cell, ...]:
 
 
 def _rights(reads: Reads, q: Query) -> Table:
-    rid = parse_resident_id(q.subject)
+    rid = parse_resident_id(q.subject, plausible=False)
     at = q.clocks()
     record = rights_record(reads.store, rid, clocks=at, policies=reads.policies(at.known_at))
     months = record.months
@@ -303,7 +303,7 @@ def _unit_trail(reads: Reads, q: Query) -> Table:
 
 
 def _person_trail(reads: Reads, q: Query) -> Table:
-    rid = parse_resident_id(q.subject)
+    rid = parse_resident_id(q.subject, plausible=False)
     trail = person_trail(
         reads.store,
         rid,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import EllipsisType
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import today
 from ledger.domain import itemrows
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
@@ -33,7 +34,8 @@ class AssessmentCases(LedgerBase):
         key: str | None = None,
     ) -> Result:
         """核定 a period: per person the base (given, or the members' current bases)."""
-        given = [(parse_resident_id(rid), positive_base(b)) for rid, b in lines or ()]
+        on = today()
+        given = [(parse_resident_id(rid, born_by=on), positive_base(b)) for rid, b in lines or ()]
 
         def work() -> Saved:
             unit = self.unit(uscc)
@@ -56,12 +58,6 @@ class AssessmentCases(LedgerBase):
         """The assessment fact and its decisions on a loaded unit (shared with bulk import)."""
         unit.check_active()
         unit.check_period_not_assessed(period)
-        if assessed_on < period.first_day:
-            # 核定 states what is owed for a month: not before the month has begun.
-            raise InvalidValue(
-                f"assessed_on {assessed_on} is before the period {period} it assesses",
-                field="assessed_on",
-            )
         if lines is None:
             lines = unit.insured_lines(period)
         if not lines:

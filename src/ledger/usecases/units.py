@@ -10,6 +10,7 @@ from decimal import Decimal
 from eventsourcing.application import EventSourcedLog
 
 from ledger.catalogue.size_table import default_size_table
+from ledger.clocks import today
 from ledger.domain.errors import Conflict, InvalidValue
 from ledger.domain.identifiers import parse_resident_id, parse_uscc, uscc_has_valid_check
 from ledger.domain.period import Period
@@ -252,7 +253,8 @@ class UnitCases(LedgerBase):
         actor: Actor,
         key: str | None = None,
     ) -> Result:
-        rid = parse_resident_id(resident_id)
+        # a new person: the ID must be plausible, born by today (China Standard Time)
+        rid = parse_resident_id(resident_id, born_by=today())
         amount = positive_base(base)
 
         def work() -> Saved:
@@ -280,7 +282,8 @@ class UnitCases(LedgerBase):
         actor: Actor,
         key: str | None = None,
     ) -> Result:
-        rid = parse_resident_id(resident_id)
+        # a member already recorded: named by form and check character alone
+        rid = parse_resident_id(resident_id, plausible=False)
         amount = positive_base(base)
 
         def work() -> Saved:
@@ -305,7 +308,7 @@ class UnitCases(LedgerBase):
         key: str | None = None,
     ) -> Result:
         """离职, 退休 or 关系转移: the person's deferred unit part is called due."""
-        rid = parse_resident_id(resident_id)
+        rid = parse_resident_id(resident_id, plausible=False)
         try:
             why = Trigger(trigger)
         except ValueError:

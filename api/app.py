@@ -85,6 +85,8 @@ class LedgerAPI(FastAPI):
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
             schema = super().openapi()
+            _document_json_bodies(schema)
+            _document_clocks(schema)
             _document_problems(schema)
             _require_idempotency_key(schema)
         return self.openapi_schema or {}
@@ -142,6 +144,62 @@ def from_environment() -> FastAPI:
 
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [op for path in schema.get("paths", {}).values() for op in path.values()]
+
+
+def _document_json_bodies(schema: dict[str, Any]) -> None:
+    """A route with a JSON body may answer 400 (not JSON) and 415 (not sent as JSON):
+    ``ledger.api.jsonbody``."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    why = {
+        "400": "the body is not JSON: not UTF-8, not well formed, or a key twice in an object"
+        " (or, for a command, Idempotency-Key missing)",
+        "415": "the body is not sent as application/json",
+    }
+    for operation in _operations(schema):
+        if "application/json" not in operation.get("requestBody", {}).get("content", {}):
+            continue
+        responses = operation.setdefault("responses", {})
+        for status, description in why.items():
+            responses[status] = {
+                "description": description,
+                "content": {"application/json": {"schema": problem_ref}},
+            }
+
+
+#: the formats of the read clocks, wherever they are named (``ledger.clocks``): ``as_of``
+#: is a date; ``known_at``, ``since`` and ``until`` are instants, a date-time (naive =
+#: China Standard Time) or a date (the end of that day)
+_CLOCK_FORMATS: dict[str, dict[str, Any]] = {
+    "as_of": {"format": "date"},
+    "known_at": {"anyOf": [{"format": "date-time"}, {"format": "date"}]},
+    "since": {"anyOf": [{"format": "date-time"}, {"format": "date"}]},
+    "until": {"anyOf": [{"format": "date-time"}, {"format": "date"}]},
+}
+
+
+def _document_clocks(schema: dict[str, Any]) -> None:
+    """Dates and instants travel as strings the routes parse (so that a bad one is a
+    problem naming the field); the document says which strings."""
+    named: list[tuple[str, dict[str, Any]]] = [
+        (p["name"], p["schema"])
+        for op in _operations(schema)
+        for p in op.get("parameters", [])
+        if p.get("in") == "query"
+    ]
+    components = schema.get("components", {}).get("schemas", {})
+    for operation in _operations(schema):
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            ref = content.get("schema", {}).get("$ref", "")
+            # request bodies only: a response's ``known_at`` is written by the ledger
+            if ref.startswith("#/components/schemas/"):
+                component = components[ref.rsplit("/", 1)[1]]
+                named += list(component.get("properties", {}).items())
+    for name, field in named:
+        if name not in _CLOCK_FORMATS:
+            continue
+        for branch in field.get("anyOf", [field]):
+            if branch.get("type") == "string" and "format" not in branch:
+                branch.update(_CLOCK_FORMATS[name])
 
 
 def _document_problems(schema: dict[str, Any]) -> None:

@@ -53,13 +53,23 @@ CaseWorker = Annotated[Principal, Depends(require(Role.case_worker))]
 Reader = Annotated[Principal, Depends(require(Role.case_worker, Role.inspector, Role.admin))]
 
 
+#: the header as sent: no control characters, and a ``%`` only as a %XX escape (raw
+#: UTF-8 arrives as Latin-1 characters, which the class lets through)
+REASON_HEADER_PATTERN = r"^(?:[^\x00-\x1f\x7f%]|%[0-9A-Fa-f]{2})*$"
+#: the most a header of ``MAX_REASON`` characters takes (each a 4-byte UTF-8 %XX%XX%XX%XX)
+MAX_REASON_HEADER = MAX_REASON * 12
+
+
 async def get_reason(
     x_reason: Annotated[
         str,
         Header(
             alias="X-Reason",
-            description="Why: recorded in every event of the command. UTF-8, "
-            "percent-encoded where the client cannot send it raw (%E5%87%8F%E5%BE%81 = 减征).",
+            pattern=REASON_HEADER_PATTERN,
+            max_length=MAX_REASON_HEADER,
+            description=f"Why: recorded in every event of the command. Printable UTF-8 text of "
+            f"at most {MAX_REASON} characters, raw or percent-encoded where the client cannot "
+            "send it raw (%E5%87%8F%E5%BE%81 = 减征); a % only as such an escape.",
         ),
     ] = "",
 ) -> str:

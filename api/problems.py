@@ -13,7 +13,9 @@ Status by kind of error:
   a shorter Retry-After: not 409, which says a retry of the same request cannot help;
   ``HistoryDamaged`` (a unit's events the views set aside): 503 without Retry-After;
 - the API's own refusals (:class:`ApiProblem`): 400 (no Idempotency-Key), 401, 403, 415;
-  a body over the limit: 413 (:class:`ledger.api.middleware.BodyLimit`).
+  a body over the limit: 413 (:class:`ledger.api.middleware.BodyLimit`);
+- a JSON body that cannot be read (not UTF-8, not JSON, a key twice): 400, and one not
+  sent as JSON: 415 (``ledger.api.jsonbody``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from ledger.domain.errors import (
     CatalogueError,
@@ -155,6 +158,17 @@ async def _api_problem(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    undecodable = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+    if undecodable:
+        # Not a field's fault: the body could not be read at all (RFC 9110 15.5.1).
+        why = (undecodable[0].get("ctx") or {}).get("error", "not JSON")
+        return problem(
+            request,
+            400,
+            "malformed-json",
+            f"the body cannot be read as JSON: {why}",
+            rule="json_invalid",
+        )
     errors = [_field_error(e) for e in exc.errors()]
     listed = "; ".join(f"{e['field'] or e['location']}: {e['message']}" for e in errors)
     first = errors[0] if errors else {"field": "", "rule": ""}
@@ -172,9 +186,27 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     # Routing's own refusals: an unknown path (404), a method not allowed (405).
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return problem(
-        request, exc.status_code, slug(exc.status_code), str(exc.detail), headers=exc.headers
+        request, exc.status_code, slug(exc.status_code), str(exc.detail), headers=headers
     )
+
+
+#: the methods a 405 looks for at the path (in the order ``Allow`` lists them)
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at the request's path (Starlette's 405 names only
+    the first route that matched the path, though ``GET`` and ``POST`` may be two)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
 
 
 def slug(status: int) -> str:

@@ -57,6 +57,8 @@ from ledger.projections.runner import PAGE_SIZE
 from ledger.replay import load_policy_set, render, run_replay
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "deadline-2022-12-31"
+#: what a run measures, in order (``--phases``)
+PHASES = ("full", "scoped", "workers", "rebuild")
 
 
 def phase_replay(
@@ -146,6 +148,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--workers", type=int, default=_cores(), help="worker processes of (r-workers)"
     )
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="which to run, comma-separated (default all: full,scoped,workers,rebuild; the "
+        "full replay of a city-year takes long: leave it out with scoped,workers,rebuild)",
+    )
     parser.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -172,40 +180,67 @@ def main(argv: list[str] | None = None) -> None:
             f"built {size.schema}: {history['events']:,} events, "
             f"{history['person_lines']:,} person-lines in {history['seconds']:.0f} s"
         )
-    full = _child(args, size, "replay", full=True)
-    scoped = _child(args, size, "replay")
-    spread = _child(args, size, "replay", workers=args.workers)
-    rebuilt = _child(args, size, "rebuild")
-    events = history["events"]
-    say(f"\n{size.units:,} units x {size.months} months: {events:,} events")
-    for label, r in (
-        ("(r-full) full, 1 process", full),
-        ("(r-scoped) scoped, 1 process", scoped),
-        (f"(r-workers) scoped, {args.workers} workers", spread),
-        ("(c) rebuild of the views", rebuilt),
-    ):
-        replayed = f"  {r['replayed']:,} replayed" if "replayed" in r else ""
-        say(
-            f"  {label:34} {r['seconds']:8.1f} s {size.units / r['seconds']:9,.0f} units/s "
-            f"{events / r['seconds']:9,.0f} events/s  peak RSS {r['rss_kb'] / 1024:6.0f} MB"
-            f"{replayed}"
-        )
-    same = full["report_sha256"] == scoped["report_sha256"] == spread["report_sha256"]
-    say(
-        f"  full/scoped = {full['seconds'] / scoped['seconds']:.2f}x, "
-        f"1/{args.workers} workers = {scoped['seconds'] / spread['seconds']:.2f}x, "
-        f"full 1 process / scoped {args.workers} workers = "
-        f"{full['seconds'] / spread['seconds']:.2f}x; "
-        f"r/c (rate, best replay) = {rebuilt['seconds'] / spread['seconds']:.2f}"
-    )
-    say(
-        f"  reports identical: {'yes' if same else 'NO'}; {scoped['changed']:,} units differ, "
-        f"late fees {scoped['late_fee_difference']}, report {scoped['report_bytes']:,} bytes; "
-        f"load {_load()}"
-    )
+    phases = set(args.phases.split(","))
+    unknown = phases - set(PHASES)
+    if unknown:
+        raise SystemExit(f"--phases: unknown {', '.join(sorted(unknown))} (of {PHASES})")
+    runs: dict[str, dict[str, Any]] = {}
+    if "full" in phases:
+        runs["full"] = _child(args, size, "replay", full=True)
+    if "scoped" in phases:
+        runs["scoped"] = _child(args, size, "replay")
+    if "workers" in phases:
+        runs["workers"] = _child(args, size, "replay", workers=args.workers)
+    if "rebuild" in phases:
+        runs["rebuild"] = _child(args, size, "rebuild")
+    _summary(args, size, history["events"], runs)
     if not args.reuse:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(size.schema)))
+
+
+def _summary(
+    args: argparse.Namespace, size: Size, events: int, runs: dict[str, dict[str, Any]]
+) -> None:
+    labels = {
+        "full": "(r-full) full, 1 process",
+        "scoped": "(r-scoped) scoped, 1 process",
+        "workers": f"(r-workers) scoped, {args.workers} workers",
+        "rebuild": "(c) rebuild of the views",
+    }
+    say(f"\n{size.units:,} units x {size.months} months: {events:,} events")
+    for name, r in runs.items():
+        replayed = f"  {r['replayed']:,} replayed" if "replayed" in r else ""
+        say(
+            f"  {labels[name]:34} {r['seconds']:8.1f} s {size.units / r['seconds']:9,.0f} "
+            f"units/s {events / r['seconds']:9,.0f} events/s  "
+            f"peak RSS {r['rss_kb'] / 1024:6.0f} MB{replayed}"
+        )
+    seconds = {name: r["seconds"] for name, r in runs.items()}
+    ratios = []
+    if "full" in seconds and "scoped" in seconds:
+        ratios.append(f"full/scoped = {seconds['full'] / seconds['scoped']:.2f}x")
+    if "scoped" in seconds and "workers" in seconds:
+        ratios.append(f"1/{args.workers} workers = {seconds['scoped'] / seconds['workers']:.2f}x")
+    if "full" in seconds and "workers" in seconds:
+        ratios.append(
+            f"full 1 process / scoped {args.workers} workers = "
+            f"{seconds['full'] / seconds['workers']:.2f}x"
+        )
+    best = min((seconds[n] for n in ("scoped", "workers") if n in seconds), default=None)
+    if "rebuild" in seconds and best is not None:
+        ratios.append(f"r/c (rate, best replay) = {seconds['rebuild'] / best:.2f}")
+    if ratios:
+        say("  " + ", ".join(ratios))
+    replays = [r for name, r in runs.items() if name != "rebuild"]
+    if replays:
+        same = len({r["report_sha256"] for r in replays}) == 1
+        r = replays[-1]
+        say(
+            f"  reports identical: {'yes' if same else 'NO'} ({len(replays)} compared); "
+            f"{r['changed']:,} units differ, late fees {r['late_fee_difference']}, "
+            f"report {r['report_bytes']:,} bytes; load {_load()}"
+        )
 
 
 def _cores() -> int:

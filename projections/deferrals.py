@@ -42,6 +42,7 @@ from ledger.projections.items import (
     granted_deferrals,
     item_of,
     live_assessments,
+    whole,
 )
 from ledger.projections.journal import Kind, Movement
 from ledger.projections.store import ViewStore
@@ -83,7 +84,7 @@ def deferral_list(
 ) -> list[DeferralListRow]:
     """The 缓缴清单 of ``month``: see the module's definition of the current period."""
     as_of, known_at = clocks.as_of, clocks.known_at
-    units = store.units(region=region, agency=agency, known_at=known_at)
+    units = whole(store, store.units(region=region, agency=agency, known_at=known_at))
     ids = [u.unit_id for u in units]
     windows: dict[UUID, GrantedDeferral] = {}
     decisions = defaultdict(list)
@@ -297,7 +298,7 @@ def reminders(
     deferral and the 2020 deferral on application are reminded of."""
     as_of, known_at = clocks.as_of, clocks.known_at
     last = as_of + timedelta(days=within_days)
-    everyone = store.units(region=region, agency=agency, known_at=known_at)
+    everyone = whole(store, store.units(region=region, agency=agency, known_at=known_at))
     # only a unit granted a deferral can owe deferred or called-due principal
     granted = {
         d.unit_id

@@ -45,6 +45,19 @@ def find_unit(store: ViewStore, uscc: str, known_at: datetime | None) -> UnitReg
     return unit
 
 
+def whole(store: ViewStore, units: list[UnitRegistered]) -> list[UnitRegistered]:
+    """The units whose history the views hold whole: a region-wide report leaves out the
+    others (``withheld`` names them) rather than sum figures that lack an event."""
+    damaged = {q.originator_id for q in store.quarantined(u.unit_id for u in units)}
+    return [u for u in units if u.unit_id not in damaged] if damaged else units
+
+
+def withheld(store: ViewStore, units: list[UnitRegistered]) -> list[UnitRegistered]:
+    """The units ``whole`` leaves out."""
+    kept = {u.unit_id for u in whole(store, units)}
+    return [u for u in units if u.unit_id not in kept]
+
+
 def check_whole(store: ViewStore, unit_ids: Iterable[UUID], what: str) -> None:
     """Refuses to answer for units the views could not map whole: figures folded
     without a lost or unreadable event would be wrong and look right."""

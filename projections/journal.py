@@ -189,7 +189,7 @@ def rows_of(event: Any) -> list[Row]:
     """The rows one event contributes to the views (pure: this event only)."""
     rows: list[Row] = [audit_entry(event)]
     if isinstance(event, Unit.Event):
-        rows.extend(_unit_rows(event))
+        rows.extend(unit_rows(event))
     return rows
 
 
@@ -231,7 +231,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _unit_rows(event: Unit.Event) -> list[Row]:
+def unit_rows(event: Unit.Event) -> list[Row]:
+    """A unit event's rows without its audit entry (the replay compares these)."""
     mapper = _MAPPERS.get(type(event))
     return [] if mapper is None else mapper(event, _Stamp(event))
 

@@ -101,7 +101,7 @@ class Page:
 
 
 # ------------------------------------------------------------------ shortcuts
-# Each writes what journal._unit_rows makes of its event, in the same order: the
+# Each writes what journal.unit_rows makes of its event, in the same order: the
 # audit entry at ordinal 0, then the movements, then the person lines.
 
 ASSESSED, PAID, CREDIT = Kind.assessed.value, Kind.paid.value, Kind.credit_received.value

@@ -25,7 +25,7 @@ from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS
-from ledger.projections.items import by_unit, live_assessments
+from ledger.projections.items import by_unit, live_assessments, whole
 from ledger.projections.journal import Kind
 from ledger.projections.store import ViewStore
 
@@ -87,7 +87,8 @@ def reduction_table(
 ) -> ReductionTable:
     """Units with a reduction decided by ``as_of`` (of ``month`` only, when given)."""
     as_of, known_at = clocks.as_of, clocks.known_at
-    units = {u.unit_id: u for u in store.units(region=region, agency=agency, known_at=known_at)}
+    scope = store.units(region=region, agency=agency, known_at=known_at)
+    units = {u.unit_id: u for u in whole(store, scope)}
     moves = by_unit(store.movements(units, known_at=known_at))
     persons: dict[tuple[UUID, Period], list[tuple[int, str, Decimal]]] = defaultdict(list)
     for r in store.person_reductions(unit_ids=units, known_at=known_at):

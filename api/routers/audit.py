@@ -15,10 +15,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from ledger.api.deps import ReadableUnit, Reader, Views, agency_scope
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
 from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.persons import PersonTrailQuery
-from ledger.api.schemas.types import DATE_PATTERN
+from ledger.api.schemas.types import DATE_PATTERN, EventKind
 from ledger.api.schemas.views import AuditTrail
 from ledger.clocks import instant
 from ledger.projections.journal import UnitRegistered
@@ -26,7 +27,7 @@ from ledger.projections.store import ViewStore
 from ledger.reports import FILTERS, PERSON_TRAIL, UNIT_TRAIL, Table, ViewsAndPolicies
 from ledger.reports import Query as ReportQuery
 
-router = APIRouter(tags=["audit"], responses=READ_PROBLEMS)
+router = APIRouter(route_class=JSONRoute, tags=["audit"], responses=READ_PROBLEMS)
 
 INSTANT_HELP = "ISO 8601 date-time (naive = China Standard Time) or a date"
 
@@ -40,7 +41,9 @@ INSTANT_HELP = "ISO 8601 date-time (naive = China Standard Time) or a date"
 )
 async def unit_audit_trail(
     unit: ReadableUnit,
-    kind: Annotated[list[str] | None, Query(max_length=50, description=FILTERS["kind"].en)] = None,
+    kind: Annotated[
+        list[EventKind] | None, Query(max_length=50, description=FILTERS["kind"].en)
+    ] = None,
     since: Annotated[
         str | None, Query(max_length=40, description=f"recorded at or after; {INSTANT_HELP}")
     ] = None,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ledger.api.deps import Clocks, ReadableUnit
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
 from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.views import Balance
@@ -13,7 +14,9 @@ from ledger.projections.journal import UnitRegistered
 from ledger.projections.store import ViewStore
 from ledger.reports import BALANCE, Query, Table, ViewsAndPolicies
 
-router = APIRouter(prefix="/units/{uscc}", tags=["balances"], responses=READ_PROBLEMS)
+router = APIRouter(
+    route_class=JSONRoute, prefix="/units/{uscc}", tags=["balances"], responses=READ_PROBLEMS
+)
 
 
 @router.get(

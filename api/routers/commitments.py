@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ledger.api.deps import CurrentActor, IdempotencyKey, LedgerDep, OwnUnit
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.routers import COMMAND_PROBLEMS
 from ledger.api.schemas.commitments import (
     CommitmentFiling,
@@ -15,7 +16,10 @@ from ledger.api.schemas.results import CommandResult
 from ledger.application import Result
 
 router = APIRouter(
-    prefix="/units/{uscc}/commitments", tags=["commitments"], responses=COMMAND_PROBLEMS
+    route_class=JSONRoute,
+    prefix="/units/{uscc}/commitments",
+    tags=["commitments"],
+    responses=COMMAND_PROBLEMS,
 )
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ledger.api.deps import CurrentActor, IdempotencyKey, LedgerDep, OwnUnit
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.routers import COMMAND_PROBLEMS
 from ledger.api.schemas.deferrals import DeferralApplication, DeferralDecision
 from ledger.api.schemas.results import CommandResult
 from ledger.application import Result
 
 router = APIRouter(
-    prefix="/units/{uscc}/deferral-applications", tags=["deferrals"], responses=COMMAND_PROBLEMS
+    route_class=JSONRoute,
+    prefix="/units/{uscc}/deferral-applications",
+    tags=["deferrals"],
+    responses=COMMAND_PROBLEMS,
 )
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ledger.api.deps import CurrentActor, IdempotencyKey, LedgerDep, OwnUnit
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.routers import COMMAND_PROBLEMS
 from ledger.api.schemas.persons import BaseChange, Departure, PersonJoining
 from ledger.api.schemas.results import CommandResult
 from ledger.application import Result
 
-router = APIRouter(prefix="/units/{uscc}/persons", tags=["persons"], responses=COMMAND_PROBLEMS)
+router = APIRouter(
+    route_class=JSONRoute,
+    prefix="/units/{uscc}/persons",
+    tags=["persons"],
+    responses=COMMAND_PROBLEMS,
+)
 
 
 @router.post(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from ledger.api import examples
 from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep, Reader
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.problems import ApiProblem
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS, problems
 from ledger.api.schemas.policies import PolicyCheck
@@ -24,7 +25,10 @@ from ledger.catalogue.loader import parse_catalogue_file
 from ledger.projections.audit import decision_detail
 
 router = APIRouter(
-    prefix="/policies", tags=["policies"], responses=COMMAND_PROBLEMS | problems(415)
+    route_class=JSONRoute,
+    prefix="/policies",
+    tags=["policies"],
+    responses=COMMAND_PROBLEMS | problems(415),
 )
 
 TOML_TYPES = ("application/toml", "text/plain")

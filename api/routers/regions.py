@@ -7,13 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep, Reader
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS
 from ledger.api.schemas.regions import FundMonthsDeclaration, RegionRegistration
 from ledger.api.schemas.results import CommandResult
 from ledger.api.schemas.views import RegionOut
 from ledger.application import Result
 
-router = APIRouter(prefix="/regions", tags=["regions"], responses=COMMAND_PROBLEMS)
+router = APIRouter(
+    route_class=JSONRoute, prefix="/regions", tags=["regions"], responses=COMMAND_PROBLEMS
+)
 
 RegionCode = Annotated[str, Path(description="6-digit region code", examples=["150300"])]
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from ledger.api.auth import require
 from ledger.api.deps import CurrentPrincipal, IdempotencyKey, LedgerDep
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.problems import ApiProblem
 from ledger.api.replays import ReplayJob, ReplayJobs, new_job
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS, problems
@@ -27,7 +28,7 @@ from ledger.clocks import instant
 from ledger.domain.token import Role
 from ledger.replay import find_policy_set, load_policy_set
 
-router = APIRouter(prefix="/replays", tags=["replays"])
+router = APIRouter(route_class=JSONRoute, prefix="/replays", tags=["replays"])
 
 Analyst = Annotated[object, Depends(require(Role.inspector, Role.admin))]
 ReplayId = Annotated[UUID, Path(description="the id POST /replays answered")]

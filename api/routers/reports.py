@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ledger.api.deps import Reader, Views, agency_scope
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
 from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.types import DATE_PATTERN, PERIOD_PATTERN
@@ -25,7 +26,9 @@ from ledger.api.schemas.views import DeferralList, Reductions, Reminders, Statis
 from ledger.reports import DEFERRAL_LIST, FILTERS, REDUCTIONS, REMINDERS, STATISTICS, Report
 from ledger.reports import Query as ReportQuery
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses={**READ_PROBLEMS, **FILES})
+router = APIRouter(
+    route_class=JSONRoute, prefix="/reports", tags=["reports"], responses={**READ_PROBLEMS, **FILES}
+)
 
 RegionQuery = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description=FILTERS["region"].en)]
 AgencyQuery = Annotated[

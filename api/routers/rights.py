@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ledger.api.deps import Reader, Views, agency_scope
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.reporting import FILES, FormatQuery, HeadersQuery, respond
 from ledger.api.routers import READ_PROBLEMS
 from ledger.api.schemas.persons import PersonQuery
@@ -20,7 +21,9 @@ from ledger.api.schemas.views import RightsRecordOut
 from ledger.clocks import instant
 from ledger.reports import RIGHTS, Query
 
-router = APIRouter(prefix="/persons", tags=["rights"], responses=READ_PROBLEMS)
+router = APIRouter(
+    route_class=JSONRoute, prefix="/persons", tags=["rights"], responses=READ_PROBLEMS
+)
 
 
 @router.post(

@@ -11,12 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from ledger.api.deps import Admin, CurrentActor, IdempotencyKey, LedgerDep
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.routers import COMMAND_PROBLEMS, problems
 from ledger.api.schemas.results import CommandResult
 from ledger.api.schemas.tokens import TokenIssued, TokenOut, TokenRequest
 from ledger.application import Result
 
-router = APIRouter(prefix="/tokens", tags=["tokens"])
+router = APIRouter(route_class=JSONRoute, prefix="/tokens", tags=["tokens"])
 
 
 @router.post(

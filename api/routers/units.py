@@ -20,6 +20,7 @@ from ledger.api.deps import (
     Views,
     agency_scope,
 )
+from ledger.api.jsonbody import JSONRoute
 from ledger.api.routers import COMMAND_PROBLEMS, READ_PROBLEMS
 from ledger.api.schemas.results import CommandResult
 from ledger.api.schemas.types import PERIOD_PATTERN
@@ -35,7 +36,9 @@ from ledger.api.schemas.views import UnitPage, UnitSummary
 from ledger.application import Result
 from ledger.domain.period import Period
 
-router = APIRouter(prefix="/units", tags=["units"], responses=COMMAND_PROBLEMS)
+router = APIRouter(
+    route_class=JSONRoute, prefix="/units", tags=["units"], responses=COMMAND_PROBLEMS
+)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from ledger.api import examples
-from ledger.api.schemas.types import Command, Day, Money, PeriodField, ResidentId
+from ledger.api.schemas.types import Command, Day, EventKind, Money, PeriodField, ResidentId
 
 
 class PersonJoining(Command):
@@ -55,6 +55,6 @@ class PersonQuery(Command):
 
 
 class PersonTrailQuery(PersonQuery):
-    kinds: list[str] = Field(
+    kinds: list[EventKind] = Field(
         default_factory=list, max_length=50, description="event types, e.g. PersonLeft"
     )

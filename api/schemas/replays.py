@@ -24,7 +24,13 @@ class ReplayRequest(Command):
                     "region": "150400",
                     "as_of": "2020-12-31",
                 }
-            ]
+            ],
+            # exactly one source (``one_policy_set``): a generated client cannot send both
+            # or neither
+            "oneOf": [
+                {"required": ["policy_set"], "properties": {"policy_set": {"type": "string"}}},
+                {"required": ["files"], "properties": {"files": {"type": "array"}}},
+            ],
         }
     )
 

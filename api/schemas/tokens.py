@@ -12,7 +12,29 @@ from ledger.domain.token import Role
 
 
 class TokenRequest(Command):
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.TOKEN]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [examples.TOKEN],
+            # as ``ledger.tokens.issue_token`` decides: a case worker's token names an
+            # agency, every other role's names none
+            "oneOf": [
+                {
+                    "required": ["role", "agency"],
+                    "properties": {
+                        "role": {"const": "case_worker"},
+                        "agency": {"pattern": r"\S"},
+                    },
+                },
+                {
+                    "required": ["role"],
+                    "properties": {
+                        "role": {"enum": ["inspector", "admin"]},
+                        "agency": {"pattern": r"^\s*$"},
+                    },
+                },
+            ],
+        }
+    )
 
     role: Role
     agency: str = Field(

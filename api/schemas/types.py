@@ -24,7 +24,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ledger.domain.errors import LedgerError
-from ledger.domain.money import format_money, money
+from ledger.domain.identifiers import RESIDENT_ID_RULE, parse_resident_id
+from ledger.domain.money import MONEY_TEXT_RULE, format_money, money_text
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.years import RULE, check_day, check_period, check_range
 
@@ -34,6 +35,7 @@ MONEY_PATTERN = r"^(0|[1-9][0-9]{0,10})\.[0-9]{2}$"
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
 RANGE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])\.\.[0-9]{4}-(0[1-9]|1[0-2])$"
 # What the OpenAPI document shows: the same forms within the ledger's years 1990..2099
 # (ledger.domain.years), so a generated client cannot send a year the server refuses;
@@ -75,8 +77,10 @@ def _domain(rule: str, parse: Any, text: str) -> Any:
 
 
 def _money(value: Any) -> Decimal:
-    text = _text(value, rule="money_string", pattern=MONEY_PATTERN, example="1234.50")
-    amount: Decimal = _domain("money_string", money, text)
+    if not isinstance(value, str):
+        _text(value, rule=MONEY_TEXT_RULE, pattern=MONEY_PATTERN, example="1234.50")
+    # the CLI's rule and words (ledger.domain.money.money_text)
+    amount: Decimal = _domain(MONEY_TEXT_RULE, money_text, value)
     return amount
 
 
@@ -195,11 +199,41 @@ Day = Annotated[
 ]
 """Only ``"YYYY-MM-DD"`` is a date: not a timestamp, not a date-time."""
 
+RESIDENT_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+
+
+def _resident_id(value: Any) -> str:
+    if isinstance(value, str) and re.fullmatch(RESIDENT_ID_PATTERN, value):
+        return value  # the check character is the use case's (a 422 naming GB 11643)
+    if isinstance(value, str):
+        # the domain's own words for what is wrong (length, digits), else the form
+        _domain(RESIDENT_ID_RULE, parse_resident_id, value)
+    raise PydanticCustomError(
+        RESIDENT_ID_RULE,
+        "a resident ID is a JSON string of 17 digits and a check character (0-9 or X)",
+    )
+
+
 ResidentId = Annotated[
     str,
-    Field(
-        min_length=1,
-        max_length=32,
-        description="居民身份号码 (GB 11643), 18 characters; the check character is verified",
+    PlainValidator(_resident_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": RESIDENT_ID_PATTERN,
+            "minLength": 18,
+            "maxLength": 18,
+            "description": "居民身份号码 (GB 11643-1999): 17 digits and a check character, "
+            "which is verified",
+        }
     ),
 ]
+
+EventKind = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Za-z0-9]{0,63}$",
+        description="an event type, as the audit trail names it: PaymentCollected",
+    ),
+]
+"""A filter of the audit trail: a name, never free text (it is echoed into the files)."""

@@ -25,7 +25,7 @@ _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 def build_ledger(settings: Settings, *, configure_logs: bool = True) -> Ledger:
     """The application on the configured store (tables, and a region's schema, created)."""
     if configure_logs:
-        configure_logging(settings.log_format, settings.log_level)
+        configure_logging(settings.log_format, settings.log_level, settings.log_file)
     if settings.store_kind == "postgres":
         ensure_schema(settings)
     try:

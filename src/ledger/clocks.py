@@ -71,7 +71,17 @@ def instant(text: str | None, field: str = "known_at") -> datetime | None:
             parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidValue(f"{text!r} is not an ISO date or date-time", field=field) from None
-    return check_instant(parsed if parsed.tzinfo else parsed.replace(tzinfo=CST), field)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=CST)
+    offset = parsed.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        # Before 1901 Shanghai kept local mean time (+08:05:43), an offset no RFC 3339
+        # date-time can carry: the instant could not be answered back as it was meant.
+        raise InvalidValue(
+            f"{field} {text!r} is at a UTC offset with seconds, which no RFC 3339 date-time"
+            " carries (before 1901 Shanghai kept local mean time, +08:05:43)",
+            field=field,
+        )
+    return check_instant(parsed, field)
 
 
 def report_clock(

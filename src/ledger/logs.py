@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, TextIO
 
 import structlog
 
 
-def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
+def configure_logging(fmt: str = "auto", level: str = "INFO", file: Path | None = None) -> None:
+    """Log lines to stderr, or appended to ``file`` (``LEDGER_LOG_FILE``): JSON unless the
+    format says console, or auto on a terminal."""
+    stream: TextIO = sys.stderr
+    if file is not None:
+        stream = _opened(file)
     renderer: Any
-    if fmt == "json" or (fmt == "auto" and not sys.stderr.isatty()):
+    if fmt == "json" or (fmt == "auto" and not stream.isatty()):
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
     else:
         renderer = structlog.dev.ConsoleRenderer()
@@ -27,10 +34,16 @@ def configure_logging(fmt: str = "auto", level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
 
 
 def get_logger() -> Any:
     return structlog.get_logger("ledger")
+
+
+@cache
+def _opened(file: Path) -> TextIO:
+    """One append stream per file for the process (configured again, it is reused)."""
+    return file.open("a", encoding="utf-8", buffering=1)

@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.chain import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+from ledger.domain.errors import InvalidValue
 
 
 class Settings(BaseSettings):
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     policy_sets_dir: Path | None = None
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: append the log lines to this file instead of writing them to stderr
+    log_file: Path | None = None
 
     @property
     def store_kind(self) -> Literal["sqlite", "postgres"]:
@@ -48,8 +51,10 @@ class Settings(BaseSettings):
             return "sqlite"
         if scheme in ("postgresql", "postgres"):
             return "postgres"
-        raise ValueError(
-            f"LEDGER_DATABASE_URL {self.database_url!r}: scheme must be sqlite or postgresql"
+        raise InvalidValue(
+            f"LEDGER_DATABASE_URL {self.database_url!r}: the scheme must be sqlite or"
+            " postgresql (sqlite:///ledger.db, postgresql://user@host:5432/db)",
+            field="LEDGER_DATABASE_URL",
         )
 
     def eventsourcing_env(self) -> dict[str, str]:
@@ -61,6 +66,7 @@ class Settings(BaseSettings):
             dbname = path[1:] if path.startswith("/") and not path.startswith("//") else path
             if url.netloc:
                 dbname = url.netloc + path
+            _check_sqlite_file(self.database_url, dbname)
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": dbname or ":memory:",
@@ -85,3 +91,19 @@ class Settings(BaseSettings):
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema
         return env
+
+
+def _check_sqlite_file(url: str, dbname: str) -> None:
+    """SQLite creates the file, not its directory: a missing directory is named here (the
+    library says only "unable to open database file", as if the store were down)."""
+    if not dbname or dbname == ":memory:" or dbname.startswith("file:"):
+        return
+    where = Path(dbname).absolute().parent
+    if not where.is_dir():
+        relative = "" if Path(dbname).is_absolute() else " (relative to the working directory;"
+        relative += " sqlite:////abs/path.db is absolute)" if relative else ""
+        raise InvalidValue(
+            f"LEDGER_DATABASE_URL {url!r}: the directory {where} of the SQLite file {dbname}"
+            f" does not exist{relative}",
+            field="LEDGER_DATABASE_URL",
+        )

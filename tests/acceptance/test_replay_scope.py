@@ -7,7 +7,7 @@ so does a replay spread over worker processes.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -153,17 +153,90 @@ def test_only_the_regions_and_units_a_changed_document_reaches_are_replayed(
 ) -> None:
     varied_history(bare_agency)
 
-    # 内医保办发〔2022〕19号 rules on Inner Mongolia from its 2022 window on: the Wuhai
-    # SME (from its classification in July 2022) and the 2020 Chifeng unit, registered
-    # before the notice was enacted (the enactment decides on every unit there: only it
-    # is replayed, after the unit's own events); not the Wuhai unit of February 2022 nor
-    # the Chifeng unit of 2021 (registered after the enactment, history before the
-    # window), nor Lincang and Jinan, elsewhere.
+    # 内医保办发〔2022〕19号 v2 changes the deferral's deadline only: it reaches the units
+    # the notice decided on (the Wuhai SME, from its classification) and facts dated
+    # between the two deadlines (none here); not the 2020 Chifeng unit, though registered
+    # before the notice's enactment (dated 2022-07-28: both versions decide alike then),
+    # nor the Wuhai unit of February 2022, nor any unit elsewhere.
     _, deadline = replay(bare_agency, example("deadline-2022-12-31"))
     # 赤医保发〔2020〕3号 rules on Chifeng from 2020-02: both Chifeng units.
     _, chifeng = replay(bare_agency, example("chifeng-whole-7-percent"))
 
-    assert (deadline, chifeng) == (2, 2)
+    assert (deadline, chifeng) == (1, 2)
+
+
+def deadline_moved_to(deadline: date) -> PolicySet:
+    """The packaged catalogue with 内医保办发〔2022〕19号 v2 repaid by ``deadline``."""
+    files = load_default_catalogue()
+    notice = next(f for f in files if f.document.id == "inner-mongolia-2022-19")
+    assert notice.automatic_deferral is not None
+    v2 = notice.model_copy(
+        update={
+            "document": notice.document.model_copy(update={"version": 2}),
+            "automatic_deferral": notice.automatic_deferral.model_copy(
+                update={
+                    "repayment_deadline": deadline,
+                    "late_fee_from": deadline + timedelta(days=1),
+                }
+            ),
+        }
+    )
+    return PolicySet([v2 if f is notice else f for f in files])
+
+
+@pytest.mark.parametrize(
+    ("deadline", "expected"),
+    [(date(2022, 12, 31), 3), (date(2023, 12, 31), 5)],
+    ids=["earlier", "later"],
+)
+def test_a_moved_deadline_reaches_the_units_it_decided_on_and_facts_it_newly_decides(
+    bare_agency: Agency, deadline: date, expected: int
+) -> None:
+    """Wuhai, fund months 10, the record's deadline 2023-06-30: an SME classified in
+    July 2022 (granted), a large enterprise (refused: a decision naming the notice), an
+    SME classified on 2023-03-01 and assessed for 2022-07..09 on 2023-03-05 (granted by
+    the record, not under 2022-12-31), an SME classified and assessed in August 2023
+    (after the record's deadline: never decided; granted under 2023-12-31), an
+    unclassified unit and an SME set up in August 2023 (never decided on, under any).
+
+    Moved earlier, the reach is the three units the record decided on; moved later, also
+    the two units with facts dated after 2023-06-30 and by 2023-12-31."""
+    bare_agency.enact_catalogue()
+    bare_agency.region(WUHAI, fund_months=10)
+    granted = bare_agency.unit(WUHAI, size_class="small")
+    refused = bare_agency.unit(WUHAI, size_class="large")
+    late = bare_agency.unit(WUHAI)
+    bare_agency.classify(late, "small", on=date(2023, 3, 1))
+    later = bare_agency.unit(WUHAI)
+    bare_agency.classify(later, "small", on=date(2023, 8, 1))
+    never = bare_agency.unit(WUHAI)
+    after = bare_agency.unit(
+        WUHAI, size_class="small", established_on=date(2023, 8, 1), classified_on=date(2023, 8, 2)
+    )
+    for uscc in (granted, refused, late, later, never, after):
+        bare_agency.person(uscc, "10000.00")
+    assessed_on = {late: date(2023, 3, 5), later: date(2023, 8, 5)}
+    for uscc in (granted, refused, late, later, never):
+        for month in (7, 8, 9):
+            on = assessed_on.get(uscc, date(2022, month + 1, 5))
+            bare_agency.assess(uscc, f"2022-{month:02d}", on)
+    bare_agency.assess(after, "2023-08", date(2023, 9, 5))
+    reform = deadline_moved_to(deadline)
+
+    scoped, replayed = replay(bare_agency, reform)
+    full, _ = replay(bare_agency, reform, full=True)
+
+    assert render(scoped, "json") == render(full, "json")
+    assert replayed == expected
+    deferred = {u.uscc: u.comparison for u in scoped.units}
+    if deadline < date(2023, 6, 30):
+        # assessed on 2023-03-05: inside the record's window only
+        assert deferred[late].baseline.deferred == Decimal("2100.00")
+        assert deferred[late].reform.deferred == Decimal("0.00")
+    else:
+        # assessed on 2023-08-05: inside the reform's window only
+        assert deferred[later].baseline.deferred == Decimal("0.00")
+        assert deferred[later].reform.deferred == Decimal("2100.00")
 
 
 def test_a_locality_file_with_one_regions_rates_changed_reaches_that_region_only(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from ledger.domain.errors import InvalidValue
+from ledger.domain.money import money_text
 from tests.api.conftest import CHIFENG, Desk, ok, problem, types
 
 
@@ -61,6 +65,20 @@ def test_an_amount_sent_as_a_json_number_is_refused(desk: Desk) -> None:
 
     assert (refused["field"], refused["rule"]) == ("amount", "money_string")
     assert desk.high_water() == before
+
+
+@pytest.mark.parametrize("amount", ["300", "-5.00", "300.5"])
+def test_an_amount_string_is_refused_in_the_words_the_cli_uses(desk: Desk, amount: str) -> None:
+    uscc = _assessed_february(desk)
+
+    refused = problem(
+        desk.post(f"/units/{uscc}/payments", {"amount": amount, "paid_on": "2020-03-10"}), 422
+    )
+
+    with pytest.raises(InvalidValue) as cli:  # what `ledger unit pay U AMOUNT` says
+        money_text(amount)
+    assert (refused["field"], refused["rule"]) == ("amount", "money_string")
+    assert cli.value.message in refused["detail"]
 
 
 def test_a_zero_payment_is_refused_by_the_ledger(desk: Desk) -> None:

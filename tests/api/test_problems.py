@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -20,25 +21,73 @@ def test_an_unknown_path_is_a_problem_too(desk: Desk) -> None:
     assert refused["instance"] == "/nowhere"
 
 
-def test_a_method_the_route_does_not_take_is_405(desk: Desk) -> None:
-    refused = problem(desk.http.delete("/regions"), 405)
+def test_a_method_the_route_does_not_take_is_405_naming_every_method_it_takes(
+    desk: Desk,
+) -> None:
+    response = desk.http.delete("/regions")
 
+    refused = problem(response, 405)
     assert refused["code"] == "method-not-allowed"
+    # GET /regions and POST /regions are two routes; Starlette named only the first.
+    assert response.headers["Allow"] == "GET, POST"
 
 
-def test_a_body_that_is_not_json_is_refused(desk: Desk) -> None:
-    response = desk.http.post(
-        "/regions",
-        content=b'{"code": ',
-        headers={
-            "Authorization": f"Bearer {desk.tokens.admin}",
-            "Idempotency-Key": "k",
-            "Content-Type": "application/json",
-        },
-    )
+def _post_region(desk: Desk, body: bytes, content_type: str | None) -> Any:
+    """POST /regions with raw bytes; refused, it must leave the log where it was."""
+    headers = {"Authorization": f"Bearer {desk.tokens.admin}", "Idempotency-Key": "k"}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return desk.http.post("/regions", content=body, headers=headers)
 
-    refused = problem(response, 422)
+
+REGION = {"code": "150400", "name": "赤峰市", "parent": "150000"}
+
+
+def test_a_body_that_is_not_json_is_400_as_the_readme_says(desk: Desk) -> None:
+    before = desk.high_water()
+    refused = problem(_post_region(desk, b'{"code": ', "application/json"), 400)
+
+    assert refused["code"] == "malformed-json"
     assert refused["rule"] == "json_invalid"
+    assert desk.high_water() == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_sent_as_another_media_type_is_415(desk: Desk, content_type: str | None) -> None:
+    body = json.dumps(REGION).encode()
+
+    before = desk.high_water()
+    refused = problem(_post_region(desk, body, content_type), 415)
+
+    assert refused["field"] == "Content-Type"
+    assert desk.high_water() == before
+
+
+def test_a_key_sent_twice_is_refused_rather_than_the_last_taken(desk: Desk) -> None:
+    body = b'{"code": "150400", "name": "x", "parent": "150000", "code": "530900"}'
+
+    before = desk.high_water()
+    refused = problem(_post_region(desk, body, "application/json"), 400)
+
+    assert "'code' appears twice" in refused["detail"]
+    assert desk.high_water() == before
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8-sig"])
+def test_a_body_in_another_encoding_than_utf8_is_refused(desk: Desk, encoding: str) -> None:
+    body = json.dumps(REGION, ensure_ascii=False).encode(encoding)
+
+    before = desk.high_water()
+    refused = problem(_post_region(desk, body, "application/json"), 400)
+
+    assert refused["code"] == "malformed-json"
+    assert desk.high_water() == before
+
+
+def test_a_plain_utf8_body_still_registers(desk: Desk) -> None:
+    body = json.dumps(REGION, ensure_ascii=False).encode()
+
+    assert _post_region(desk, body, "application/json; charset=utf-8").status_code == 201
 
 
 def test_a_lost_store_connection_is_503_with_retry_after(

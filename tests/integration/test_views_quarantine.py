@@ -22,9 +22,11 @@ from ledger.bootstrap import build_ledger, open_view_store
 from ledger.clocks import ReadClocks
 from ledger.demo import Demo, Story, make_uscc
 from ledger.domain.errors import HistoryDamaged
+from ledger.domain.region import unit_id
 from ledger.projections import runner
 from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.sql import SqlViewStore
+from ledger.reports import DEFERRAL_LIST, Query, ViewsAndPolicies
 from tests.api.conftest import demo_with_tokens, problem, settings_for
 from tests.conftest import StoreConfig
 
@@ -124,3 +126,23 @@ def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200
     assert health.status_code == 200, health.text
     assert health.json()["views_set_aside"] == 1
     assert "ledger_views_set_aside_events 1.0" in metrics.text
+
+
+WUHAI = "91150302MA0Q1WH00Y"  # the demo's unit deferred in 2022
+
+
+def test_a_region_wide_report_leaves_a_damaged_unit_out_and_names_it(
+    demo: Ledger, store: StoreConfig, views: SqlViewStore
+) -> None:
+    oid = unit_id(WUHAI).hex if store.kind == "sqlite" else unit_id(WUHAI)
+    [(last,)] = execute(store, "SELECT MAX({n}) FROM {events} WHERE originator_id = ?", (oid,))
+    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (b"not an event", last))
+    runner.catch_up(demo, views)
+    reads = ViewsAndPolicies(views, lambda at: demo.policies())
+
+    table = DEFERRAL_LIST.run(reads, Query.parse(month="2022-09", region="150000"))
+
+    assert WUHAI not in {row[0] for row in table.rows}
+    assert table.document["withheld_units"] == [WUHAI]
+    assert any("withheld: 1 unit(s)" in note and WUHAI in note for note in table.notes)
+    assert ("withheld_units", WUHAI) in table.context

@@ -4,7 +4,7 @@ Never the machine's server on 5432: ``initdb`` in a temporary directory, a free
 port, trust authentication on 127.0.0.1, started and stopped with ``pg_ctl`` (as the
 system user ``ledgerpg`` when the tests run as root, since PostgreSQL refuses root;
 ``scripts/ensure-postgres`` does the same), deleted afterwards. Skipped when the
-machine has no PostgreSQL binaries, failed instead when ``CI`` is set.
+machine has no PostgreSQL binaries (nor the pgserver wheel's), failed instead when ``CI`` is set.
 """
 
 from __future__ import annotations
@@ -28,7 +28,16 @@ def _binaries() -> Path | None:
     if found:
         return found[-1].parent
     on_path = shutil.which("pg_ctl")
-    return Path(on_path).parent if on_path else None
+    if on_path:
+        return Path(on_path).parent
+    # A machine without PostgreSQL: the pgserver wheel's (a dev dependency), as
+    # scripts/ensure-postgres does.
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    wheel = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    return wheel if (wheel / "pg_ctl").exists() else None
 
 
 class Cluster:

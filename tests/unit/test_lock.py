@@ -29,7 +29,8 @@ def pins() -> dict[str, str]:
     found = {}
     for spec in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
         name, _, version = spec.partition("==")
-        found[normalized(re.sub(r"\[.*\]", "", name))] = version
+        # an environment marker (``; sys_platform == 'linux'``) is not part of the version
+        found[normalized(re.sub(r"\[.*\]", "", name))] = version.split(";")[0].strip()
     return found
 
 

@@ -16,6 +16,9 @@ from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue, parse_catalogue_file
 from ledger.catalogue.model import CatalogueFile
 from ledger.cli import as_json, out, refusals_exit
+from ledger.domain.errors import InvalidValue
+from ledger.domain.identifiers import parse_uscc
+from ledger.domain.money import money_text
 from ledger.domain.period import Period, PeriodRange
 from ledger.settings import Settings
 
@@ -54,6 +57,41 @@ CatalogueDir = Annotated[
 PackagedCatalogue = Annotated[
     bool, typer.Option("--default", help="The packaged catalogue (the seeds, law, calendars).")
 ]
+
+
+UnitCode = Annotated[
+    str,
+    typer.Argument(
+        metavar="USCC",
+        help="The unit's USCC (统一社会信用代码).",
+        show_default=False,
+        callback=lambda text: unit_code(text),
+    ),
+]
+
+
+def unit_code(text: str) -> str:
+    """A registered unit's USCC, read as the API reads it: a code of the wrong form is an
+    invalid identifier (GB 32100), not an unknown unit; a registered code may carry a bad
+    check character (registered with --allow-bad-check)."""
+    return parse_uscc(text, allow_bad_check=True)
+
+
+def amount(text: str, field: str = "amount") -> Decimal:
+    """An amount as the API takes it: yuan with exactly two decimals (1350.00)."""
+    return money_text(text, field=field)
+
+
+def payment_item(text: str) -> tuple[Period, str, Decimal]:
+    """``--item PERIOD:PART:AMOUNT`` (2020-04:individual:100.00)."""
+    fields = text.split(":")
+    if len(fields) != 3:
+        raise InvalidValue(
+            f"--item {text!r} is not PERIOD:PART:AMOUNT (2020-04:individual:100.00)",
+            field="item",
+        )
+    period, part, share = fields
+    return Period.parse(period), part, amount(share, "item")
 
 
 def ledger() -> Ledger:
@@ -210,7 +248,7 @@ def unit_register(
 @unit_app.command("classify")
 @refusals_exit
 def unit_classify(
-    uscc: str,
+    uscc: UnitCode,
     industry: Annotated[str, typer.Option(help="Industry of the 300号 table.")],
     size_class: Annotated[
         str | None, typer.Option("--class", help="large|medium|small|micro")
@@ -241,7 +279,7 @@ def unit_classify(
 @unit_app.command("assess")
 @refusals_exit
 def unit_assess(
-    uscc: str,
+    uscc: UnitCode,
     period: str,
     on: On = "",
     who: ActorOpt = "",
@@ -255,7 +293,7 @@ def unit_assess(
 @unit_app.command("revoke")
 @refusals_exit
 def unit_revoke(
-    uscc: str,
+    uscc: UnitCode,
     period: str,
     on: On = "",
     who: ActorOpt = "",
@@ -267,11 +305,11 @@ def unit_revoke(
     as_json(result)
 
 
-@unit_app.command("pay")
+@unit_app.command("pay", context_settings={"ignore_unknown_options": True})
 @refusals_exit
 def unit_pay(
-    uscc: str,
-    amount: str,
+    uscc: UnitCode,
+    paid: Annotated[str, typer.Argument(metavar="AMOUNT", help="Yuan with two decimals (300.00).")],
     on: On = "",
     item: Annotated[
         list[str] | None, typer.Option(help="PERIOD:PART:AMOUNT, repeatable (回传 per item).")
@@ -281,12 +319,10 @@ def unit_pay(
     key: KeyOpt = None,
 ) -> None:
     """Record a payment collected by the tax bureau."""
-    items = []
-    for text in item or []:
-        period, part, share = text.split(":")
-        items.append((Period.parse(period), part, share))
+    total = amount(paid)
+    items = [payment_item(text) for text in item or []]
     result = ledger().collect_payment(
-        uscc, day(on), amount, actor(who, why), items=items or None, key=key
+        uscc, day(on), total, actor(who, why), items=items or None, key=key
     )
     as_json(result)
 
@@ -294,7 +330,7 @@ def unit_pay(
 @unit_app.command("deregister")
 @refusals_exit
 def unit_deregister(
-    uscc: str,
+    uscc: UnitCode,
     complete: Annotated[bool, typer.Option(help="Complete a requested deregistration.")] = False,
     on: On = "",
     who: ActorOpt = "",
@@ -311,34 +347,67 @@ def unit_deregister(
 
 # ------------------------------------------------------------------ persons
 
+BaseArg = Annotated[
+    str | None,
+    typer.Argument(metavar="[BASE]", help="The contribution base (or --base).", show_default=False),
+]
+BaseOpt = Annotated[
+    str | None, typer.Option("--base", help="The contribution base, yuan (5000.00).")
+]
+
+
+def one_of(given: str | None, option: str | None, name: str, what: str) -> str:
+    """A value given either after the arguments or as --NAME, not both, not neither."""
+    if given is not None and option is not None and given != option:
+        raise InvalidValue(f"give {what} once: {given} and --{name} {option}", field=name)
+    value = option if option is not None else given
+    if value is None:
+        raise InvalidValue(f"give {what}: --{name}", field=name)
+    return value
+
+
+def one_base(given: str | None, option: str | None) -> Decimal:
+    return amount(one_of(given, option, "base", "the contribution base (5000.00)"), "base")
+
 
 @person_app.command("join")
 @refusals_exit
 def person_join(
-    uscc: str,
+    uscc: UnitCode,
     resident_id: str,
-    base: str,
+    base_given: BaseArg = None,
+    base_option: BaseOpt = None,
     on: On = "",
     who: ActorOpt = "",
     why: ReasonOpt = "",
     key: KeyOpt = None,
 ) -> None:
-    """A person joins a unit with a contribution base."""
+    """A person joins a unit with a contribution base (--base 5000.00, or after the ID)."""
+    base = one_base(base_given, base_option)
     as_json(ledger().join_person(uscc, resident_id, base, day(on), actor(who, why), key))
 
 
 @person_app.command("base")
 @refusals_exit
 def person_base(
-    uscc: str,
+    uscc: UnitCode,
     resident_id: str,
-    base: str,
-    since: str,
+    base_given: BaseArg = None,
+    since_given: Annotated[
+        str | None, typer.Argument(metavar="[SINCE]", help="The first period, YYYY-MM.")
+    ] = None,
+    base_option: BaseOpt = None,
+    since_option: Annotated[
+        str | None, typer.Option("--since", help="The first period it applies to, YYYY-MM.")
+    ] = None,
     who: ActorOpt = "",
     why: ReasonOpt = "",
     key: KeyOpt = None,
 ) -> None:
-    """Change a person's contribution base from a period on."""
+    """Change a person's contribution base from a period on (--base B --since YYYY-MM, or
+    both after the ID)."""
+    base = one_base(base_given, base_option)
+    since = one_of(since_given, since_option, "since", "the first period (YYYY-MM)")
     result = ledger().change_base(
         uscc, resident_id, base, Period.parse(since), actor(who, why), key
     )
@@ -348,7 +417,7 @@ def person_base(
 @person_app.command("leave")
 @refusals_exit
 def person_leave(
-    uscc: str,
+    uscc: UnitCode,
     resident_id: str,
     trigger: Annotated[str, typer.Argument(help="resignation | retirement | transfer")],
     on: On = "",
@@ -370,7 +439,7 @@ def person_leave(
 @deferral_app.command("apply")
 @refusals_exit
 def deferral_apply(
-    uscc: str,
+    uscc: UnitCode,
     periods: Annotated[str, typer.Argument(help="YYYY-MM..YYYY-MM")],
     attachment: Annotated[list[str] | None, typer.Option(help="Documents filed.")] = None,
     on: On = "",
@@ -393,7 +462,7 @@ def deferral_apply(
 @deferral_app.command("decide")
 @refusals_exit
 def deferral_decide(
-    uscc: str,
+    uscc: UnitCode,
     approve: Annotated[bool, typer.Option("--approve/--refuse")],
     approver: str = "",
     on: On = "",
@@ -411,7 +480,7 @@ def deferral_decide(
 @commitment_app.command("file")
 @refusals_exit
 def commitment_file(
-    uscc: str,
+    uscc: UnitCode,
     months: Annotated[
         list[str] | None,
         typer.Argument(
@@ -434,7 +503,7 @@ def commitment_file(
 @commitment_app.command("review")
 @refusals_exit
 def commitment_review(
-    uscc: str,
+    uscc: UnitCode,
     accept: Annotated[bool, typer.Option("--accept/--reject")],
     on: On = "",
     who: ActorOpt = "",
@@ -448,7 +517,7 @@ def commitment_review(
 @commitment_app.command("false")
 @refusals_exit
 def commitment_false(
-    uscc: str, on: On = "", who: ActorOpt = "", why: ReasonOpt = "", key: KeyOpt = None
+    uscc: UnitCode, on: On = "", who: ActorOpt = "", why: ReasonOpt = "", key: KeyOpt = None
 ) -> None:
     """Record that a commitment was found false: deferred principal and late fees due."""
     as_json(ledger().find_commitment_false(uscc, day(on), actor(who, why), key))

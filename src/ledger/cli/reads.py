@@ -27,7 +27,7 @@ from rich.progress import Progress
 from rich.table import Table as RichTable
 
 from ledger.cli import err, out, refusals_exit
-from ledger.cli.app import app
+from ledger.cli.app import app, unit_code
 from ledger.domain.errors import InvalidValue
 from ledger.domain.money import ZERO
 from ledger.reports import (
@@ -239,7 +239,8 @@ def _read_of(name: str, report: Report, subject: str, help_text: str) -> None:
         to: Output = None,
         headers: Headers = "zh",
     ) -> None:
-        query = Query.parse(as_of=as_of, known_at=known_at, subject=identifier)
+        subject = unit_code(identifier) if report is BALANCE else identifier
+        query = Query.parse(as_of=as_of, known_at=known_at, subject=subject)
         run_report(report, query, output, headers, to)
 
     # named for the command's help (the annotation must be a value, not a string that
@@ -289,6 +290,6 @@ def audit(
         since=since,
         until=until,
         kinds=kind,
-        subject=uscc or person or "",
+        subject=unit_code(uscc) if uscc is not None else person or "",
     )
     run_report(UNIT_TRAIL if uscc is not None else PERSON_TRAIL, query, output, headers, to)

@@ -10,7 +10,7 @@ import typer
 from ledger.application import Ledger
 from ledger.bootstrap import build_ledger
 from ledger.cli import out, refusals_exit
-from ledger.cli.app import app, ledger, unit_app
+from ledger.cli.app import UnitCode, app, ledger, unit_app
 from ledger.cli.render import render_history, render_items
 from ledger.demo import Demo, Story
 from ledger.settings import Settings
@@ -22,14 +22,18 @@ def say(text: str) -> None:
 
 def show_unit(led: Ledger, uscc: str) -> None:
     unit = led.unit(uscc)
-    out.rule(f"{unit.uscc} {unit.name} ({unit.unit_type.value}, region {unit.region})")
+    title = f"{unit.uscc} {unit.name} ({unit.unit_type.value}, region {unit.region})"
+    if out.is_terminal:
+        out.rule(title)
+    else:  # a rule as wide as a pipe's unlimited width would be one very long line
+        out.print(f"── {title} ──", highlight=False, markup=False)
     render_history(out, led.unit_history(uscc))
     render_items(out, unit)
 
 
 @unit_app.command("show")
 @refusals_exit
-def unit_show(uscc: str) -> None:
+def unit_show(uscc: UnitCode) -> None:
     """Every event recorded for a unit, and its items."""
     show_unit(ledger(), uscc)
 

@@ -38,6 +38,7 @@ __all__ = [
     "check_bound",
     "format_money",
     "money",
+    "money_text",
     "rate",
     "round_fen",
     "total",
@@ -223,3 +224,37 @@ def _parse_decimal(value: object, *, field: str, kind: str) -> Decimal:
     if not number.is_finite():
         raise InvalidValue(f"{field} {value} is not a finite number", field=field)
     return number
+
+
+#: an amount as a person or a client types it: yuan with exactly two decimals
+_MONEY_TEXT = re.compile(r"(0|[1-9][0-9]*)\.[0-9]{2}")
+MONEY_TEXT_RULE = "money_string"
+
+
+def money_text(text: str, *, field: str = "amount") -> Money:
+    """An amount typed at an entrance (the API's JSON strings, the CLI's arguments): yuan
+    with exactly two decimals, ``1350.00``, so that ``300`` and ``300.00`` are not two
+    spellings of one command; then :func:`money`'s rules. (An import column is read by
+    :func:`money` alone: files from other systems write ``300``.)
+
+    >>> money_text("1350.00")
+    Decimal('1350.00')
+    >>> money_text("300")
+    Traceback (most recent call last):
+    ...
+    ledger.domain.errors.InvalidValue: amount '300' is not of the form 1234.50 (yuan with exactly two decimals)
+    """  # noqa: E501 -- a doctest's expected output cannot be wrapped
+    if _MONEY_TEXT.fullmatch(text) is None:
+        if text.startswith("-") and _NUMBER.fullmatch(text):
+            raise InvalidValue(
+                f"{field} {text!r} is negative: an amount is yuan with exactly two decimals,"
+                " 1234.50",
+                field=field,
+                rule=MONEY_TEXT_RULE,
+            )
+        raise InvalidValue(
+            f"{field} {text!r} is not of the form 1234.50 (yuan with exactly two decimals)",
+            field=field,
+            rule=MONEY_TEXT_RULE,
+        )
+    return money(text, field=field)

@@ -4,6 +4,10 @@
     report = run_replay(ledger, policy_set, region="150400", as_of=date(2020, 6, 30))
     render(report, "html")  # bytes; also "json" and "csv"
 
+Only what the documents the set changes, adds or removes reach is replayed
+(:mod:`ledger.replay.scope`); ``full=True`` replays everything, ``workers=N`` spreads
+the units over N processes: the report is the same.
+
 No framework here: the CLI (``ledger replay``) and the HTTP routes wrap these.
 """
 

@@ -115,19 +115,27 @@ def unit_result(movements: list[Movement], as_of: date, rates: DailyRates) -> Un
         outstanding=balance.outstanding,
         **totals,
     )
-    months: dict[Period, Flow] = defaultdict(Flow)
+    # Sums per month first, one Flow per month after (a Flow per movement was a tenth of
+    # a replay's time).
+    collected: dict[Period, Decimal] = defaultdict(lambda: ZERO)
+    refunded: dict[Period, Decimal] = defaultdict(lambda: ZERO)
     for m in movements:
         if m.on > as_of:
             continue
-        month = Period.of(m.on)
-        if m.kind in (Kind.paid, Kind.credit_received):
-            months[month] += Flow(collected=m.amount)
+        if m.kind is Kind.paid or m.kind is Kind.credit_received:
+            collected[Period.of(m.on)] += m.amount
         elif m.kind is Kind.refunded:
-            months[month] += Flow(refunded=m.amount)
-    for month, amount in due.items():
-        if amount:
-            months[month] += Flow(due=amount)
-    return UnitResult(figures, {k: v for k, v in months.items() if v != Flow()})
+            refunded[Period.of(m.on)] += m.amount
+    months: dict[Period, Flow] = {}
+    for month in collected.keys() | refunded.keys() | {k for k, v in due.items() if v}:
+        flow = Flow(
+            collected=collected.get(month, ZERO),
+            refunded=refunded.get(month, ZERO),
+            due=ZERO + due.get(month, ZERO),
+        )
+        if flow != Flow():
+            months[month] = flow
+    return UnitResult(figures, months)
 
 
 def _schedule(

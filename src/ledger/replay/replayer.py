@@ -50,6 +50,7 @@ class RegionPlan:
     baseline_rate: DailyRates
     reform_rate: DailyRates
     spans: tuple[Span, ...]
+    cited: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class Replayer:
 
     def run(self, code: str, ids: Sequence[UUID]) -> Counted:
         plan, home = self.plan, self.plan.regions[code]
-        changed = frozenset(plan.scope.changed)
+        enacting = plan.scope.enacting
         self.scratch.start_region(home.code, home.name, home.parent)
         tally, replayed = Tally(), 0
         same_rates = home.reform_rate == home.baseline_rate
@@ -104,7 +105,7 @@ class Replayer:
             if plan.scope.full:
                 start = None
             else:
-                start = start_of_change(known, home.moments, home.spans, changed)
+                start = start_of_change(known, home.moments, home.spans, enacting, home.cited)
                 if start is None:
                     # Not reached by any change: the reform's figures are the record's.
                     tally.add(known[0], baseline, baseline, [])

@@ -85,6 +85,7 @@ def run_replay(
                 baseline_policies.daily_rates(r.code),
                 policy_set.daily_rates(r.code),
                 scope.of_region(r.code),
+                scope.cited_in(r.code),
             )
             for r in regions
         },

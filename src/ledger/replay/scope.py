@@ -34,7 +34,13 @@ correctness):
   counted in working days runs into it);
 * a value left to the locality (``local_values``) that differs reaches the claims of the
   document and kind it fills;
-* an enactment of a changed document reaches every unit registered before it.
+* an enactment of a changed document reaches every unit registered before it;
+* one finer reach, for the one change the deciders let us prove narrower: two versions
+  of a 2022-kind deferral that differ only in what it grants (deadline, late fees from,
+  parts, triggers) decide alike whether to grant on every fact but those dated after the
+  record's deadline and by a later one of the reform's; so they reach the units a
+  decision names the document for (from that decision's fact) and such facts, and their
+  enactment only if dated there.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from eventsourcing.application import EventSourcedLog
@@ -54,8 +60,10 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.policy import Policy
 from ledger.domain.region import POLICIES_LOG_ID, PolicyIndexed, policy_id
+from ledger.domain.unit import Unit
 from ledger.usecases.base import LedgerBase
 
+_ONE_DAY = timedelta(days=1)
 _PERIOD = re.compile(r"^\d{4}-\d{2}$")
 _RANGE = re.compile(r"^\d{4}-\d{2}\.\.\d{4}-\d{2}$")
 #: event attributes that name no business day or period (``lines``: resident ids and
@@ -77,24 +85,38 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Cites:
+    """A changed document that reaches, in a region, only the units it decided on (a
+    decision event naming it) besides its spans."""
+
+    region: str
+    document: str
+
+
+@dataclass(frozen=True, slots=True)
 class Scope:
-    """The documents that differ (id -> why) and the spans of their claims; ``full``:
-    everything is in scope (``--full``)."""
+    """The documents that differ (id -> why), the spans of their claims, the documents
+    that reach only where they decided (``cites``) and those whose enactment reaches
+    every unit registered before it (``enacting``); ``full``: everything is in scope
+    (``--full``)."""
 
     changed: dict[str, str]
     spans: tuple[Span, ...]
     full: bool = False
+    cites: tuple[Cites, ...] = ()
+    enacting: frozenset[str] = frozenset()
 
     @classmethod
     def everything(cls) -> Scope:
         return cls({}, (), True)
 
     def of_region(self, code: str) -> tuple[Span, ...]:
-        """The spans reaching a region; none: its units are carried over whole."""
+        """The spans reaching a region (none, and no document cited there: its units are
+        carried over whole)."""
         return tuple(s for s in self.spans if code.startswith(s.region))
 
-    def reaches(self, code: str) -> bool:
-        return self.full or bool(self.of_region(code))
+    def cited_in(self, code: str) -> frozenset[str]:
+        return frozenset(c.document for c in self.cites if code.startswith(c.region))
 
 
 def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) -> Scope:
@@ -114,15 +136,66 @@ def compare(ledger: LedgerBase, reform: PolicySet, known_at: datetime | None) ->
             changed[doc_id] = "content differs"
     everyone = _all_claims(recorded, reform)
     spans: list[Span] = []
+    cites: list[Cites] = []
+    enacting = set(changed)
     for doc_id, why in changed.items():
         files, _ = recorded.get(doc_id, ([], False))
-        if why == "content differs":
-            spans += [_span(c) for c in _claims_changed(files[-1], reform.files[doc_id], everyone)]
-        else:
+        if why != "content differs":
             sides = [*files] + ([reform.files[doc_id]] if doc_id in reform.files else [])
             spans += [s for f in sides for s in _spans_of(f)]
+            continue
+        old, new = files[-1], reform.files[doc_id]
+        claims = _claims_changed(old, new, everyone)
+        deadlines = _consequences_only(old, new, claims)
+        if deadlines is None:
+            spans += [_span(c) for c in claims]
+            continue
+        first, last = deadlines  # no days at all where the deadline is not later
+        for region in {c.region for c in claims}:
+            cites.append(Cites(region, doc_id))
+            if first <= last:
+                spans.append(Span(region, first, last))
+        if not first <= new.document.enacted_on <= last:
+            enacting.discard(doc_id)
     spans += _local_value_spans(recorded, reform)
-    return Scope(changed, tuple(dict.fromkeys(spans)))
+    return Scope(
+        changed,
+        tuple(dict.fromkeys(spans)),
+        cites=tuple(dict.fromkeys(cites)),
+        enacting=frozenset(enacting),
+    )
+
+
+#: fields of a 2022-kind deferral rule read only once it has decided for a unit (what it
+#: grants: ``automatic_deferral._consider_one`` after its checks, the triggers, the
+#: splits), but for the deadline, which also bounds the days a fact is decided on
+_CONSEQUENCES = frozenset({"source", "repayment_deadline", "late_fee_from", "parts", "triggers"})
+
+
+def _consequences_only(
+    old: CatalogueFile, new: CatalogueFile, claims: list[Claim]
+) -> tuple[date, date] | None:
+    """Where the record's version ``old`` and the reform's ``new`` differ only in what a
+    deferral grants and in its deadline: the days after the record's deadline through the
+    reform's (none, first after last, if the reform's is not later). A unit the record's
+    version never decided on (no decision names the document) ended each of its checks
+    undecided; the reform's version runs the same checks on the same values but the
+    deadline, which bounds the days a fact is decided on: a fact dated where both decide,
+    or where only the record's does, ends undecided again; only a fact dated after the
+    record's deadline and by the reform's is new ground. None: not so (anything else
+    differs, or a deadline is the locality's)."""
+    a, b = old.automatic_deferral, new.automatic_deferral
+    if a is None or b is None or any(c.kind != "automatic_deferral" for c in claims):
+        return None
+    if not _alike_documents(old, new):
+        return None  # its issue, enactment, regions or supersedes changed too
+    differ = {name for name in type(a).model_fields if getattr(a, name) != getattr(b, name)}
+    if not differ <= _CONSEQUENCES:
+        return None
+    theirs, mine = a.repayment_deadline, b.repayment_deadline
+    if not isinstance(theirs, date) or not isinstance(mine, date):
+        return None
+    return (theirs + _ONE_DAY, mine)
 
 
 #: document fields that only describe it (its citations, its provenance): a new version
@@ -135,16 +208,19 @@ def _claims_changed(old: CatalogueFile, new: CatalogueFile, everyone: list[Claim
     documents differ in what decides (dates, regions, what they supersede), else those
     only one version has (kind, rule, region and days alike: the same rule resolves), and
     those both have that another document contests (resolution would break the tie)."""
-    both = [*_keyed(old).values(), *_keyed(new).values()]
-    if old.document.model_dump(exclude=set(_DESCRIPTIVE)) != new.document.model_dump(
-        exclude=set(_DESCRIPTIVE)
-    ):
-        return both
+    if not _alike_documents(old, new):
+        return [*_keyed(old).values(), *_keyed(new).values()]
     mine, theirs = _keyed(old), _keyed(new)
     found = [mine[k] for k in mine.keys() - theirs.keys()]
     found += [theirs[k] for k in theirs.keys() - mine.keys()]
     found += [theirs[k] for k in theirs.keys() & mine.keys() if _contested(theirs[k], everyone)]
     return found
+
+
+def _alike_documents(old: CatalogueFile, new: CatalogueFile) -> bool:
+    """Whether two versions' documents differ in descriptive fields only."""
+    exclude = set(_DESCRIPTIVE)
+    return old.document.model_dump(exclude=exclude) == new.document.model_dump(exclude=exclude)
 
 
 def _keyed(file: CatalogueFile) -> dict[tuple[Any, ...], Claim]:
@@ -276,13 +352,21 @@ def _days_of_text(value: str) -> tuple[date, date] | None:
 
 
 def touches(event: Any, spans: Sequence[Span]) -> bool:
+    if not spans:
+        return False
     return any(s.meets(first, last) for first, last in days_named(event) for s in spans)
 
 
-def first_reached(events: Iterable[Any], spans: Sequence[Span]) -> int | None:
-    """The index of the first event naming a day or period a span covers (None: none
-    does)."""
+def first_reached(
+    events: Iterable[Any], spans: Sequence[Span], cited: frozenset[str] = frozenset()
+) -> int | None:
+    """The index of the first event naming a day or period a span covers, or a decision
+    naming a document of ``cited`` (None: none does)."""
+    if not spans and not cited:
+        return None
     for n, event in enumerate(events):
+        if cited and isinstance(event, Unit.Decision) and event.document in cited:
+            return n
         if touches(event, spans):
             return n
     return None

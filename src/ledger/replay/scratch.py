@@ -22,8 +22,7 @@ fixed amounts resolve, under the reform documents in force, to the very rules of
 same *unchanged* documents the record cited (same citations, same values) is reused:
 its person lines and totals are the record's (they are a function of the declared bases,
 which are facts, and of those rules), and only its decisions are made again
-(:func:`_reuse_assessment`). ``reusing = frozenset()`` with ``reuse = False`` recomputes
-every line (``--full``).
+(:func:`_reuse_assessment`). ``reuse = False`` recomputes every line (``--full``).
 
 Its event store is an in-memory one (``eventsourcing.popo``) that nothing is written
 to: a replay never touches the live events or views.

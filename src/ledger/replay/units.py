@@ -17,8 +17,7 @@ from typing import Any, cast
 from ledger.domain.errors import LedgerError
 from ledger.domain.unit import Unit
 from ledger.measures.context import Context
-from ledger.projections.journal import Movement
-from ledger.projections.journal import _unit_rows as unit_rows
+from ledger.projections.journal import Movement, unit_rows
 from ledger.replay.figures import movements_of
 from ledger.replay.report import Refusal
 from ledger.replay.scope import Span, first_reached
@@ -65,14 +64,16 @@ def start_of_change(
     events: Sequence[Any],
     moments: Sequence[Moment],
     spans: Sequence[Span],
-    changed: frozenset[str],
+    enacting: frozenset[str],
+    cited: frozenset[str] = frozenset(),
 ) -> datetime | None:
     """The instant from which the unit may differ: the first fact that names a day or
-    period a span covers (or whose decisions do), or the first moment after the unit's
-    registration that enacts a changed document or declares fund months on a day a span
-    covers; None: nothing of the unit is reached."""
+    period a span covers (or whose decisions do, or that is followed by a decision naming
+    a ``cited`` document), or the first moment after the unit's registration that enacts
+    a document of ``enacting`` or declares fund months on a day a span covers; None:
+    nothing of the unit is reached."""
     start: datetime | None = None
-    reached = first_reached(events, spans)
+    reached = first_reached(events, spans, cited)
     if reached is not None:
         fact = max(n for n in range(reached + 1) if is_fact(events[n]))
         start = events[fact].timestamp
@@ -83,7 +84,7 @@ def start_of_change(
         if start is not None and m.at >= start:
             break
         if isinstance(m, Enactment):
-            if m.document_id in changed:
+            if m.document_id in enacting:
                 return m.at
         elif any(s.meets(m.as_of, m.as_of) for s in spans):
             return m.at

@@ -26,6 +26,7 @@ from ledger.domain.errors import InvalidValue
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
 from ledger.domain.years import check_period
+from ledger.projections.items import withheld
 from ledger.projections.store import ViewStore
 
 
@@ -219,10 +220,33 @@ class Report:
         assert set(self.filters) <= set(FILTERS), f"{self.name}: an undescribed filter"
 
     def run(self, reads: Reads, query: Query) -> Table:
-        return self.build(reads, query)
+        table = self.build(reads, query)
+        if query.subject or "region" not in self.filters:
+            return table  # a unit's or a person's read refuses a damaged history itself
+        scope = reads.store.units(region=query.region, agency=query.agency, known_at=None)
+        left_out = sorted(u.uscc for u in withheld(reads.store, scope))
+        return with_withheld(table, left_out) if left_out else table
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
+
+
+def with_withheld(table: Table, usccs: list[str]) -> Table:
+    """A region-wide table that left out units whose history is damaged says so in every
+    format: a note (terminal), the 说明 sheet (xlsx), ``withheld_units`` (JSON)."""
+    note = (
+        f"withheld: {len(usccs)} unit(s) whose stored history is damaged, not counted "
+        f"({', '.join(usccs)}); run `ledger audit verify`"
+    )
+    document = table.document
+    if isinstance(document, dict):
+        document = {**document, "withheld_units": usccs}
+    return dataclasses.replace(
+        table,
+        document=document,
+        notes=(*table.notes, note),
+        context=(*table.context, ("withheld_units", ", ".join(usccs))),
+    )
 
 
 def plain(value: Any) -> Any:

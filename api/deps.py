@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Annotated, TypeVar
 from urllib.parse import unquote
 
@@ -21,7 +20,7 @@ from ledger.api.problems import ApiProblem
 from ledger.api.readside import ReadSide
 from ledger.api.schemas.types import DATE_PATTERN
 from ledger.application import Actor, Ledger
-from ledger.clocks import business_date, instant
+from ledger.clocks import ReadClocks, business_date, instant
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role
 from ledger.projections.items import find_unit
@@ -177,12 +176,6 @@ def fresh_views(request: Request) -> ReadSide:
 
 
 Views = Annotated[ReadSide, Depends(fresh_views)]
-
-
-@dataclass(frozen=True, slots=True)
-class ReadClocks:
-    as_of: date
-    known_at: datetime | None
 
 
 AS_OF_HELP = "the business date figures are computed for (YYYY-MM-DD); default today (CST)"

@@ -31,6 +31,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS, DeferralKind
@@ -76,13 +77,13 @@ def deferral_list(
     store: ViewStore,
     *,
     month: Period,
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     policies: PolicySet,
     region: str | None = None,
     agency: str | None = None,
 ) -> list[DeferralListRow]:
     """The 缓缴清单 of ``month``: see the module's definition of the current period."""
+    as_of, known_at = clocks.as_of, clocks.known_at
     units = whole(store, store.units(region=region, agency=agency, known_at=known_at))
     ids = [u.unit_id for u in units]
     windows: dict[UUID, GrantedDeferral] = {}
@@ -97,7 +98,7 @@ def deferral_list(
     listed = [u for u in units if u.unit_id in windows]
     if not listed:
         return []
-    folded = balances(store, listed, as_of, known_at, policies)
+    folded = balances(store, listed, clocks, policies)
     lines = defaultdict(list)
     for line in store.person_lines(
         unit_ids=[u.unit_id for u in listed], periods=[month], known_at=known_at
@@ -218,8 +219,7 @@ def monthly_statistics(
     store: ViewStore,
     *,
     month: Period,
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     policies: PolicySet,
     region: str | None = None,
     agency: str | None = None,
@@ -229,17 +229,16 @@ def monthly_statistics(
     rows = deferral_list(
         store,
         month=month,
-        as_of=as_of,
-        known_at=known_at,
+        clocks=clocks,
         policies=policies,
         region=region,
         agency=agency,
     )
-    return statistics_of(rows, month=month, as_of=as_of, known_at=known_at)
+    return statistics_of(rows, month=month, clocks=clocks)
 
 
 def statistics_of(
-    rows: Iterable[DeferralListRow], *, month: Period, as_of: date, known_at: datetime | None
+    rows: Iterable[DeferralListRow], *, month: Period, clocks: ReadClocks
 ) -> MonthlyStatistics:
     """The statistics of deferral-list rows, however gathered (one store, or the
     regions of a province each read on its own: ``ledger.projections.province``)."""
@@ -261,7 +260,7 @@ def statistics_of(
         StatisticsLine(level, code, home, t.units, t.persons, t.amount)
         for (level, code, home), t in sorted(tallies.items(), key=lambda kv: order(kv[0]))
     ]
-    return MonthlyStatistics(month, as_of, known_at, lines)
+    return MonthlyStatistics(month, clocks.as_of, clocks.known_at, lines)
 
 
 # ----------------------------------------------------------------- reminders
@@ -287,8 +286,7 @@ def reminders(
     store: ViewStore,
     *,
     within_days: int,
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     policies: PolicySet,
     region: str | None = None,
     agency: str | None = None,
@@ -298,6 +296,7 @@ def reminders(
     六(二): 在补齐缓缴费款截止期前，提醒缴费企业备足资金). What is already overdue is not
     a reminder but arrears: the balance view shows it with its late fee. Both the 2022
     deferral and the 2020 deferral on application are reminded of."""
+    as_of, known_at = clocks.as_of, clocks.known_at
     last = as_of + timedelta(days=within_days)
     everyone = whole(store, store.units(region=region, agency=agency, known_at=known_at))
     # only a unit granted a deferral can owe deferred or called-due principal
@@ -308,7 +307,7 @@ def reminders(
     }
     units = [u for u in everyone if u.unit_id in granted]
     found: list[Reminder] = []
-    folded = balances(store, units, as_of, known_at, policies)
+    folded = balances(store, units, clocks, policies)
     for unit in units:
         balance, moves = folded[unit.unit_id]
         due: dict[tuple[str, date], tuple[Decimal, set[Period]]] = {}

@@ -2,7 +2,7 @@
 at the end of each month (the desk's chart of a unit).
 
 Each point is the unit's balance folded as of that day from the same movements
-(:func:`ledger.projections.balance.unit_balance`), so the chart and the balance table
+(:func:`ledger.projections.balance_fold.unit_balance`), so the chart and the balance table
 can never disagree: the last point is the balance as of the day asked.
 """
 
@@ -16,7 +16,7 @@ from decimal import Decimal
 from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
-from ledger.projections.balance import unit_balance
+from ledger.projections.balance_fold import unit_balance
 from ledger.projections.journal import Movement
 
 #: points on a chart at most: a long history is drawn every few months

@@ -17,13 +17,19 @@ from decimal import Decimal
 from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import ReadClocks
 from ledger.domain.errors import HistoryDamaged, NotFound
 from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.region import unit_id
 from ledger.domain.terms import DeferralKind, Part
-from ledger.projections.balance import ItemBalance, UnitBalance, in_business_order, unit_balance
+from ledger.projections.balance_fold import (
+    ItemBalance,
+    UnitBalance,
+    in_business_order,
+    unit_balance,
+)
 from ledger.projections.journal import DeferralDecision, Kind, Movement, UnitRegistered
 from ledger.projections.store import ViewStore
 
@@ -81,19 +87,18 @@ def by_unit(movements: Iterable[Movement]) -> dict[UUID, list[Movement]]:
 def balances(
     store: ViewStore,
     units: Iterable[UnitRegistered],
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     policies: PolicySet,
 ) -> dict[UUID, tuple[UnitBalance, list[Movement]]]:
     """Each unit's balance as of ``as_of`` and the movements it was folded from, read in
     one query for all the units (a report over a region does not ask unit by unit)."""
     wanted = list(units)
-    grouped = by_unit(store.movements([u.unit_id for u in wanted], known_at=known_at))
+    grouped = by_unit(store.movements([u.unit_id for u in wanted], known_at=clocks.known_at))
     found: dict[UUID, tuple[UnitBalance, list[Movement]]] = {}
     for unit in wanted:
         moves = grouped.get(unit.unit_id, [])
         found[unit.unit_id] = (
-            unit_balance(moves, as_of, daily_rates(policies, unit.region)),
+            unit_balance(moves, clocks.as_of, daily_rates(policies, unit.region)),
             moves,
         )
     return found

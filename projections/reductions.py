@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS
@@ -79,13 +80,13 @@ class ReductionTable:
 def reduction_table(
     store: ViewStore,
     *,
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     region: str | None = None,
     month: Period | None = None,
     agency: str | None = None,
 ) -> ReductionTable:
     """Units with a reduction decided by ``as_of`` (of ``month`` only, when given)."""
+    as_of, known_at = clocks.as_of, clocks.known_at
     scope = store.units(region=region, agency=agency, known_at=known_at)
     units = {u.unit_id: u for u in whole(store, scope)}
     moves = by_unit(store.movements(units, known_at=known_at))

@@ -34,10 +34,11 @@ from enum import StrEnum
 from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO, round_fen
 from ledger.domain.period import Period
 from ledger.domain.terms import UNIT_PARTS, DeferralKind, Part
-from ledger.projections.balance import ItemBalance
+from ledger.projections.balance_fold import ItemBalance
 from ledger.projections.items import (
     balances,
     check_whole,
@@ -117,14 +118,14 @@ def rights_record(
     store: ViewStore,
     resident_id: str,
     *,
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     policies: PolicySet,
 ) -> RightsRecord:
+    as_of, known_at = clocks.as_of, clocks.known_at
     lines = store.person_lines(resident_id=resident_id, known_at=known_at)
     check_whole(store, {line.unit_id for line in lines}, f"a unit of person {resident_id}")
     units = units_by_id(store, {line.unit_id for line in lines}, known_at)
-    folded = balances(store, units.values(), as_of, known_at, policies)
+    folded = balances(store, units.values(), clocks, policies)
     decisions: dict[UUID, list[DeferralDecision]] = defaultdict(list)
     for d in store.deferral_decisions(units, known_at=known_at):
         decisions[d.unit_id].append(d)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ledger.api.deps import ReadClocks
 from ledger.api.schemas.types import DATE_PATTERN
-from ledger.clocks import business_date, instant
+from ledger.clocks import ReadClocks, business_date, instant
 from ledger.domain.errors import InvalidValue
 
 

@@ -5,15 +5,20 @@ the decider record the decisions, and saves everything (with the idempotency
 record) in one atomic save(): a refused command writes nothing, a retried one
 returns its first result. The use cases live in ``ledger.usecases``, grouped by
 what they act on; ``Ledger`` composes them.
+
+What the use cases load and save through are ports (``ledger.usecases.ports``), given
+when the ledger is made: ``ledger.bootstrap`` gives the store's (``stored_ports``, also
+the default), a replay its scratch ones (``ledger.replay.scratch``).
 """
 
 from __future__ import annotations
 
 from ledger.usecases.assessments import AssessmentCases
-from ledger.usecases.base import Actor, DateAsISO, LedgerBase, Result, Saved
+from ledger.usecases.base import Actor, DateAsISO, LedgerBase, PortsOf, Result, Saved
 from ledger.usecases.deferrals import DeferralCases
 from ledger.usecases.policies import PolicyCases
 from ledger.usecases.regions import RegionCases
+from ledger.usecases.stored import stored_ports
 from ledger.usecases.tokens import TokenCases
 from ledger.usecases.units import UnitCases
 
@@ -25,3 +30,6 @@ class Ledger(RegionCases, PolicyCases, UnitCases, AssessmentCases, DeferralCases
 
     # The stored table is named after the application: keep it whatever the class is.
     name = "ledger"
+
+    def __init__(self, env: dict[str, str] | None = None, *, ports: PortsOf = stored_ports) -> None:
+        super().__init__(env, ports=ports)

@@ -1,5 +1,6 @@
 """Wires the ledger once from settings: the one place adapters are chosen, for the
-events (``build_ledger``) and for the views beside them (``open_view_store``)."""
+events (``build_ledger``: the use cases on the store's ports, ``stored_ports``) and for
+the views beside them (``open_view_store``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ledger.projections.postgres_store import PostgresViewStore
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.sqlite_store import SQLiteViewStore
 from ledger.settings import Settings
+from ledger.usecases.stored import stored_ports
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -27,7 +29,7 @@ def build_ledger(settings: Settings, *, configure_logs: bool = True) -> Ledger:
     if settings.store_kind == "postgres":
         ensure_schema(settings)
     try:
-        return Ledger(env=settings.eventsourcing_env())
+        return Ledger(env=settings.eventsourcing_env(), ports=stored_ports)
     except (OperationalError, InterfaceError) as exc:
         raise Unavailable(f"the event store cannot be reached: {exc}") from exc
 

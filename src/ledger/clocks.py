@@ -4,12 +4,15 @@ Business dates are the bureau's: China Standard Time, whatever the server's zone
 clocks are held to the ledger's years (``ledger.domain.years``), naming the field.
 A "known at" instant may be given as a bare date, meaning the end of that day in
 China Standard Time (what was known on it), or as an ISO date-time (naive means CST).
-The CLI and the API parse both the same way, here.
+The CLI and the API parse both the same way, here, and hand a read both at once as a
+:class:`ReadClocks`, which the read side (``ledger.projections``), the reports and the
+API share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,6 +21,23 @@ from ledger.domain.period import Period
 from ledger.domain.years import check_day, check_instant
 
 CST = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadClocks:
+    """The two clocks of a read (bitemporal): figures are computed for the business date
+    ``as_of`` from the events recorded by the instant ``known_at`` (None: everything
+    recorded). Built once by the CLI or the API, handed down to every view."""
+
+    as_of: date
+    known_at: datetime | None = None
+
+    def caption(self) -> str:
+        """``as of 2023-08-01, known at 2023-07-31T23:59:59+08:00`` (or ``now``)."""
+        known = (
+            self.known_at.astimezone(CST).isoformat(timespec="seconds") if self.known_at else "now"
+        )
+        return f"as of {self.as_of}, known at {known}"
 
 
 def today() -> date:

@@ -17,12 +17,13 @@ import pytest
 
 from ledger.bootstrap import open_view_store
 from ledger.catalogue.model import CatalogueFile
+from ledger.clocks import ReadClocks
 from ledger.domain.errors import Conflict, InvalidValue, RuleViolation
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.projections import runner
 from ledger.projections.audit import unit_trail
-from ledger.projections.balances import unit_balance_view
+from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.reductions import reduction_table
 from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings
@@ -197,9 +198,9 @@ def test_the_balance_view_nets_reversals_out_with_no_late_fee_before_the_amendme
     policies = bare_agency.ledger.policies()
 
     before_due = unit_balance_view(
-        views, uscc, as_of=date(2020, 4, 10), known_at=None, policies=policies
+        views, uscc, clocks=ReadClocks(date(2020, 4, 10)), policies=policies
     )
-    late = unit_balance_view(views, uscc, as_of=date(2020, 4, 25), known_at=None, policies=policies)
+    late = unit_balance_view(views, uscc, clocks=ReadClocks(date(2020, 4, 25)), policies=policies)
 
     march = {i.part: i for i in before_due.items if i.period == period("2020-03")}
     # medical 559.27 - 223.71 reduced - 37.29 credit (223.71 - 186.42) = 298.27
@@ -223,7 +224,7 @@ def test_the_reduction_table_shows_the_net_reduction(
     bare_agency.ledger.enact_policy(V2_FILE, ACTOR)
     runner.catch_up(bare_agency.ledger, views)
 
-    table = reduction_table(views, as_of=date(2020, 4, 30), known_at=None, region=CHIFENG)
+    table = reduction_table(views, clocks=ReadClocks(date(2020, 4, 30)), region=CHIFENG)
 
     (line,) = table.lines
     # two months of 223.71 (v1's 279.63 reversed); before: 2 x (559.27 + 93.21) = 1304.96

@@ -17,7 +17,7 @@ from ledger.application import Ledger
 from ledger.bootstrap import build_ledger
 from ledger.domain.errors import Contention, NotFound, Unavailable
 from ledger.settings import Settings
-from ledger.usecases import base
+from ledger.usecases import stored
 from tests.acceptance.conftest import ACTOR, Agency
 from tests.conftest import StoreConfig
 
@@ -86,7 +86,7 @@ def test_a_command_losing_every_attempt_is_contention_and_writes_nothing(
     agency.region(CHIFENG)
     other = _second_desk(store)
     try:
-        raced = _losing_the_race(agency.ledger, other, agency, times=base.ATTEMPTS)
+        raced = _losing_the_race(agency.ledger, other, agency, times=stored.ATTEMPTS)
         mine = agency.uscc(CHIFENG)
 
         # not a Conflict (a contradiction with the record, which a retry cannot fix):
@@ -97,7 +97,7 @@ def test_a_command_losing_every_attempt_is_contention_and_writes_nothing(
         other.close()
 
     # only the other desk's registrations were written
-    assert len(raced) == len(list(agency.ledger.unit_ids_in(CHIFENG))) == base.ATTEMPTS
+    assert len(raced) == len(list(agency.ledger.unit_ids_in(CHIFENG))) == stored.ATTEMPTS
     with pytest.raises(NotFound):
         agency.ledger.unit(mine)
     assert isinstance(lost.value, Unavailable)

@@ -12,7 +12,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.token import token_digest, token_id
-from ledger.usecases import base
+from ledger.usecases import stored
 from tests.api.conftest import AGENCY, CHIFENG, SETUP, Desk, Prepared, ok, prepare, problem, types
 from tests.conftest import StoreConfig
 
@@ -177,7 +177,7 @@ def test_a_command_that_loses_every_race_is_contention_with_retry_after(
         raise IntegrityError("duplicate key value violates unique constraint")
 
     monkeypatch.setattr(desk.ledger.group_commit, "commit", lost)
-    monkeypatch.setattr(base, "BACKOFF", 0.0)
+    monkeypatch.setattr(stored, "BACKOFF", 0.0)
     before = desk.high_water()
 
     response = desk.post(f"/units/{uscc}/payments", PAYMENT)

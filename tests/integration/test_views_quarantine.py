@@ -19,11 +19,12 @@ import pytest
 from ledger.api.app import create_app
 from ledger.application import Ledger
 from ledger.bootstrap import build_ledger, open_view_store
+from ledger.clocks import ReadClocks
 from ledger.demo import Demo, Story, make_uscc
 from ledger.domain.errors import HistoryDamaged
 from ledger.domain.region import unit_id
 from ledger.projections import runner
-from ledger.projections.balances import unit_balance_view
+from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.sql import SqlViewStore
 from ledger.reports import DEFERRAL_LIST, Query, ViewsAndPolicies
 from tests.api.conftest import demo_with_tokens, problem, settings_for
@@ -55,7 +56,7 @@ def views(store: StoreConfig) -> Iterator[SqlViewStore]:
 
 
 def balance_of(views: SqlViewStore, ledger: Ledger, uscc: str) -> object:
-    return unit_balance_view(views, uscc, as_of=AS_OF, known_at=None, policies=ledger.policies())
+    return unit_balance_view(views, uscc, clocks=ReadClocks(AS_OF), policies=ledger.policies())
 
 
 def test_an_event_that_cannot_be_decoded_withholds_only_its_units_figures(

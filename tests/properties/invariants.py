@@ -32,7 +32,7 @@ from ledger.domain.period import Period
 from ledger.domain.state import Assessment
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
-from ledger.projections.balance import UnitBalance, in_business_order, unit_balance
+from ledger.projections.balance_fold import UnitBalance, in_business_order, unit_balance
 from ledger.projections.journal import Movement
 
 #: Social Insurance Law art. 86: 0.05% a day (the packaged national-late-fee.toml)

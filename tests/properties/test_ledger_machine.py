@@ -52,7 +52,7 @@ from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.money import ZERO, round_fen
 from ledger.domain.period import Period, PeriodRange
 from ledger.domain.unit import Unit
-from ledger.projections.balance import unit_balance
+from ledger.projections.balance_fold import unit_balance
 from ledger.projections.runner import catch_up
 from ledger.projections.store import MemoryViewStore
 from tests.properties.invariants import (

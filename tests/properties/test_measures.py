@@ -19,7 +19,7 @@ from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.money import ZERO, round_fen
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance import unit_balance
+from ledger.projections.balance_fold import unit_balance
 from ledger.projections.journal import Movement, rows_of
 from tests.properties.invariants import (
     DAILY_RATE,

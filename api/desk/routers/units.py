@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ledger.api.deps import ReadClocks, UnitRead
+from ledger.api.deps import UnitRead
 from ledger.api.desk.charts import unit_chart
 from ledger.api.desk.clocks import page_clocks
 from ledger.api.desk.commands import UNIT_COMMANDS
@@ -23,6 +23,7 @@ from ledger.api.desk.render import page
 from ledger.api.desk.session import Signed
 from ledger.api.reporting import respond
 from ledger.api.routers import units
+from ledger.clocks import ReadClocks
 from ledger.domain.errors import NotFound
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role

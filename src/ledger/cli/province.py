@@ -8,7 +8,6 @@ region's ledger stays where it is, reached through ``postgres_fdw``
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,6 +15,7 @@ import typer
 from ledger.cli import out, refusals_exit
 from ledger.cli.app import app
 from ledger.cli.reads import emit_rows
+from ledger.clocks import ReadClocks
 from ledger.domain.errors import InvalidValue
 from ledger.domain.period import Period
 from ledger.settings import Settings
@@ -96,7 +96,7 @@ def show(province: ProvinceCode) -> None:
 
 
 def province_deferral_rows(
-    code: str, *, month: Period, as_of: date, known_at: datetime | None, agency: str | None
+    code: str, *, month: Period, clocks: ReadClocks, agency: str | None
 ) -> list[DeferralListRow]:
     """The deferral list of a province: each region's, computed on its own views (read
     through the reporting database's foreign tables) with its own enacted policies,
@@ -122,15 +122,14 @@ def province_deferral_rows(
                 catch_up(ledger, own)
             finally:
                 own.close()
-            policies = ledger.policies_known_at(known_at)
+            policies = ledger.policies_known_at(clocks.known_at)
         finally:
             ledger.close()
         with target.store(member.region) as store:
             rows += deferral_list(
                 store,
                 month=month,
-                as_of=as_of,
-                known_at=known_at,
+                clocks=clocks,
                 policies=policies,
                 region=code,
                 agency=agency,

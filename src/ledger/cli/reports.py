@@ -87,8 +87,8 @@ def _monthly(report: Report, over: Callable[[Gather, Query], Table], help_text: 
 
         shape = output_shape(output, headers, to)
         table = over(
-            lambda period, on: province_deferral_rows(
-                province, month=period, as_of=on, known_at=query.known_at, agency=agency
+            lambda period, at: province_deferral_rows(
+                province, month=period, clocks=at, agency=agency
             ),
             query,
         )

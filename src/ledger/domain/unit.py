@@ -615,3 +615,23 @@ class Unit(Aggregate):
                 f"unit {self.uscc} is already assessed for {period}: revoke it first",
                 field="period",
             )
+
+
+#: bases of the unit's events, never stored as events of their own
+ABSTRACT_EVENTS: frozenset[type[Unit.Event]] = frozenset(
+    {Unit.Event, Unit.Decision, Unit.Created, Unit.Reversal}
+)
+
+
+def event_types() -> frozenset[type[Unit.Event]]:
+    """Every type of event a unit stores."""
+    return frozenset(
+        c
+        for c in vars(Unit).values()
+        if isinstance(c, type) and issubclass(c, Unit.Event) and c not in ABSTRACT_EVENTS
+    )
+
+
+def fact_types() -> frozenset[type[Unit.Event]]:
+    """The unit's facts: every event type that is not a decision (``Unit.Decision``)."""
+    return frozenset(c for c in event_types() if not issubclass(c, Unit.Decision))

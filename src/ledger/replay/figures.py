@@ -19,7 +19,7 @@ from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance import in_business_order, unit_balance
+from ledger.projections.balance_fold import in_business_order, unit_balance
 from ledger.projections.journal import Kind, Movement
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ledger.clocks import report_clock, today
+from ledger.clocks import ReadClocks, report_clock
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
 from ledger.projections.deferrals import (
@@ -36,7 +36,6 @@ from ledger.reports.model import (
     Reads,
     Report,
     Table,
-    clocks,
     context,
 )
 
@@ -90,6 +89,7 @@ def _monthly(q: Query, default: Callable[[date], Period]) -> dict[str, Any]:
     on, period = report_clock(q.as_of, q.month, default)
     return {
         "month": period,
+        "clocks": q.clocks(on),
         "as_of": on,
         "known_at": q.known_at,
         "region": q.region,
@@ -97,22 +97,21 @@ def _monthly(q: Query, default: Callable[[date], Period]) -> dict[str, Any]:
     }
 
 
-Gather = Callable[[Period, date], list[DeferralListRow]]
-"""Deferral-list rows of a month as of a date, gathered elsewhere than this ledger's
+Gather = Callable[[Period, ReadClocks], list[DeferralListRow]]
+"""Deferral-list rows of a month at the read's clocks, gathered elsewhere than this ledger's
 views: the regions of a province, each read on its own (``--province``)."""
 
 
 def _deferral_list(reads: Reads, q: Query) -> Table:
-    return deferral_list_over(lambda month, on: _listed(reads, q, month, on), q)
+    return deferral_list_over(lambda month, at: _listed(reads, q, month, at), q)
 
 
-def _listed(reads: Reads, q: Query, month: Period, on: date) -> list[DeferralListRow]:
+def _listed(reads: Reads, q: Query, month: Period, at: ReadClocks) -> list[DeferralListRow]:
     return deferral_list(
         reads.store,
         month=month,
-        as_of=on,
-        known_at=q.known_at,
-        policies=reads.policies(q.known_at),
+        clocks=at,
+        policies=reads.policies(at.known_at),
         region=q.region,
         agency=q.agency,
     )
@@ -121,13 +120,13 @@ def _listed(reads: Reads, q: Query, month: Period, on: date) -> list[DeferralLis
 def deferral_list_over(gather: Gather, q: Query) -> Table:
     """The 缓缴清单 of the rows ``gather`` gives for the query's month and date."""
     args = _monthly(q, Period.of)
-    on, period = args["as_of"], args["month"]
-    rows = gather(period, on)
+    at: ReadClocks = args.pop("clocks")
+    on, period = at.as_of, args["month"]
+    rows = gather(period, at)
     sent = q.now.strftime("%Y%m%d%H%M%S")
     return Table(
         DEFERRAL_LIST,
-        f"缓缴清单 {period}: 缓缴类型 66, 险种类型代码 310, 传输时间 {sent} "
-        f"({clocks(on, q.known_at)})",
+        f"缓缴清单 {period}: 缓缴类型 66, 险种类型代码 310, 传输时间 {sent} ({at.caption()})",
         [deferral_list_cells(r, q.now) for r in rows],
         {
             "month": period,
@@ -191,11 +190,12 @@ def statistics_over(gather: Gather, q: Query) -> Table:
     """The statistics of the deferral-list rows ``gather`` gives (as monthly_statistics
     sums this ledger's list)."""
     args = _monthly(q, _last_month)
-    rows = gather(args["month"], args["as_of"])
-    stats = statistics_of(rows, month=args["month"], as_of=args["as_of"], known_at=q.known_at)
+    at: ReadClocks = args.pop("clocks")
+    rows = gather(args["month"], at)
+    stats = statistics_of(rows, month=args["month"], clocks=at)
     return Table(
         STATISTICS,
-        f"缓缴统计 deferral statistics {stats.month} ({clocks(stats.as_of, q.known_at)})",
+        f"缓缴统计 deferral statistics {stats.month} ({at.caption()})",
         [_statistics_cells(s) for s in stats.lines],
         stats,
         f"statistics-{stats.month}",
@@ -247,11 +247,11 @@ def _reduction_cells(line: ReductionLine) -> tuple[Cell, ...]:
 
 
 def _reductions(reads: Reads, q: Query) -> Table:
-    on = q.as_of or today()
+    at = q.clocks()
+    on = at.as_of
     table = reduction_table(
         reads.store,
-        as_of=on,
-        known_at=q.known_at,
+        clocks=at,
         region=q.region,
         month=q.month,
         agency=q.agency,
@@ -272,7 +272,7 @@ def _reductions(reads: Reads, q: Query) -> Table:
     total = ("合计", "", "", "", table.persons, table.before, table.reduction, table.after)
     return Table(
         REDUCTIONS,
-        f"减征明细表, {table.units} units ({clocks(on, q.known_at)})",
+        f"减征明细表, {table.units} units ({at.caption()})",
         [_reduction_cells(line) for line in table.lines],
         document,
         f"reductions-{q.month}" if q.month else "reductions",
@@ -318,20 +318,20 @@ def _reminder_cells(r: Reminder) -> tuple[Cell, ...]:
 
 
 def _reminders(reads: Reads, q: Query) -> Table:
-    on = q.as_of or today()
+    at = q.clocks()
+    on = at.as_of
     found = reminders(
         reads.store,
         within_days=q.within,
-        as_of=on,
-        known_at=q.known_at,
-        policies=reads.policies(q.known_at),
+        clocks=at,
+        policies=reads.policies(at.known_at),
         region=q.region,
         agency=q.agency,
     )
     last = on + timedelta(days=q.within)
     return Table(
         REMINDERS,
-        f"缴费提醒 due {on}..{last} ({clocks(on, q.known_at)})",
+        f"缴费提醒 due {on}..{last} ({at.caption()})",
         [_reminder_cells(r) for r in found],
         {"as_of": on, "known_at": q.known_at, "within_days": q.within, "reminders": found},
         f"reminders-{on}",

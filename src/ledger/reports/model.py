@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
-from ledger.clocks import CST, business_date, instant
+from ledger.clocks import CST, ReadClocks, business_date, instant, today
 from ledger.domain.errors import InvalidValue
 from ledger.domain.money import format_money
 from ledger.domain.period import Period
@@ -139,6 +139,11 @@ class Query:
     until: datetime | None = None
     #: when the report is generated (the deferral list's 传输时间); the views read no clock
     now: datetime = field(default_factory=lambda: datetime.now(CST))
+
+    def clocks(self, as_of: date | None = None) -> ReadClocks:
+        """The read's two clocks: ``as_of`` where the report resolved one (a monthly
+        report's), else the date asked for, else today (CST)."""
+        return ReadClocks(as_of or self.as_of or today(), self.known_at)
 
     @classmethod
     def parse(
@@ -284,11 +289,6 @@ def _plain(value: Any) -> Any:
         names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
         return {name: plain(getattr(value, name)) for name in names}
     return value
-
-
-def clocks(as_of: date, known_at: datetime | None) -> str:
-    known = known_at.astimezone(CST).isoformat(timespec="seconds") if known_at else "now"
-    return f"as of {as_of}, known at {known}"
 
 
 def context(**values: object) -> tuple[tuple[str, str], ...]:

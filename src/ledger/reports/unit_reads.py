@@ -12,15 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ledger.clocks import CST, today
+from ledger.clocks import CST
 from ledger.domain.errors import NotFound
 from ledger.domain.identifiers import mask_resident_id, parse_resident_id
 from ledger.domain.money import format_money
 from ledger.projections.audit import AuditLine, person_trail, unit_trail
-from ledger.projections.balances import AMOUNTS, ItemLine, unit_balance_view
+from ledger.projections.balance_view import AMOUNTS, ItemLine, unit_balance_view
 from ledger.projections.rights import RightsMonth, rights_record, units_by_id
 from ledger.projections.store import ViewStore
-from ledger.reports.model import Cell, Column, Kind, Query, Reads, Report, Table, clocks, context
+from ledger.reports.model import Cell, Column, Kind, Query, Reads, Report, Table, context
 
 # ---------------------------------------------------------------- balance
 
@@ -62,9 +62,9 @@ def _item_cells(item: ItemLine) -> tuple[Cell, ...]:
 
 
 def _balance(reads: Reads, q: Query) -> Table:
-    on = q.as_of or today()
+    at = q.clocks()
     view = unit_balance_view(
-        reads.store, q.subject, as_of=on, known_at=q.known_at, policies=reads.policies(q.known_at)
+        reads.store, q.subject, clocks=at, policies=reads.policies(at.known_at)
     )
     totals = {name: view.total(name) for name in AMOUNTS}
     document: dict[str, Any] = {
@@ -82,7 +82,7 @@ def _balance(reads: Reads, q: Query) -> Table:
     }
     return Table(
         BALANCE,
-        f"{view.uscc} {view.name} ({clocks(view.as_of, view.known_at)})",
+        f"{view.uscc} {view.name} ({at.caption()})",
         [_item_cells(i) for i in view.items],
         document,
         f"balance-{view.uscc}-{view.as_of}",
@@ -151,10 +151,8 @@ def _month_cells(m: RightsMonth) -> tuple[Cell, ...]:
 
 def _rights(reads: Reads, q: Query) -> Table:
     rid = parse_resident_id(q.subject, plausible=False)
-    on = q.as_of or today()
-    record = rights_record(
-        reads.store, rid, as_of=on, known_at=q.known_at, policies=reads.policies(q.known_at)
-    )
+    at = q.clocks()
+    record = rights_record(reads.store, rid, clocks=at, policies=reads.policies(at.known_at))
     months = record.months
     if q.agency is not None:
         agencies = {
@@ -179,7 +177,7 @@ def _rights(reads: Reads, q: Query) -> Table:
     }
     return Table(
         RIGHTS,
-        f"{rid} ({clocks(record.as_of, record.known_at)})",
+        f"{rid} ({at.caption()})",
         [_month_cells(m) for m in months],
         document,
         f"rights-{mask_resident_id(rid)}-{record.as_of}".replace("*", "x"),

@@ -1,29 +1,22 @@
-"""The machinery shared by the use cases: one atomic save per command, idempotency,
-loading units, regions and the enacted policies."""
+"""The machinery shared by the use cases: the application they run in, and the ports
+(``ledger.usecases.ports``) they load units, regions and policies from and save
+through, given when the ledger is made (``ledger.bootstrap``: the store's)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
-from ledger.domain.command import CommandRecord
-from ledger.domain.errors import Contention, InvalidValue, NotFound
+from ledger.domain.errors import InvalidValue, NotFound
 from ledger.domain.money import ZERO, money
-from ledger.domain.period import Period, PeriodRange
 from ledger.domain.policy import Policy
 from ledger.domain.region import (
     POLICIES_LOG_ID,
@@ -32,29 +25,28 @@ from ledger.domain.region import (
     Region,
     RegionIndexed,
     UnitIndexed,
-    command_id,
     policy_id,
-    region_id,
     region_units_log_id,
     unit_id,
 )
 from ledger.domain.terms import Part
-from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
-from ledger.domain.years import check_day, check_period, check_range
 from ledger.logs import get_logger
 from ledger.measures.context import Context
 from ledger.usecases.groupcommit import MAX_MEMBERS, GroupCommit
+from ledger.usecases.ports import Actor as Actor
+from ledger.usecases.ports import Ports, Work
+from ledger.usecases.ports import Result as Result
+from ledger.usecases.ports import Saved as Saved
 from ledger.usecases.repository import LedgerRepository
 
-#: times a command is decided again when another save got in first
-ATTEMPTS = 5
-#: seconds of the first back-off (doubled, jittered) between those attempts
-BACKOFF = 0.002
 #: the application's setting: commands saved in one transaction at most (1: each alone)
 GROUP_COMMIT_ENV = "GROUP_COMMIT_MAX_MEMBERS"
 #: units whose agency is kept in memory (a city's units, a few MB)
 AGENCIES_KEPT = 500_000
+
+#: the ports of a ledger, made once its event store is open (the store's, or a replay's)
+PortsOf = Callable[["LedgerBase"], Ports]
 
 
 class DateAsISO(Transcoding):
@@ -68,30 +60,13 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who asks, why, and under which request: recorded in every event."""
-
-    name: str
-    reason: str = ""
-    request_id: str = ""
-
-    def meta(self) -> dict[str, str]:
-        return {"actor": self.name, "reason": self.reason, "request_id": self.request_id}
-
-
-Result = dict[str, Any]
-Saved = list[Any]  # aggregates and log events, as save() takes them
-
-
 class LedgerBase(Application[UUID]):
     """The machinery every use case shares: running a command once, loading what it names."""
 
     name = "ledger"
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, ports: PortsOf) -> None:
         super().__init__(env)
-        self._policy_cache: tuple[int, PolicySet] | None = None
         self._agencies: dict[str, str] = {}
         self.logger = get_logger()
         # Late-bound ``self.save``: what saves a group is the application's save().
@@ -99,6 +74,8 @@ class LedgerBase(Application[UUID]):
             lambda events: self.save(*events),
             max_members=int(self.env.get(GROUP_COMMIT_ENV) or MAX_MEMBERS),
         )
+        #: what the use cases load units, regions and policies from and save through
+        self.ports = ports(self)
 
     def construct_repository(self) -> LedgerRepository:
         # the library's, with its settings, folding without a per-event Protocol check
@@ -119,89 +96,15 @@ class LedgerBase(Application[UUID]):
         key: str | None,
         payload: dict[str, Any],
         actor: Actor,
-        work: Callable[[], Saved],
+        work: Work,
         extra: Result | None = None,
     ) -> Result:
-        """Runs a use case once: refused commands save nothing; retries replay.
-
-        ``extra`` joins the result (and so the idempotency record): what a retry must
-        get back beyond the events, such as the id of a token issued.
-        """
-        # A policy's content is a catalogue file, whose texts its loader checks by the
-        # same rule (naming the document's field); everything else a command records is
-        # one line of plain text.
-        check_plain_fields(payload, skip=frozenset({"content"}))
-        check_plain_fields({"actor": actor.name, "reason": actor.reason})
-        check_years(payload)
-        fingerprint = hashlib.sha256(
-            json.dumps(payload, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        if key:
-            previous = self._command(key)
-            if previous is not None:
-                return previous.replay(command, fingerprint)
-        for attempt in range(1, ATTEMPTS + 1):
-            saved = work()
-            result = self._summary(command, saved) | (extra or {})
-            if key:
-                record = CommandRecord._create(
-                    CommandRecord.Recorded,
-                    id=command_id(key),
-                    key=key,
-                    command=command,
-                    fingerprint=fingerprint,
-                    result=result,
-                )
-                saved.append(record)
-            try:
-                # Saved with the commands of other threads waiting at the same moment,
-                # in one transaction; returns once that transaction has committed.
-                self.group_commit.commit(_collect(saved))
-                break
-            except IntegrityError:
-                # Someone else saved first: the same key replays; otherwise the command
-                # is decided again on what is now recorded (optimistic concurrency: two
-                # units registered at once in a region both append to its index).
-                if key and (previous := self._command(key)) is not None:
-                    return previous.replay(command, fingerprint)
-                if attempt == ATTEMPTS:
-                    # Five lost races in a row is rare; a bug (a version written twice in
-                    # one save) looks the same, so it is logged with its traceback.
-                    self.logger.warning("save_conflict", command=command, exc_info=True)
-                    raise Contention(
-                        f"{command}: the ledger changed while this command ran "
-                        f"{ATTEMPTS} times; nothing was written, try again"
-                    ) from None
-                time.sleep(random.uniform(0, BACKOFF * 2**attempt))
-        self.logger.info(
-            command,
-            actor=actor.name,
-            request_id=actor.request_id,
-            events=len(result["events"]),
-            **{k: v for k, v in payload.items() if k in ("uscc", "period", "region", "document")},
-        )
-        return result
-
-    @staticmethod
-    def _summary(command: str, saved: Saved) -> Result:
-        events: list[dict[str, Any]] = []
-        for obj in saved:
-            pending = obj.pending_events if isinstance(obj, Aggregate) else [obj]
-            for event in pending:
-                events.append({"type": type(event).__name__, "version": event.originator_version})
-        return {"command": command, "events": events}
-
-    def _command(self, key: str) -> CommandRecord | None:
-        try:
-            return cast(CommandRecord, self.repository.get(command_id(key)))
-        except AggregateNotFoundError:
-            return None
+        """Runs a use case through the saver: the store's runs it once, atomically and
+        idempotently (``ledger.usecases.stored``)."""
+        return self.ports.saver.run(command, key, payload, actor, work, extra)
 
     def unit(self, uscc: str) -> Unit:
-        try:
-            return cast(Unit, self.repository.get(unit_id(uscc)))
-        except AggregateNotFoundError:
-            raise NotFound(f"no unit registered with USCC {uscc}", field="uscc") from None
+        return self.ports.units.unit(uscc)
 
     def known_agency(self, uscc: str) -> str | None:
         """The agency of a unit already read by ``unit_agency`` (no I/O), else None."""
@@ -222,12 +125,7 @@ class LedgerBase(Application[UUID]):
         return agency
 
     def region(self, code: str) -> Region:
-        try:
-            return cast(Region, self.repository.get(region_id(code)))
-        except AggregateNotFoundError:
-            raise NotFound(
-                f"no pooling region registered with code {code}", field="region"
-            ) from None
+        return self.ports.regions.region(code)
 
     def regions(self) -> list[Region]:
         log = EventSourcedLog(self.events, REGIONS_LOG_ID, RegionIndexed)
@@ -239,19 +137,8 @@ class LedgerBase(Application[UUID]):
             yield entry.unit_id
 
     def policies(self) -> PolicySet:
-        """The enacted policy set (cached until another enactment is logged)."""
-        log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
-        last = log.get_last()
-        version = last.originator_version if last else 0
-        if self._policy_cache is None or self._policy_cache[0] != version:
-            files, revoked = [], {}
-            for document_id in dict.fromkeys(e.document_id for e in log.get()):
-                policy = cast(Policy, self.repository.get(policy_id(document_id)))
-                files.append(CatalogueFile.model_validate(policy.content))
-                if policy.revoked_on is not None:
-                    revoked[document_id] = policy.revoked_on
-            self._policy_cache = (version, PolicySet(files, revoked))
-        return self._policy_cache[1]
+        """The policy set the use cases decide under (the store's: the enacted set)."""
+        return self.ports.policies.policies()
 
     def policies_known_at(self, known_at: datetime | None) -> PolicySet:
         """The policy set as the ledger knew it at ``known_at`` (None: now): each document
@@ -278,10 +165,7 @@ class LedgerBase(Application[UUID]):
         return PolicySet(files, revoked)
 
     def _ctx(self, actor: Actor, on: date, caused_by: str, unit: Unit | None = None) -> Context:
-        """The decision context; with ``unit``, the cause names the fact's version."""
-        if unit is not None:
-            caused_by = f"{caused_by} (v{unit.version})"
-        return Context(actor.name, actor.reason, actor.request_id, on, caused_by)
+        return decision_context(actor, on, caused_by, unit)
 
     def _fund_months(self, code: str) -> int | None:
         return self.region(code).fund_months
@@ -303,33 +187,11 @@ class LedgerBase(Application[UUID]):
         return found
 
 
-def _collect(saved: Saved) -> list[Any]:
-    """The events to save: each aggregate's pending events (collected), and log events."""
-    events: list[Any] = []
-    for obj in saved:
-        if isinstance(obj, Aggregate):
-            events.extend(obj.collect_events())
-        else:
-            events.append(obj)
-    return events
-
-
-def check_years(payload: dict[str, Any]) -> None:
-    """Every business date and period of a command's input within the ledger's years,
-    whichever entrance it came through (API, CLI, desk): refused naming the field."""
-    for name, value in payload.items():
-        if isinstance(value, date):
-            check_day(value, name)
-        elif name in ("period", "since") and isinstance(value, str):
-            check_period(Period.parse(value), name)
-        elif name == "periods" and isinstance(value, str):
-            check_range(PeriodRange.parse(value), name)
-        elif name == "months" and isinstance(value, list):
-            for n, text in enumerate(value):
-                check_period(Period.parse(text), f"months[{n}]")
-        elif name == "items" and isinstance(value, list):
-            for n, item in enumerate(value):
-                check_period(Period.parse(str(item[0])), f"items[{n}].period")
+def decision_context(actor: Actor, on: date, caused_by: str, unit: Unit | None = None) -> Context:
+    """The decision context; with ``unit``, the cause names the fact's version."""
+    if unit is not None:
+        caused_by = f"{caused_by} (v{unit.version})"
+    return Context(actor.name, actor.reason, actor.request_id, on, caused_by)
 
 
 def positive_base(base: str | Decimal) -> Decimal:

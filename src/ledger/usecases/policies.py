@@ -118,7 +118,7 @@ class PolicyCases(LedgerBase):
             log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
             saved: Saved = [policy, log.trigger_event(document_id=doc.id)]
             saved.extend(self._effects(file, replaced, self.policies(), actor, self._load))
-            self._policy_cache = None
+            self.ports.policies.forget()
             return saved
 
         return self._run("enact_policy", key, {"document": doc.id, "content": content}, actor, work)
@@ -194,7 +194,7 @@ class PolicyCases(LedgerBase):
             log = EventSourcedLog(self.events, POLICIES_LOG_ID, PolicyIndexed)
             saved: Saved = [policy, log.trigger_event(document_id=document_id)]
             saved.extend(self._revocation_effects(file, revoked_on, actor))
-            self._policy_cache = None
+            self.ports.policies.forget()
             return saved
 
         payload = {"document": document_id, "revoked_on": revoked_on}

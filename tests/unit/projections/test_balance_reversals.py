@@ -13,7 +13,7 @@ from decimal import Decimal
 from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance import unit_balance
+from ledger.projections.balance_fold import unit_balance
 from ledger.projections.journal import Kind, Movement
 
 RATE = DailyRates.flat(Decimal("0.0005"))

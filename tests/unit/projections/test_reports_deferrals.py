@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ledger.clocks import ReadClocks
 from ledger.domain.period import Period
 from ledger.projections.deferrals import (
     DeferralListRow,
@@ -30,8 +31,7 @@ def listed(
     return deferral_list(
         store,
         month=Period.parse(month),
-        as_of=as_of,
-        known_at=known_at,
+        clocks=ReadClocks(as_of, known_at),
         policies=seeds.POLICIES,
         region=region,
     )
@@ -127,8 +127,7 @@ def statistics(as_of: date, region: str | None = None) -> MonthlyStatistics:
     return monthly_statistics(
         seeds.store_for(seeds.inner_mongolia_ledger),
         month=Period(2022, 8),
-        as_of=as_of,
-        known_at=None,
+        clocks=ReadClocks(as_of),
         policies=seeds.POLICIES,
         region=region,
     )
@@ -173,7 +172,7 @@ def test_statistics_before_the_assessments_count_no_deferring_unit() -> None:
 
 
 def remind(store: MemoryViewStore, as_of: date, days: int) -> list[Reminder]:
-    return reminders(store, within_days=days, as_of=as_of, known_at=None, policies=seeds.POLICIES)
+    return reminders(store, within_days=days, clocks=ReadClocks(as_of), policies=seeds.POLICIES)
 
 
 def test_a_reminder_a_month_before_the_deadline_names_the_amount(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ledger.clocks import ReadClocks
 from ledger.domain.period import Period
 from ledger.projections.reductions import ReductionTable, reduction_table
 from tests.unit.projections import seeds
@@ -12,7 +13,7 @@ from tests.unit.projections import seeds
 
 def chifeng(as_of: date, month: Period | None = None) -> ReductionTable:
     store = seeds.store_for(seeds.chifeng_ledger)
-    return reduction_table(store, as_of=as_of, known_at=None, region="150400", month=month)
+    return reduction_table(store, clocks=ReadClocks(as_of), region="150400", month=month)
 
 
 def figures(table: ReductionTable) -> list[tuple[str, int, str, str, str, str]]:
@@ -74,7 +75,7 @@ def test_the_retroactive_reduction_counts_from_the_enactment_day() -> None:
 def test_lincang_halves_the_whole_unit_part() -> None:
     store = seeds.store_for(seeds.lincang_ledger)
 
-    table = reduction_table(store, as_of=date(2020, 12, 1), known_at=None)
+    table = reduction_table(store, clocks=ReadClocks(date(2020, 12, 1)))
 
     # bases 10,000.00 x 8% = 800.00 a month for 2020-02..04 = 2,400.00, half 1,200.00
     assert figures(table) == [
@@ -90,7 +91,7 @@ def test_known_at_before_the_enactment_shows_no_reduction() -> None:
     )
 
     table = reduction_table(
-        store, as_of=date(2020, 12, 1), known_at=enacted_at - timedelta(microseconds=1)
+        store, clocks=ReadClocks(date(2020, 12, 1), enacted_at - timedelta(microseconds=1))
     )
 
     assert table.lines == []

@@ -141,5 +141,5 @@ def test_a_row_read_back_from_sqlite_values_equals_the_row() -> None:
     back = row_reader(Movement, "sqlite")(values[2:])
 
     assert back == row
-    assert back.kind is Kind.called_due  # balance.py compares kinds by identity
+    assert back.kind is Kind.called_due  # balance_fold.py compares kinds by identity
     assert str(back.amount) == "420.00"

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from ledger.clocks import ReadClocks
 from ledger.domain.errors import NotFound
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balances import ItemLine, UnitBalanceView, unit_balance_view
+from ledger.projections.balance_view import ItemLine, UnitBalanceView, unit_balance_view
 from ledger.projections.store import MemoryViewStore
 from tests.unit.projections import seeds
 from tests.unit.projections.conftest import WUHAI_SME
@@ -25,7 +26,7 @@ def line(view: UnitBalanceView, period: str, part: Part) -> ItemLine:
 def wuhai(events: list[Any], as_of: date, known_at: datetime | None = None) -> UnitBalanceView:
     store = seeds.store_of(events)
     return unit_balance_view(
-        store, WUHAI_SME, as_of=as_of, known_at=known_at, policies=seeds.POLICIES
+        store, WUHAI_SME, clocks=ReadClocks(as_of, known_at), policies=seeds.POLICIES
     )
 
 
@@ -107,7 +108,7 @@ def test_a_reduction_refunded_leaves_nothing_owed_and_no_fee() -> None:
     store = seeds.store_for(seeds.lincang_ledger)
 
     view = unit_balance_view(
-        store, seeds.LINCANG_UNIT, as_of=date(2020, 12, 1), known_at=None, policies=seeds.POLICIES
+        store, seeds.LINCANG_UNIT, clocks=ReadClocks(date(2020, 12, 1)), policies=seeds.POLICIES
     )
 
     feb = line(view, "2020-02", Part.unit_medical)
@@ -130,8 +131,7 @@ def test_a_2020_deferral_unpaid_after_its_deadline_accrues_from_the_next_day() -
     view = unit_balance_view(
         store,
         seeds.LINCANG_UNIT,
-        as_of=date(2020, 12, 15),
-        known_at=before,
+        clocks=ReadClocks(date(2020, 12, 15), before),
         policies=seeds.POLICIES,
     )
 
@@ -144,10 +144,10 @@ def test_credit_carried_forward_is_held_until_the_next_month_uses_it() -> None:
     store = seeds.store_for(seeds.chifeng_ledger)
 
     held = unit_balance_view(
-        store, seeds.CHIFENG_UNIT, as_of=date(2020, 3, 31), known_at=None, policies=seeds.POLICIES
+        store, seeds.CHIFENG_UNIT, clocks=ReadClocks(date(2020, 3, 31)), policies=seeds.POLICIES
     )
     used = unit_balance_view(
-        store, seeds.CHIFENG_UNIT, as_of=date(2020, 4, 30), known_at=None, policies=seeds.POLICIES
+        store, seeds.CHIFENG_UNIT, clocks=ReadClocks(date(2020, 4, 30)), policies=seeds.POLICIES
     )
 
     # February's 6% share (900.00) halved on 2020-03-13: 450.00 held (待转基金)
@@ -165,7 +165,7 @@ def test_as_of_before_the_first_assessment_shows_no_items() -> None:
     store = seeds.store_for(seeds.chifeng_ledger)
 
     view = unit_balance_view(
-        store, seeds.CHIFENG_UNIT, as_of=date(2020, 3, 1), known_at=None, policies=seeds.POLICIES
+        store, seeds.CHIFENG_UNIT, clocks=ReadClocks(date(2020, 3, 1)), policies=seeds.POLICIES
     )
 
     assert (view.items, view.late_fee) == ([], Decimal("0.00"))
@@ -179,16 +179,14 @@ def test_an_unknown_unit_or_one_not_yet_registered_is_not_found() -> None:
         unit_balance_view(
             MemoryViewStore(),
             seeds.CHIFENG_UNIT,
-            as_of=date(2020, 6, 1),
-            known_at=None,
+            clocks=ReadClocks(date(2020, 6, 1)),
             policies=seeds.POLICIES,
         )
     with pytest.raises(NotFound, match="as known at 2000-01-01"):
         unit_balance_view(
             store,
             seeds.CHIFENG_UNIT,
-            as_of=date(2020, 6, 1),
-            known_at=epoch,
+            clocks=ReadClocks(date(2020, 6, 1), epoch),
             policies=seeds.POLICIES,
         )
 
@@ -197,8 +195,7 @@ def test_a_payment_dated_before_its_assessment_still_settles_it() -> None:
     view = unit_balance_view(
         seeds.store_for(seeds.early_payer_ledger),
         seeds.EARLY_PAYER,
-        as_of=date(2020, 6, 1),
-        known_at=None,
+        clocks=ReadClocks(date(2020, 6, 1)),
         policies=seeds.POLICIES,
     )
 

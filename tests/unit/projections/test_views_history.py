@@ -6,8 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.clocks import ReadClocks
 from ledger.domain.latefee import DailyRates
-from ledger.projections.balances import unit_balance_view
+from ledger.projections.balance_view import unit_balance_view
 from ledger.projections.history import sample_days, unit_history
 from ledger.projections.items import find_unit
 from tests.unit.projections import seeds
@@ -28,8 +29,7 @@ def test_the_last_point_is_the_balance_as_of_the_day_asked(wuhai_events: list[An
     view = unit_balance_view(
         seeds.store_of(wuhai_events),
         WUHAI_SME,
-        as_of=date(2023, 8, 1),
-        known_at=None,
+        clocks=ReadClocks(date(2023, 8, 1)),
         policies=seeds.POLICIES,
     )
     last = points[-1]

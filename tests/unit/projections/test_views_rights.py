@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.catalogue.loader import load_catalogue_dir, load_default_catalogue
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import ReadClocks
 from ledger.domain.period import Period
 from ledger.projections.rights import (
     CreditState,
@@ -32,7 +33,7 @@ def record(
     known_at: datetime | None = None,
     policies: PolicySet = seeds.POLICIES,
 ) -> RightsRecord:
-    return rights_record(store, resident_id, as_of=as_of, known_at=known_at, policies=policies)
+    return rights_record(store, resident_id, clocks=ReadClocks(as_of, known_at), policies=policies)
 
 
 def month(rec: RightsRecord, period: str) -> RightsMonth:

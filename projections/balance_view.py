@@ -6,7 +6,7 @@ the deadline; once called due, the day it was called) and the late fee as of the
 asked: the catalogue's daily rate (0.05%) on each overdue slice from the day after its
 due date through the day of payment (or through ``as_of`` while unpaid), nothing while
 deferred, rounded half-up to the fen per item; the unit's total is the sum of the items'.
-The arithmetic is :func:`ledger.projections.balance.unit_balance`; this module names the
+The arithmetic is :func:`ledger.projections.balance_fold.unit_balance`; this module names the
 unit, applies both clocks and shapes the result.
 """
 
@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ledger.catalogue.policyset import PolicySet
+from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
@@ -106,13 +107,13 @@ def unit_balance_view(
     store: ViewStore,
     uscc: str,
     *,
-    as_of: date,
-    known_at: datetime | None,
+    clocks: ReadClocks,
     policies: PolicySet,
 ) -> UnitBalanceView:
     """A unit's items as of ``as_of``, from what was recorded by ``known_at``."""
+    as_of, known_at = clocks.as_of, clocks.known_at
     unit = find_unit(store, uscc, known_at)
-    balance, moves = balances(store, [unit], as_of, known_at, policies)[unit.unit_id]
+    balance, moves = balances(store, [unit], clocks, policies)[unit.unit_id]
     cited = policies.late_fee(unit.region, as_of)
     lines = [
         ItemLine(

@@ -7,7 +7,7 @@ from typing import Any
 from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance import ItemBalance, known_at, unit_balance
+from ledger.projections.balance_fold import ItemBalance, known_at, unit_balance
 from ledger.projections.journal import Movement, rows_of
 
 RATE = DailyRates.flat(Decimal("0.0005"))

@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,30 +26,17 @@ from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.chain.verify import heads, verify
-from ledger.demo import Demo, Story
 from ledger.domain.errors import Contention
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
 from ledger.importer import import_assessments
-from ledger.settings import Settings
 from tests.conftest import StoreConfig
+from tests.integration.conftest import settings_of
 
 ACTOR = Actor("case-worker:chain-test", "chain test", "req-chain")
 #: the demo's Jinan unit: its events chain in 370100
 JINAN_UNIT = unit_id("91370102MA3C1JN002")
-
-
-def settings_of(store: StoreConfig) -> Settings:
-    return Settings(database_url=store.database_url, postgres_schema=store.postgres_schema or "")
-
-
-@pytest.fixture
-def demo(store: StoreConfig) -> Iterator[Ledger]:
-    ledger = build_ledger(settings_of(store), configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    yield ledger
-    ledger.close()
 
 
 def execute(store: StoreConfig, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:

@@ -18,9 +18,9 @@ import pytest
 
 from ledger.api.app import create_app
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger, open_view_store
+from ledger.bootstrap import open_view_store
 from ledger.clocks import ReadClocks
-from ledger.demo import Demo, Story, make_uscc
+from ledger.demo import make_uscc
 from ledger.domain.errors import HistoryDamaged
 from ledger.domain.region import unit_id
 from ledger.projections import runner
@@ -33,19 +33,12 @@ from tests.conftest import StoreConfig
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
-from tests.integration.test_chain import JINAN_UNIT, execute, jinan_events, settings_of
+from tests.integration.conftest import settings_of
+from tests.integration.test_chain import JINAN_UNIT, execute, jinan_events
 
 JINAN = "91370102MA3C1JN002"
 CHIFENG = make_uscc("91150402MA0N1CF00")
 AS_OF = date(2023, 6, 30)
-
-
-@pytest.fixture
-def demo(store: StoreConfig) -> Iterator[Ledger]:
-    ledger = build_ledger(settings_of(store), configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    yield ledger
-    ledger.close()
 
 
 @pytest.fixture

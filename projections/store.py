@@ -55,6 +55,10 @@ class ViewStore(Protocol):
         """The events of these aggregates the views set aside (see ``Quarantined``)."""
         ...
 
+    def set_aside(self) -> int:
+        """How many events the views set aside in all (almost always none)."""
+        ...
+
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[Movement]: ...
@@ -132,6 +136,9 @@ class MemoryViewStore:
     def unit_by_uscc(self, uscc: str) -> UnitRegistered | None:
         found = [r for r in self.rows if isinstance(r, UnitRegistered) and r.uscc == uscc]
         return found[0] if found else None
+
+    def set_aside(self) -> int:
+        return sum(1 for r in self.rows if isinstance(r, Quarantined))
 
     def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
         wanted = set(originator_ids)

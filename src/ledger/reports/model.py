@@ -221,7 +221,7 @@ class Report:
 
     def run(self, reads: Reads, query: Query) -> Table:
         table = self.build(reads, query)
-        if query.subject or "region" not in self.filters:
+        if query.subject or "region" not in self.filters or not reads.store.set_aside():
             return table  # a unit's or a person's read refuses a damaged history itself
         scope = reads.store.units(region=query.region, agency=query.agency, known_at=None)
         left_out = sorted(u.uscc for u in withheld(reads.store, scope))

@@ -27,7 +27,7 @@ from ledger.domain.errors import LedgerError
 from ledger.domain.identifiers import RESIDENT_ID_RULE, parse_resident_id
 from ledger.domain.money import MONEY_TEXT_RULE, format_money, money_text
 from ledger.domain.period import Period, PeriodRange
-from ledger.domain.years import RULE, check_day, check_period, check_range
+from ledger.domain.years import RULE, check_day, check_founded, check_period, check_range
 
 #: at most 11 integer digits: MAX_AMOUNT (99,999,999,999.99), the one bound for money,
 #: so that a generated client cannot send an amount the server refuses
@@ -42,6 +42,7 @@ RANGE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])\.\.[0-9]{4}-(0[1-9]|1[0-2])$"
 # the server checks the form first and the years after, naming each in its refusal.
 _YEAR = "(199[0-9]|20[0-9]{2})"
 DATE_SCHEMA = rf"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+FOUNDED_SCHEMA = r"^(1[89][0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 PERIOD_SCHEMA = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
 RANGE_SCHEMA = rf"^{_YEAR}-(0[1-9]|1[0-2])\.\.{_YEAR}-(0[1-9]|1[0-2])$"
 
@@ -96,6 +97,16 @@ def _day(value: Any) -> date:
     except ValueError:
         raise PydanticCustomError("date", "'{value}' is not a real date", {"value": text}) from None
     checked: date = _in_years(check_day, day)
+    return checked
+
+
+def _founded(value: Any) -> date:
+    text = _text(value, rule="date", pattern=DATE_PATTERN, example="1958-10-01")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("date", "'{value}' is not a real date", {"value": text}) from None
+    checked: date = _in_years(check_founded, day)
     return checked
 
 
@@ -198,6 +209,22 @@ Day = Annotated[
     ),
 ]
 """Only ``"YYYY-MM-DD"`` is a date: not a timestamp, not a date-time."""
+
+Founded = Annotated[
+    date,
+    PlainValidator(_founded),
+    PlainSerializer(date.isoformat, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": FOUNDED_SCHEMA,
+            "description": "a unit's founding date, ISO 8601 (YYYY-MM-DD), 1800-01-01..2099-12-31",
+            "examples": ["1958-10-01"],
+        }
+    ),
+]
+"""A unit's founding date: history older than the ledger's years is common."""
 
 RESIDENT_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
 

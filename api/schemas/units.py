@@ -5,7 +5,15 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from ledger.api import examples
-from ledger.api.schemas.types import Command, Day, DecimalText, Money, PeriodField, ResidentId
+from ledger.api.schemas.types import (
+    Command,
+    Day,
+    DecimalText,
+    Founded,
+    Money,
+    PeriodField,
+    ResidentId,
+)
 from ledger.domain.sizeclass import Industry, SizeClass
 from ledger.domain.terms import UnitType
 
@@ -23,7 +31,7 @@ class UnitRegistration(Command):
         min_length=1, max_length=32, description="医保经办机构代码: the case worker's own"
     )
     unit_number: str = Field(default="", max_length=32, description="医保单位编号")
-    established_on: Day
+    established_on: Founded
     allow_bad_check: StrictBool = Field(
         default=False,
         description="accept a USCC whose check character fails (recorded as overridden)",

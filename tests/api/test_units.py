@@ -40,6 +40,32 @@ def test_a_case_worker_registers_a_unit_of_their_agency(desk: Desk) -> None:
     )
 
 
+def test_a_unit_founded_before_the_ledgers_years_registers_and_one_before_1800_does_not(
+    desk: Desk,
+) -> None:
+    # a unit's founding is history: state enterprises and hospitals of the 1950s employ
+    # and contribute today; only the business dates of the ledger are held to 1990..2099
+    desk.region(CHIFENG)
+    body = {
+        "name": "赤峰市第一医院",
+        "region": CHIFENG,
+        "agency": AGENCY,
+        "unit_number": "",
+    }
+    old = desk.uscc(CHIFENG)
+
+    registered = desk.post("/units", {**body, "uscc": old, "established_on": "1958-10-01"})
+    before = desk.high_water()
+    refused = desk.post(
+        "/units", {**body, "uscc": desk.uscc(CHIFENG), "established_on": "1799-12-31"}
+    )
+
+    assert registered.status_code == 201, registered.text
+    assert str(desk.ledger.unit(old).established_on) == "1958-10-01"
+    assert problem(refused, 422)["errors"][0]["field"].endswith("established_on")
+    assert desk.high_water() == before
+
+
 def test_a_unit_for_another_agency_is_forbidden_and_not_recorded(desk: Desk) -> None:
     desk.region(CHIFENG)
     before = desk.high_water()

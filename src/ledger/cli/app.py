@@ -109,6 +109,22 @@ def day(text: str, field: str = "date") -> date:
     return business_date(text, field)
 
 
+def founded(text: str) -> date:
+    """A unit's founding date: YYYY-MM-DD from 1800 (today when empty)."""
+    from ledger.clocks import today
+    from ledger.domain.years import check_founded
+
+    if not text:
+        return today()
+    try:
+        parsed = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise InvalidValue(f"established {text!r} is not a date (YYYY-MM-DD)", field="established")
+    return check_founded(parsed, "established")
+
+
 # ------------------------------------------------------------------ regions
 
 
@@ -237,7 +253,7 @@ def unit_register(
         region=region,
         agency=agency,
         unit_number=unit_number,
-        established_on=day(established, "established"),
+        established_on=founded(established),
         actor=actor(who, why),
         allow_bad_check=allow_bad_check,
         key=key,

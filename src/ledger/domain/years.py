@@ -16,10 +16,22 @@ from zoneinfo import ZoneInfo
 from ledger.domain.errors import InvalidValue
 from ledger.domain.period import Period, PeriodRange
 
-__all__ = ["FIRST_DAY", "LAST_DAY", "check_day", "check_instant", "check_period", "check_range"]
+__all__ = [
+    "FIRST_DAY",
+    "FOUNDED_FIRST_DAY",
+    "LAST_DAY",
+    "check_day",
+    "check_founded",
+    "check_instant",
+    "check_period",
+    "check_range",
+]
 
 FIRST_DAY = date(1990, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+#: a unit's founding date is history, not a business date of the ledger: enterprises,
+#: hospitals and schools older than the scheme (or than 1990) are common employers
+FOUNDED_FIRST_DAY = date(1800, 1, 1)
 RULE = "ledger_years"
 
 # Instants are compared as China Standard Time days (the bureau's, as business dates are).
@@ -41,6 +53,17 @@ def check_day(day: date, field: str) -> date:
         return check_instant(day, field).date()
     if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidValue(f"{field} {day} is outside {_YEARS}", field=field, rule=RULE)
+    return day
+
+
+def check_founded(day: date, field: str) -> date:
+    """A unit's founding date: 1800-01-01 .. the ledger's last day."""
+    if not FOUNDED_FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidValue(
+            f"{field} {day} is outside {FOUNDED_FIRST_DAY}..{LAST_DAY} (a unit's founding)",
+            field=field,
+            rule=RULE,
+        )
     return day
 
 

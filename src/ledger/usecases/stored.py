@@ -35,7 +35,7 @@ from ledger.domain.region import (
 )
 from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
-from ledger.domain.years import check_day, check_period, check_range
+from ledger.domain.years import check_day, check_founded, check_period, check_range
 from ledger.usecases.base import LedgerBase
 from ledger.usecases.ports import Actor, Ports, Result, Saved, Work
 
@@ -213,7 +213,9 @@ def check_years(payload: dict[str, Any]) -> None:
     """Every business date and period of a command's input within the ledger's years,
     whichever entrance it came through (API, CLI, desk): refused naming the field."""
     for name, value in payload.items():
-        if isinstance(value, date):
+        if name == "established_on" and isinstance(value, date):
+            check_founded(value, name)  # history, not a business date: wider
+        elif isinstance(value, date):
             check_day(value, name)
         elif name in ("period", "since") and isinstance(value, str):
             check_period(Period.parse(value), name)

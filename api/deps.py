@@ -222,6 +222,11 @@ class UnitRead:
     async def run(self, view: Callable[[ViewStore, UnitRegistered], T]) -> T:
         def work() -> T:
             store = self.side.fresh()
+            if self.principal.role is Role.case_worker:
+                # the agency first: another agency's unit is a 403, whatever its state
+                registered = store.unit_by_uscc(self.code)
+                if registered is not None:
+                    check_agency(self.principal, registered.agency, f"unit {self.code}")
             unit = find_unit(store, self.code, None)
             if self.principal.role is Role.case_worker:
                 check_agency(self.principal, unit.agency, f"unit {self.code}")

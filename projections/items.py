@@ -66,10 +66,14 @@ def check_whole(store: ViewStore, unit_ids: Iterable[UUID], what: str) -> None:
     damaged = store.quarantined(unit_ids)
     if damaged:
         first = damaged[0]
+        # what went wrong in a word, not the stored reason: that is for the operator's log
+        # and view_quarantine (it may quote what the event held)
+        gap = first.reason.startswith("follows a gap")  # the ledger's own words, no data
+        how = first.reason if gap else first.reason.split(":", 1)[0]
         raise HistoryDamaged(
             f"the history of {what} is damaged (event version {first.version}, "
-            f"{first.topic.rsplit('.', 1)[-1]}: {first.reason}); its figures are withheld "
-            "until the event store is repaired: run `ledger audit verify` to locate the damage",
+            f"{first.topic.rsplit('.', 1)[-1]}: {how}); its figures are withheld until the "
+            "event store is repaired: run `ledger audit verify` to locate the damage",
             field="uscc",
         )
 

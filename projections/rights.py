@@ -120,11 +120,19 @@ def rights_record(
     *,
     clocks: ReadClocks,
     policies: PolicySet,
+    agency: str | None = None,
 ) -> RightsRecord:
+    """``agency``: the caller sees only that agency's units (a case worker), so only
+    their histories must be whole (and another agency's damage is not told)."""
     as_of, known_at = clocks.as_of, clocks.known_at
     lines = store.person_lines(resident_id=resident_id, known_at=known_at)
-    check_whole(store, {line.unit_id for line in lines}, f"a unit of person {resident_id}")
-    units = units_by_id(store, {line.unit_id for line in lines}, known_at)
+    ids = {line.unit_id for line in lines}
+    units = units_by_id(store, ids, known_at)
+    scope = {u for u in ids if agency is None or u not in units or units[u].agency == agency}
+    check_whole(store, scope, f"a unit of person {resident_id}")
+    damaged = {q.originator_id for q in store.quarantined(ids - scope)}
+    lines = [line for line in lines if line.unit_id not in damaged]
+    units = {uid: unit for uid, unit in units.items() if uid not in damaged}
     folded = balances(store, units.values(), clocks, policies)
     decisions: dict[UUID, list[DeferralDecision]] = defaultdict(list)
     for d in store.deferral_decisions(units, known_at=known_at):

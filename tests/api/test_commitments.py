@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from ledger.replay import run_replay
 from tests.api.conftest import JINAN, WUHAI, Desk, ok, problem, types
 
 
@@ -66,6 +69,24 @@ def test_an_inner_mongolia_unit_files_its_commitment_without_months(desk: Desk) 
     assert types(review) == ["CommitmentReviewed", "Classified", "DeferralGranted"]
     (granted,) = [e for e in desk.events(uscc) if type(e).__name__ == "DeferralGranted"]
     assert (granted.kind, granted.periods) == ("commitment", "2022-07..2022-09")
+
+
+def test_a_replay_records_an_inner_mongolia_commitment_without_months_as_it_was(
+    desk: Desk,
+) -> None:
+    # the filing stores no months ("") where the rule lets the unit choose none: the
+    # replay files it again as it was, not as a refusal of an empty range
+    desk.region(WUHAI, fund_months=9)
+    uscc = desk.unit(WUHAI)
+    desk.post(f"/units/{uscc}/commitments", {"filed_on": "2022-07-29"})
+    desk.post(f"/units/{uscc}/commitments/review", {"accepted": True, "reviewed_on": "2022-08-01"})
+
+    report = run_replay(
+        desk.ledger, desk.ledger.policies(), region=WUHAI, as_of=date(2023, 6, 30), full=True
+    )
+
+    assert not report.total.difference
+    assert all(not line.refusals for line in report.units)
 
 
 def test_an_accepted_commitment_classifies_the_unit_and_grants_the_deferral(desk: Desk) -> None:

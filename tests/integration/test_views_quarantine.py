@@ -121,6 +121,35 @@ def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200
     assert "ledger_views_set_aside_events 1.0" in metrics.text
 
 
+def test_another_agencys_damaged_unit_is_403_and_does_not_block_a_persons_record(
+    store: StoreConfig,
+) -> None:
+    settings = settings_for(store)
+    tokens = demo_with_tokens(settings)
+    notification, _ = jinan_events(store)[4]
+    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (b"not an event", notification))
+    app = create_app(settings)
+    client = TestClient(app, base_url="http://ledger.test")
+    chifeng = {"Authorization": f"Bearer {tokens['chifeng']}"}
+    try:
+        app.state.views.fresh()
+        [jinan_person, *_] = {
+            line.resident_id for line in app.state.views.store.person_lines(unit_ids=[JINAN_UNIT])
+        }
+        balance = client.get(f"/units/{JINAN}/balance", headers=chifeng)
+        rights = client.post(
+            "/persons/rights-record", json={"resident_id": jinan_person}, headers=chifeng
+        )
+    finally:
+        client.close()
+        app.state.close()
+
+    # the agency boundary first: the damage of a unit a case worker may not read is not
+    # theirs to learn, nor does it stop them reading what they may
+    assert problem(balance, 403)["code"] != "history-damaged"
+    assert problem(rights, 404)["code"] == "not-found"
+
+
 WUHAI = "91150302MA0Q1WH00Y"  # the demo's unit deferred in 2022
 
 

@@ -315,8 +315,9 @@ def _left(s: ScratchLedger, e: Any, actor: Actor) -> bool:
 
 
 def _filed(s: ScratchLedger, e: Any, actor: Actor) -> bool:
-    periods = PeriodRange.parse(e.periods)
-    s.ledger.file_commitment(_uscc(s), list(periods), e.filed_on, actor)
+    # "" where the rule does not let the unit choose its months (Inner Mongolia's)
+    months = list(PeriodRange.parse(e.periods)) if e.periods else []
+    s.ledger.file_commitment(_uscc(s), months, e.filed_on, actor)
     return True
 
 

@@ -223,7 +223,7 @@ class Report:
         table = self.build(reads, query)
         if query.subject or "region" not in self.filters or not reads.store.set_aside():
             return table  # a unit's or a person's read refuses a damaged history itself
-        scope = reads.store.units(region=query.region, agency=query.agency, known_at=None)
+        scope = reads.store.units(region=query.region, agency=query.agency, known_at=query.known_at)
         left_out = sorted(u.uscc for u in withheld(reads.store, scope))
         return with_withheld(table, left_out) if left_out else table
 

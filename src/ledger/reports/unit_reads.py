@@ -152,7 +152,9 @@ def _month_cells(m: RightsMonth) -> tuple[Cell, ...]:
 def _rights(reads: Reads, q: Query) -> Table:
     rid = parse_resident_id(q.subject, plausible=False)
     at = q.clocks()
-    record = rights_record(reads.store, rid, clocks=at, policies=reads.policies(at.known_at))
+    record = rights_record(
+        reads.store, rid, clocks=at, policies=reads.policies(at.known_at), agency=q.agency
+    )
     months = record.months
     if q.agency is not None:
         agencies = {

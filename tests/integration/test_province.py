@@ -241,3 +241,45 @@ def test_a_region_outside_the_province_a_sqlite_store_or_a_server_away_is_refuse
     assert "not in province 150000" in outside.stderr
     assert "reporting database is PostgreSQL" in on_sqlite.stderr
     assert "not both" in both.stderr
+
+
+def test_a_regions_damaged_unit_is_left_out_of_the_province_and_named(
+    province: tuple[str, Region, Region],
+) -> None:
+    # last in the module: it damages one Chifeng unit's event, then repairs the event and
+    # rebuilds that region's views, so that the province is whole again afterwards
+    reporting, chifeng, _ = province
+    events = f'"{chifeng.schema}".ledger_events'
+    with psycopg.connect(chifeng.url, autocommit=True) as conn:
+        row = conn.execute(
+            f"SELECT notification_id, state FROM {events} "
+            "WHERE topic = 'ledger.unit.period-assessed' ORDER BY notification_id LIMIT 1"
+        ).fetchone()
+        assert row is not None
+        notification, state = row
+        conn.execute(
+            f"UPDATE {events} SET state = %s WHERE notification_id = %s",
+            (b"not an event", notification),
+        )
+    try:
+        # the region's views, built again, find the damage (as after a restore from backup)
+        ok(ledger_cli("project", "--rebuild", url=chifeng.url, schema=chifeng.schema))
+        shown = ok(
+            ledger_cli(
+                *("report", "statistics", "--province", PROVINCE, "--month", "2022-08"),
+                *("--format", "json"),
+                url=reporting,
+            )
+        )
+    finally:
+        with psycopg.connect(chifeng.url, autocommit=True) as conn:
+            conn.execute(
+                f"UPDATE {events} SET state = %s WHERE notification_id = %s", (state, notification)
+            )
+        ok(ledger_cli("project", "--rebuild", url=chifeng.url, schema=chifeng.schema))
+
+    document = json.loads(shown)
+    [uscc] = document["withheld_units"]
+    assert uscc.startswith("91150400")
+    lines = {(line["level"], line["code"]): line for line in document["lines"]}
+    assert figures(lines[("prefecture", CHIFENG)])[0] == 1  # of its two deferring units

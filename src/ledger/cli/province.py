@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
+import psycopg
 import typer
 
 from ledger.cli import out, refusals_exit
@@ -96,13 +97,19 @@ def show(province: ProvinceCode) -> None:
 
 
 def province_deferral_rows(
-    code: str, *, month: Period, clocks: ReadClocks, agency: str | None
+    code: str,
+    *,
+    month: Period,
+    clocks: ReadClocks,
+    agency: str | None,
+    withheld_out: list[str] | None = None,
 ) -> list[DeferralListRow]:
     """The deferral list of a province: each region's, computed on its own views (read
     through the reporting database's foreign tables) with its own enacted policies,
     after its views are caught up with its events, as every read does."""
     from ledger.bootstrap import build_ledger, open_view_store
     from ledger.projections.deferrals import deferral_list
+    from ledger.projections.items import withheld
     from ledger.projections.runner import catch_up
 
     target = _province(code)
@@ -126,12 +133,23 @@ def province_deferral_rows(
         finally:
             ledger.close()
         with target.store(member.region) as store:
-            rows += deferral_list(
-                store,
-                month=month,
-                clocks=clocks,
-                policies=policies,
-                region=code,
-                agency=agency,
-            )
+            try:
+                rows += deferral_list(
+                    store,
+                    month=month,
+                    clocks=clocks,
+                    policies=policies,
+                    region=code,
+                    agency=agency,
+                )
+                if withheld_out is not None:  # units the region's views set aside
+                    scope = store.units(region=code, agency=agency, known_at=clocks.known_at)
+                    withheld_out += [u.uscc for u in withheld(store, scope)]
+            except psycopg.errors.UndefinedTable:
+                raise InvalidValue(
+                    f"region {member.region} was linked into {target.schema} before its views "
+                    f"had the table view_quarantine: link it again (ledger province link "
+                    f"{code} --region {member.region} …)",
+                    field="province",
+                ) from None
     return sorted(rows, key=lambda r: (r.region, r.agency, r.uscc))

@@ -39,6 +39,7 @@ from ledger.reports import (
     Table,
 )
 from ledger.reports.exchange import Gather, deferral_list_over, statistics_over
+from ledger.reports.model import with_withheld
 
 report_app = typer.Typer(
     help="Reports: the deferral list (缓缴清单), statistics, reductions (减征明细表), reminders.",
@@ -86,12 +87,15 @@ def _monthly(report: Report, over: Callable[[Gather, Query], Table], help_text: 
         from ledger.cli.province import province_deferral_rows
 
         shape = output_shape(output, headers, to)
+        left_out: list[str] = []
         table = over(
             lambda period, at: province_deferral_rows(
-                province, month=period, clocks=at, agency=agency
+                province, month=period, clocks=at, agency=agency, withheld_out=left_out
             ),
             query,
         )
+        if left_out:  # as Report.run says it for one ledger's views
+            table = with_withheld(table, sorted(set(left_out)))
         write_table(table, shape, headers, to)
 
     report_app.command(report.name, help=help_text)(command)

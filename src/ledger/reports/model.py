@@ -239,6 +239,8 @@ def with_withheld(table: Table, usccs: list[str]) -> Table:
         f"({', '.join(usccs)}); run `ledger audit verify`"
     )
     document = table.document
+    if dataclasses.is_dataclass(document) and not isinstance(document, type):
+        document = plain(document)  # the same JSON, as a mapping that can take a key
     if isinstance(document, dict):
         document = {**document, "withheld_units": usccs}
     return dataclasses.replace(

@@ -90,23 +90,21 @@ def _decimal(value: Any) -> Decimal:
     return Decimal(text)
 
 
-def _day(value: Any) -> date:
-    text = _text(value, rule="date", pattern=DATE_PATTERN, example="2022-07-01")
+def _real_date(value: Any, example: str) -> date:
+    text = _text(value, rule="date", pattern=DATE_PATTERN, example=example)
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise PydanticCustomError("date", "'{value}' is not a real date", {"value": text}) from None
-    checked: date = _in_years(check_day, day)
+
+
+def _day(value: Any) -> date:
+    checked: date = _in_years(check_day, _real_date(value, "2022-07-01"))
     return checked
 
 
 def _founded(value: Any) -> date:
-    text = _text(value, rule="date", pattern=DATE_PATTERN, example="1958-10-01")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise PydanticCustomError("date", "'{value}' is not a real date", {"value": text}) from None
-    checked: date = _in_years(check_founded, day)
+    checked: date = _in_years(check_founded, _real_date(value, "1958-10-01"))
     return checked
 
 

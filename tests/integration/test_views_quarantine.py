@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from fastapi import FastAPI
 
 from ledger.api.app import create_app
 from ledger.application import Ledger
@@ -92,24 +94,34 @@ def test_an_intact_history_sets_nothing_aside(demo: Ledger, views: SqlViewStore)
     assert balance_of(views, demo, JINAN) is not None
 
 
-def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200(
+@contextmanager
+def damaged_jinan_served(
     store: StoreConfig,
-) -> None:
+) -> Iterator[tuple[TestClient, FastAPI, dict[str, str]]]:
+    """The demo with one of the Jinan unit's events made undecodable, served (no
+    lifespan), and the demo readers' tokens."""
     settings = settings_for(store)
     tokens = demo_with_tokens(settings)
     notification, _ = jinan_events(store)[4]
     execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (b"not an event", notification))
     app = create_app(settings)
     client = TestClient(app, base_url="http://ledger.test")
-    inspector = {"Authorization": f"Bearer {tokens['inspector']}"}
     try:
+        yield client, app, tokens
+    finally:
+        client.close()
+        app.state.close()
+
+
+def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200(
+    store: StoreConfig,
+) -> None:
+    with damaged_jinan_served(store) as (client, _, tokens):
+        inspector = {"Authorization": f"Bearer {tokens['inspector']}"}
         damaged = client.get(f"/units/{JINAN}/balance", headers=inspector)
         intact = client.get(f"/units/{CHIFENG}/balance", headers=inspector)
         health = client.get("/healthz")
         metrics = client.get("/metrics")
-    finally:
-        client.close()
-        app.state.close()
 
     body = problem(damaged, 503)
     assert body["code"] == "history-damaged"
@@ -124,14 +136,8 @@ def test_over_http_the_damaged_unit_answers_503_history_damaged_and_the_rest_200
 def test_another_agencys_damaged_unit_is_403_and_does_not_block_a_persons_record(
     store: StoreConfig,
 ) -> None:
-    settings = settings_for(store)
-    tokens = demo_with_tokens(settings)
-    notification, _ = jinan_events(store)[4]
-    execute(store, "UPDATE {events} SET state = ? WHERE {n} = ?", (b"not an event", notification))
-    app = create_app(settings)
-    client = TestClient(app, base_url="http://ledger.test")
-    chifeng = {"Authorization": f"Bearer {tokens['chifeng']}"}
-    try:
+    with damaged_jinan_served(store) as (client, app, tokens):
+        chifeng = {"Authorization": f"Bearer {tokens['chifeng']}"}
         app.state.views.fresh()
         [jinan_person, *_] = {
             line.resident_id for line in app.state.views.store.person_lines(unit_ids=[JINAN_UNIT])
@@ -140,9 +146,6 @@ def test_another_agencys_damaged_unit_is_403_and_does_not_block_a_persons_record
         rights = client.post(
             "/persons/rights-record", json={"resident_id": jinan_person}, headers=chifeng
         )
-    finally:
-        client.close()
-        app.state.close()
 
     # the agency boundary first: the damage of a unit a case worker may not read is not
     # theirs to learn, nor does it stop them reading what they may

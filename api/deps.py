@@ -229,6 +229,7 @@ class UnitRead:
                     check_agency(self.principal, registered.agency, f"unit {self.code}")
             unit = find_unit(store, self.code, None)
             if self.principal.role is Role.case_worker:
+                # again on the unit found: it may have been projected since the look-up
                 check_agency(self.principal, unit.agency, f"unit {self.code}")
             return view(store, unit)
 

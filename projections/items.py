@@ -45,19 +45,19 @@ def find_unit(store: ViewStore, uscc: str, known_at: datetime | None) -> UnitReg
     return unit
 
 
+def withheld(store: ViewStore, units: list[UnitRegistered]) -> list[UnitRegistered]:
+    """The units of which the views set an event aside (see ``Quarantined``)."""
+    if not store.set_aside():  # one count of a table that is nearly always empty
+        return []
+    damaged = {q.originator_id for q in store.quarantined(u.unit_id for u in units)}
+    return [u for u in units if u.unit_id in damaged]
+
+
 def whole(store: ViewStore, units: list[UnitRegistered]) -> list[UnitRegistered]:
     """The units whose history the views hold whole: a region-wide report leaves out the
     others (``withheld`` names them) rather than sum figures that lack an event."""
-    if not store.set_aside():  # one count of a table that is nearly always empty
-        return units
-    damaged = {q.originator_id for q in store.quarantined(u.unit_id for u in units)}
-    return [u for u in units if u.unit_id not in damaged] if damaged else units
-
-
-def withheld(store: ViewStore, units: list[UnitRegistered]) -> list[UnitRegistered]:
-    """The units ``whole`` leaves out."""
-    kept = {u.unit_id for u in whole(store, units)}
-    return [u for u in units if u.unit_id not in kept]
+    left_out = {u.unit_id for u in withheld(store, units)}
+    return [u for u in units if u.unit_id not in left_out] if left_out else units
 
 
 def check_whole(store: ViewStore, unit_ids: Iterable[UUID], what: str) -> None:
@@ -66,10 +66,9 @@ def check_whole(store: ViewStore, unit_ids: Iterable[UUID], what: str) -> None:
     damaged = store.quarantined(unit_ids)
     if damaged:
         first = damaged[0]
-        # what went wrong in a word, not the stored reason: that is for the operator's log
-        # and view_quarantine (it may quote what the event held)
-        gap = first.reason.startswith("follows a gap")  # the ledger's own words, no data
-        how = first.reason if gap else first.reason.split(":", 1)[0]
+        # what went wrong, not the exception text after the colon: that is for the
+        # operator's log and view_quarantine (it may quote what the event held)
+        how = first.reason.split(":", 1)[0]
         raise HistoryDamaged(
             f"the history of {what} is damaged (event version {first.version}, "
             f"{first.topic.rsplit('.', 1)[-1]}: {how}); its figures are withheld until the "

@@ -266,7 +266,7 @@ class _Pipeline:
                 missing = f"{expected}" + (
                     f"..{n.originator_version - 1}" if n.originator_version - 1 > expected else ""
                 )
-                aside.append(_set_aside(n, f"follows a gap: version {missing} is missing"))
+                aside.append(_set_aside(n, f"follows a gap (version {missing} is missing)"))
             last[originator] = n.originator_version
             try:
                 event = decode(n)

@@ -44,15 +44,18 @@ def today() -> date:
     return datetime.now(CST).date()
 
 
-def business_date(text: str | None, field: str = "date") -> date:
-    """``YYYY-MM-DD``; empty means today (CST)."""
+def business_date(
+    text: str | None, field: str = "date", check: Callable[[date, str], date] = check_day
+) -> date:
+    """``YYYY-MM-DD``; empty means today (CST). ``check``: the range it must fall in (the
+    ledger's years; a unit's founding passes ``check_founded``)."""
     if not text:
         return today()
     try:
         day = date.fromisoformat(text) if len(text) == 10 else _bad_date(text, field)
     except ValueError:
         return _bad_date(text, field)
-    return check_day(day, field)
+    return check(day, field)
 
 
 def _bad_date(text: str, field: str) -> date:

@@ -111,18 +111,10 @@ def day(text: str, field: str = "date") -> date:
 
 def founded(text: str) -> date:
     """A unit's founding date: YYYY-MM-DD from 1800 (today when empty)."""
-    from ledger.clocks import today
+    from ledger.clocks import business_date
     from ledger.domain.years import check_founded
 
-    if not text:
-        return today()
-    try:
-        parsed = date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise InvalidValue(f"established {text!r} is not a date (YYYY-MM-DD)", field="established")
-    return check_founded(parsed, "established")
+    return business_date(text, "established", check=check_founded)
 
 
 # ------------------------------------------------------------------ regions

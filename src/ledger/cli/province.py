@@ -142,7 +142,7 @@ def province_deferral_rows(
                     region=code,
                     agency=agency,
                 )
-                if withheld_out is not None:  # units the region's views set aside
+                if withheld_out is not None and store.set_aside():  # set aside there
                     scope = store.units(region=code, agency=agency, known_at=clocks.known_at)
                     withheld_out += [u.uscc for u in withheld(store, scope)]
             except psycopg.errors.UndefinedTable:

@@ -2,29 +2,22 @@
 per process (threads would take turns on one core).
 
 Each worker builds its own ledger (its own connections) from the replaying ledger's
-environment, and its own replayer from the plan it is given once; the parent hands out
-batches of unit ids, a bounded number at a time, and merges the tallies they return
-(exact sums: the report does not depend on the number of workers or the order batches
-finish in). Started with ``spawn``, as the importer's workers are: forking a process
-whose connection pools run threads is unsafe. A store held in memory cannot be shared
-with another process: such a ledger is replayed in its own process.
+environment (``ledger.workers``: spawned, a bounded number queued), and its own replayer
+from the plan it is given once; the parent hands out batches of unit ids and merges the
+tallies they return (exact sums: the report does not depend on the number of workers or
+the order batches finish in). A store held in memory cannot be shared with another
+process: such a ledger is replayed in its own process.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.domain.errors import Unavailable
 from ledger.replay.replayer import Counted, Plan, Replayer
 from ledger.usecases.base import LedgerBase
-
-#: batches queued per worker: enough to keep each busy while the parent merges
-QUEUED_PER_WORKER = 2
+from ledger.workers import run_batches
 
 _replayer: Replayer | None = None
 
@@ -48,8 +41,9 @@ def _start(ledger_class: type[Ledger], env: dict[str, str], plan: Plan) -> None:
     _replayer = Replayer(ledger_class(env=env), plan)
 
 
-def _run(code: str, ids: list[UUID]) -> Counted:
+def _run(batch: tuple[str, list[UUID]]) -> Counted:
     assert _replayer is not None, "worker not started"
+    code, ids = batch
     return _replayer.run(code, ids)
 
 
@@ -63,35 +57,13 @@ def run_in_workers(
     """Replays every batch in ``workers`` processes; ``done`` gets each batch's tally and
     its number of units."""
     assert isinstance(ledger, Ledger)
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start,
-        # The replaying ledger has created the tables: workers must not race to.
-        initargs=(type(ledger), {**ledger.env, "CREATE_TABLE": "n"}, plan),
+    run_batches(
+        ledger,
+        start=_start,
+        setup=plan,
+        run=_run,
+        batches=batches,
+        workers=workers,
+        done=lambda batch, counted: done(counted, len(batch[1])),
+        what="replay",
     )
-    sizes: dict[Future[Counted], int] = {}
-    pending: set[Future[Counted]] = set()
-
-    def collect(finished: set[Future[Counted]]) -> None:
-        for future in finished:
-            done(future.result(), sizes.pop(future))
-
-    try:
-        for code, ids in batches:
-            future = pool.submit(_run, code, ids)
-            sizes[future] = len(ids)
-            pending.add(future)
-            if len(pending) >= QUEUED_PER_WORKER * workers:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                collect(finished)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            collect(finished)
-    except BrokenProcessPool as exc:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise Unavailable(f"a replay worker stopped ({exc}); run the replay again") from exc
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)

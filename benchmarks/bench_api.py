@@ -382,6 +382,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--fresh", action="store_true", help="rebuild the history")
     parser.add_argument(
+        "--schema", default="", help="PostgreSQL schema (default bench_api_<units>u_<months>m)"
+    )
+    parser.add_argument(
         "--phases",
         default=",".join(PHASES),
         help=f"comma-separated, of {', '.join(PHASES)} (default: all)",
@@ -391,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     if unknown := phases - set(PHASES):
         parser.error(f"--phases: unknown {', '.join(sorted(unknown))}")
 
-    schema = f"bench_api_{args.units}u_{args.months}m"
+    schema = args.schema or f"bench_api_{args.units}u_{args.months}m"
     prepare(args.url, schema, args.units, args.months, args.fresh)
     inspector, worker = tokens(args.url, schema)
     usccs = [u.uscc for u in generate.units(args.units, 20240501)]
@@ -400,17 +403,27 @@ def main(argv: list[str] | None = None) -> None:
     summary = []
     most: Sample | None = None
     if phases & {"reads", "open"}:
-        with Server(args, schema):
+        with Server(args, schema) as server:
             ready = wait_ready(base, inspector, usccs[0])
             say(f"server: {args.workers} worker(s), views ready after {ready:.1f} s")
             asyncio.run(reads(args.port, inspector, usccs, 50, 2))  # warm-up
             if "reads" in phases:
+                cpu = server.cpu_seconds()
                 most = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
-                say(most.line("balance reads, closed loop of 8 clients (capacity)"))
+                cpu = server.cpu_seconds() - cpu
+                say(
+                    most.line("balance reads, closed loop of 8 clients (capacity)")
+                    + f"; server CPU {1000 * cpu / max(1, most.count):.2f} ms a read"
+                )
             if "open" in phases:
                 # last: an open loop above capacity leaves the server a queue to work off
+                cpu = server.cpu_seconds()
                 got = asyncio.run(reads(args.port, inspector, usccs, args.rate, args.seconds))
-                say(got.line(f"balance reads at {args.rate:.0f}/s, open loop"))
+                cpu = server.cpu_seconds() - cpu
+                say(
+                    got.line(f"balance reads at {args.rate:.0f}/s, open loop")
+                    + f"; server CPU {1000 * cpu / max(1, got.count):.2f} ms a read"
+                )
     if "payments" in phases:
         summary.append(payments(args, schema, worker, usccs))
         after = []

@@ -55,8 +55,11 @@ class ItemBalance:
     overdue: Decimal = ZERO
     deadline: date | None = None
     late_fee: Decimal = ZERO
-    _fee: Decimal = ZERO
     _slices: list[_Slice] = field(default_factory=list)
+    #: principal settled by a payment or applied credit: (amount, its slice's due day,
+    #: the day paid), in the order settled; the fee on each is priced when the item is
+    #: closed, so the folded state holds no rate and serves any as-of date after it
+    _settled: list[tuple[Decimal, date, date]] = field(default_factory=list)
 
     @property
     def outstanding(self) -> Decimal:
@@ -95,6 +98,24 @@ def unit_balance(movements: Iterable[Movement], as_of: date, rates: DailyRates) 
     Movements are applied in business-date order, ties in recorded order (a movement
     dated before its item's assessment takes effect on the assessment's date).
     """
+    items, credit = fold_items(movements, as_of)
+    return close_items(items, credit, as_of, rates)
+
+
+def close_items(
+    items: Iterable[ItemBalance], credit: Decimal, as_of: date, rates: DailyRates
+) -> UnitBalance:
+    """The balance as of ``as_of`` of items folded up to it: each item's unpaid slices
+    split into deferred, called due and overdue, and its late fee priced."""
+    ordered = sorted(items, key=lambda i: (i.period, i.part))
+    for item in ordered:
+        _close(item, as_of, rates)
+    return UnitBalance(ordered, credit)
+
+
+def fold_items(movements: Iterable[Movement], as_of: date) -> tuple[list[ItemBalance], Decimal]:
+    """The items and the credit after every movement taking effect by ``as_of`` (all of
+    them for ``date.max``), not yet closed: what ``close_items`` prices as of a day."""
     items: dict[tuple[Period, Part], ItemBalance] = {}
     credit: Decimal = ZERO
     for on, m in in_business_order(movements):
@@ -118,11 +139,8 @@ def unit_balance(movements: Iterable[Movement], as_of: date, rates: DailyRates) 
         item = items.get(key)
         if item is None:  # a movement of a revoked assessment
             continue
-        credit += _apply(item, m, rates)
-    for item in items.values():
-        _close(item, as_of, rates)
-    ordered = sorted(items.values(), key=lambda i: (i.period, i.part))
-    return UnitBalance(ordered, credit)
+        credit += _apply(item, m)
+    return list(items.values()), credit
 
 
 def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movement]]:
@@ -148,7 +166,7 @@ def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movemen
     return dated
 
 
-def _apply(item: ItemBalance, m: Movement, rates: DailyRates) -> Decimal:
+def _apply(item: ItemBalance, m: Movement) -> Decimal:
     """Applies one movement to an item; returns its effect on the unit's credit.
 
     A negative amount is a compensating decision reversing an earlier one (see
@@ -156,19 +174,19 @@ def _apply(item: ItemBalance, m: Movement, rates: DailyRates) -> Decimal:
     """
     if m.amount < ZERO and m.kind in _REVERSIBLE:
         setattr(item, m.kind.value, getattr(item, m.kind.value) + m.amount)
-        _reconcile(item, m.on, rates)
+        _reconcile(item, m.on)
         return _REVERSIBLE[m.kind] * m.amount
     match m.kind:
         case Kind.reduced:
             item.reduced += m.amount
             # retroactive: owed less, no fee on it; what a reversal made owed again goes first
-            _take(item, m.amount, None, rates, compensation_first=True)
+            _take(item, m.amount, None, compensation_first=True)
         case Kind.paid:
             item.paid += m.amount
-            _take(item, m.amount, m.on, rates)
+            _take(item, m.amount, m.on)
         case Kind.credit_applied:
             item.credit_applied += m.amount
-            _take(item, m.amount, m.on, rates)
+            _take(item, m.amount, m.on)
             return -m.amount
         case Kind.refunded:
             item.refunded += m.amount
@@ -213,7 +231,7 @@ _REVERSIBLE = {
 }
 
 
-def _reconcile(item: ItemBalance, on: date, rates: DailyRates) -> None:
+def _reconcile(item: ItemBalance, on: date) -> None:
     """After a reversal, the unpaid slices sum to what is owed again: principal owed
     again is due from the reversal's day (or the item's due date, if later), so no late
     fee runs for the time before the amendment; principal owed less is taken off."""
@@ -222,19 +240,18 @@ def _reconcile(item: ItemBalance, on: date, rates: DailyRates) -> None:
     if owed > unpaid:
         item._slices.append(_Slice(max(on, item.due_date), owed - unpaid, compensation=True))
     elif owed < unpaid:
-        _take(item, unpaid - owed, None, rates, compensation_first=True)
+        _take(item, unpaid - owed, None, compensation_first=True)
 
 
 def _take(
     item: ItemBalance,
     amount: Decimal,
     paid_on: date | None,
-    rates: DailyRates,
     *,
     compensation_first: bool = False,
 ) -> None:
     """Settles slices earliest-due first (what a reversal made owed again first, when
-    asked); a payment accrues the late fee of what it settles."""
+    asked); a payment accrues the late fee of what it settles (priced on closing)."""
     left = amount
     order = sorted(item._slices, key=lambda s: (not (compensation_first and s.compensation), s.due))
     for s in order:
@@ -246,11 +263,13 @@ def _take(
         s.unpaid -= take
         left -= take
         if paid_on is not None:
-            item._fee += take * rates.factor(s.due, paid_on)
+            item._settled.append((take, s.due, paid_on))
 
 
 def _close(item: ItemBalance, as_of: date, rates: DailyRates) -> None:
-    fee = item._fee
+    fee: Decimal = ZERO
+    for take, due, paid_on in item._settled:
+        fee += take * rates.factor(due, paid_on)
     for s in item._slices:
         if s.unpaid <= ZERO:
             continue

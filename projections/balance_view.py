@@ -21,7 +21,9 @@ from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.items import balances, called_due_on, find_unit
+from ledger.projections.balance_fold import close_items
+from ledger.projections.balance_ready import ready_balance
+from ledger.projections.items import balances, called_due_on, daily_rates, find_unit
 from ledger.projections.store import ViewStore
 
 
@@ -113,7 +115,27 @@ def unit_balance_view(
     """A unit's items as of ``as_of``, from what was recorded by ``known_at``."""
     as_of, known_at = clocks.as_of, clocks.known_at
     unit = find_unit(store, uscc, known_at)
-    balance, moves = balances(store, [unit], clocks, policies)[unit.unit_id]
+    rates = daily_rates(policies, unit.region)
+    ready = store.ready_balance(unit.unit_id) if known_at is None else None
+    if ready is None and known_at is None:
+        # folded from everything recorded: kept for the next reads of the unit
+        moves = store.movements([unit.unit_id])
+        ready = ready_balance(moves)
+        store.keep_ready_balance(unit.unit_id, ready)
+    if ready is not None and as_of >= ready.valid_from:
+        balance = close_items(ready.items, ready.credit, as_of, rates)
+        kept = ready.called_due_on
+
+        def called_on(period: Period, part: Part) -> date | None:
+            return kept.get((period, part))
+
+    else:
+        # a past known_at, or an as-of day before the unit's last movement: the fold
+        balance, moves = balances(store, [unit], clocks, policies)[unit.unit_id]
+
+        def called_on(period: Period, part: Part) -> date | None:
+            return called_due_on(moves, period, part, as_of)
+
     cited = policies.late_fee(unit.region, as_of)
     lines = [
         ItemLine(
@@ -129,7 +151,7 @@ def unit_balance_view(
             deferred=i.deferred,
             deadline=i.deadline,
             called_due=i.called_due,
-            called_due_on=called_due_on(moves, i.period, i.part, as_of) if i.called_due else None,
+            called_due_on=called_on(i.period, i.part) if i.called_due else None,
             outstanding=i.outstanding,
             overdue=i.overdue,
             late_fee=i.late_fee,

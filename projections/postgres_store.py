@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from ledger.domain.errors import Unavailable
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
+    READY_TABLE,
     TABLES,
     TRACKING_NAME,
     TRACKING_TABLE,
@@ -93,6 +94,10 @@ class PostgresViewStore(SqlViewStore):
             raise TypeError(f"{value!r} has no time zone: instants are compared in UTC")
         return value
 
+    def _keep(self, sql: str, params: Sequence[Any]) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(sql.replace("?", "%s"), list(params))
+
     # ------------------------------------------------------------ writing
 
     def write(self, page: Page, position: int, *, after: int | None = None) -> None:
@@ -125,6 +130,7 @@ class PostgresViewStore(SqlViewStore):
             for statement in drop_index_statements(self.schema):
                 conn.execute(statement)
             names = ", ".join(self._qualified(t.name) for t in TABLES)
+            names += ", " + self._qualified(READY_TABLE)
             conn.execute(f"TRUNCATE {names}")
             conn.execute(
                 f"UPDATE {self._qualified(TRACKING_TABLE)} SET position = 0 WHERE name = %s",

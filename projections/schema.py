@@ -157,11 +157,19 @@ TABLES: tuple[Table, ...] = (
 TABLE_OF: dict[type[Row], Table] = {t.row_type: t for t in TABLES}
 
 
+#: each unit's balance kept ready (``balance_ready``): one row per unit, rewritten by
+#: the reads that find it stale, emptied with the views
+READY_TABLE = "view_balance_ready"
+
+
 def create_statements(dialect: Dialect, schema: str | None = None) -> list[str]:
     """CREATE TABLE for every view table and the tracking table (if missing)."""
     statements = [
         f"CREATE TABLE IF NOT EXISTS {_name(TRACKING_TABLE, schema)} "
-        "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+        "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {_name(READY_TABLE, schema)} "
+        f"(unit_id {ColumnType.uuid.sql_type(dialect)} PRIMARY KEY, "
+        "through BIGINT NOT NULL, state TEXT NOT NULL)",
     ]
     for table in TABLES:
         columns = ", ".join(

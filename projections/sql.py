@@ -22,6 +22,7 @@ from uuid import UUID
 
 from ledger.domain.errors import Conflict
 from ledger.domain.period import Period
+from ledger.projections.balance_ready import ReadyBalance, decode, encode
 from ledger.projections.encoding import row_reader
 from ledger.projections.journal import (
     AuditEntry,
@@ -34,7 +35,14 @@ from ledger.projections.journal import (
     UnitRegistered,
 )
 from ledger.projections.pages import Page
-from ledger.projections.schema import TABLE_OF, TABLES, TRACKING_NAME, TRACKING_TABLE, Dialect
+from ledger.projections.schema import (
+    READY_TABLE,
+    TABLE_OF,
+    TABLES,
+    TRACKING_NAME,
+    TRACKING_TABLE,
+    Dialect,
+)
 from ledger.projections.store import region_prefix
 
 
@@ -85,6 +93,10 @@ class SqlViewStore(ABC):
     @abstractmethod
     def _param(self, value: Any) -> Any:
         """A UUID or an instant as the database compares it."""
+
+    @abstractmethod
+    def _keep(self, sql: str, params: Sequence[Any]) -> None:
+        """Runs one write of a read path (the balance kept ready) in its own transaction."""
 
     # ------------------------------------------------------------ writing
 
@@ -187,6 +199,28 @@ class SqlViewStore(ABC):
                 key = originator if isinstance(originator, UUID) else UUID(originator)
                 found[key] = max(found.get(key, 0), version)
         return found
+
+    def ready_balance(self, unit_id: UUID) -> ReadyBalance | None:
+        """The unit's balance kept ready, if it was folded through the last movement the
+        views hold (one query: the row and the check)."""
+        key = self._param(unit_id)
+        found = self._select(
+            f"SELECT state FROM {self._qualified(READY_TABLE)} WHERE unit_id = ? AND through = "
+            f"(SELECT COALESCE(MAX(version), 0) FROM {self._qualified('view_movements')} "
+            "WHERE unit_id = ?)",
+            [key, key],
+        )
+        return decode(found[0][0]) if found else None
+
+    def keep_ready_balance(self, unit_id: UUID, ready: ReadyBalance) -> None:
+        """Keeps a unit's balance folded by a read; never over one folded further."""
+        table = self._qualified(READY_TABLE)
+        self._keep(
+            f"INSERT INTO {table} AS kept (unit_id, through, state) VALUES (?, ?, ?) "
+            "ON CONFLICT (unit_id) DO UPDATE SET through = excluded.through, "
+            "state = excluded.state WHERE excluded.through >= kept.through",
+            [self._param(unit_id), ready.through, encode(ready)],
+        )
 
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None

@@ -22,6 +22,7 @@ from uuid import UUID
 from ledger.projections.encoding import utc_text
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
+    READY_TABLE,
     TABLES,
     TRACKING_NAME,
     TRACKING_TABLE,
@@ -95,6 +96,13 @@ class SQLiteViewStore(SqlViewStore):
             return utc_text(value)
         return value
 
+    def _keep(self, sql: str, params: Sequence[Any]) -> None:
+        try:
+            with self._transaction() as conn:
+                conn.execute(sql, list(params))
+        except sqlite3.OperationalError:
+            pass  # the write lock is busy (a page, a command): the next read keeps it
+
     # ------------------------------------------------------------ writing
 
     def write(self, page: Page, position: int, *, after: int | None = None) -> None:
@@ -121,6 +129,7 @@ class SQLiteViewStore(SqlViewStore):
             for table in TABLES:
                 # Dropped and made again: faster than deleting every row one by one.
                 conn.execute(f"DROP TABLE IF EXISTS {table.name}")
+            conn.execute(f"DELETE FROM {READY_TABLE}")
             for statement in create_statements("sqlite"):
                 conn.execute(statement)
             conn.execute(

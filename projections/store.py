@@ -16,6 +16,7 @@ from typing import Protocol
 from uuid import UUID
 
 from ledger.domain.period import Period
+from ledger.projections.balance_ready import ReadyBalance
 from ledger.projections.journal import (
     AuditEntry,
     DeferralDecision,
@@ -62,6 +63,14 @@ class ViewStore(Protocol):
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[Movement]: ...
+
+    def ready_balance(self, unit_id: UUID) -> ReadyBalance | None:
+        """The unit's balance kept ready, if folded through its last movement (else None)."""
+        ...
+
+    def keep_ready_balance(self, unit_id: UUID, ready: ReadyBalance) -> None:
+        """Keeps a unit's balance folded through its last movement (a store may not)."""
+        ...
 
     def person_lines(
         self,
@@ -143,6 +152,12 @@ class MemoryViewStore:
     def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
         wanted = set(originator_ids)
         return [r for r in self.rows if isinstance(r, Quarantined) and r.originator_id in wanted]
+
+    def ready_balance(self, unit_id: UUID) -> ReadyBalance | None:
+        return None  # lists fold as fast as they would decode a kept state
+
+    def keep_ready_balance(self, unit_id: UUID, ready: ReadyBalance) -> None:
+        return None
 
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None

@@ -1,0 +1,166 @@
+"""A unit's balance kept ready: the fold of all its movements, stored beside the views.
+
+A balance read folds a unit's movements (``balance_fold``); most reads ask about today,
+from everything recorded, long after the unit's last movement took effect. For those,
+the fold's result before pricing (per item: principal, what was reduced, paid, applied,
+refunded and carried, the deferral's deadline, the unpaid slices with the days their late
+fee runs from, and what each payment settled and when) is the same for every such day,
+so it is folded once and kept (table ``view_balance_ready``), and a read is one indexed
+query plus the late-fee arithmetic of ``balance_fold.close_items``.
+
+The kept state is used only when it is valid for the question:
+
+- it was folded through the unit's last movement in the views: the row names that
+  movement's event version (``through``), compared in the read's own query with the
+  newest movement the views hold (a payment projected since makes it stale: the read
+  folds again and keeps the new state);
+- ``known_at`` is not asked (a read with a past ``known_at`` folds the movements recorded
+  by then, as before);
+- ``as_of`` is on or after ``valid_from``, the day the last movement took effect (an
+  earlier day folds the movements up to it, as before).
+
+The fold stays the reference: ``tests/properties/test_balance_ready.py`` shows that the
+kept state, priced as of any day from ``valid_from`` on, gives the fold's balance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledger.domain.period import Period
+from ledger.domain.terms import Part
+from ledger.projections.balance_fold import (
+    ItemBalance,
+    _Slice,
+    fold_items,
+    in_business_order,
+)
+from ledger.projections.journal import Kind, Movement
+
+#: bumped when the kept state's layout or the fold's rules change: older rows are stale
+FORMAT = 1
+
+
+@dataclass(slots=True)
+class ReadyBalance:
+    """The fold of all of a unit's movements, unpriced."""
+
+    #: the event version of the unit's last movement folded (0: none)
+    through: int
+    #: the day the last movement took effect: the state holds for as-of days from it on
+    valid_from: date
+    items: list[ItemBalance]
+    credit: Decimal
+    #: per item (period, part): the day its deferred principal was last called due
+    called_due_on: dict[tuple[Period, Part], date]
+
+
+def ready_balance(movements: list[Movement]) -> ReadyBalance:
+    """The state a balance is priced from, folded through every movement."""
+    dated = in_business_order(movements)
+    items, credit = fold_items(movements, date.max)
+    called: dict[tuple[Period, Part], date] = {}
+    due_dates: dict[tuple[Period, Part], date | None] = {}
+    for _, m in dated:  # as ``items.called_due_on``, through the last movement
+        if m.period is None or m.part is None:
+            continue
+        key = (m.period, m.part)
+        if m.kind is Kind.assessed:
+            due_dates[key] = m.due
+            called.pop(key, None)
+        elif m.kind is Kind.called_due:
+            on = m.due or due_dates.get(key)
+            if on is None:
+                called.pop(key, None)
+            else:
+                called[key] = on
+    return ReadyBalance(
+        through=max((m.version for m in movements), default=0),
+        valid_from=dated[-1][0] if dated else date.min,
+        items=items,
+        credit=credit,
+        called_due_on=called,
+    )
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def encode(ready: ReadyBalance) -> str:
+    """Compact JSON (amounts as exact decimal strings, days ISO)."""
+    items = [
+        [
+            str(i.period),
+            i.part.value,
+            i.due_date.isoformat(),
+            [
+                str(i.assessed),
+                str(i.reduced),
+                str(i.paid),
+                str(i.credit_applied),
+                str(i.refunded),
+                str(i.carried_forward),
+            ],
+            _day(i.deadline),
+            [
+                [s.due.isoformat(), str(s.unpaid), s.deferred, s.called, s.compensation]
+                for s in i._slices
+            ],
+            [[str(take), due.isoformat(), on.isoformat()] for take, due, on in i._settled],
+            _day(ready.called_due_on.get((i.period, i.part))),
+        ]
+        for i in ready.items
+    ]
+    document: list[Any] = [
+        FORMAT,
+        ready.through,
+        ready.valid_from.isoformat(),
+        str(ready.credit),
+        items,
+    ]
+    return json.dumps(document, separators=(",", ":"))
+
+
+def decode(text: str) -> ReadyBalance | None:
+    """The state kept, or None if it was written in another format (fold again)."""
+    document = json.loads(text)
+    if document[0] != FORMAT:
+        return None
+    _, through, valid_from, credit, rows = document
+    items: list[ItemBalance] = []
+    called: dict[tuple[Period, Part], date] = {}
+    for period, part, due_date, amounts, deadline, slices, settled, called_on in rows:
+        assessed, reduced, paid, applied, refunded, carried = map(Decimal, amounts)
+        item = ItemBalance(
+            Period.parse(period),
+            Part(part),
+            date.fromisoformat(due_date),
+            assessed=assessed,
+            reduced=reduced,
+            paid=paid,
+            credit_applied=applied,
+            refunded=refunded,
+            carried_forward=carried,
+            deadline=_parse_day(deadline),
+            _slices=[
+                _Slice(date.fromisoformat(due), Decimal(unpaid), deferred, was_called, compensation)
+                for due, unpaid, deferred, was_called, compensation in slices
+            ],
+            _settled=[
+                (Decimal(take), date.fromisoformat(due), date.fromisoformat(on))
+                for take, due, on in settled
+            ],
+        )
+        items.append(item)
+        if called_on is not None:
+            called[(item.period, item.part)] = date.fromisoformat(called_on)
+    return ReadyBalance(through, date.fromisoformat(valid_from), items, Decimal(credit), called)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from ledger.bootstrap import build_ledger
 from ledger.domain.token import Token
-from tests.api.conftest import AGENCY, CHIFENG, Desk, ok, problem
+from tests.api.conftest import (
+    AGENCY,
+    CHIFENG,
+    SETUP,
+    Desk,
+    Prepared,
+    ok,
+    problem,
+    settings_for,
+)
 
 
 def test_an_issued_token_is_shown_once_and_works(desk: Desk) -> None:
@@ -66,6 +76,24 @@ def test_a_revoked_token_is_refused_from_then_on(desk: Desk) -> None:
     after = problem(desk.post("/tokens", {"role": "admin"}, token=issued["token"]), 401)
 
     assert [e["type"] for e in ok(revoked)["events"]] == ["Revoked"]
+    assert after["code"] == "unauthenticated"
+
+
+def test_a_token_revoked_by_another_process_is_refused_at_its_next_use(
+    desk: Desk, prepared: Prepared
+) -> None:
+    issued = ok(desk.admin("/tokens", {"role": "inspector", "name": "temp"}), 201)
+    reader = {"Authorization": f"Bearer {issued['token']}"}
+    before = desk.http.get("/regions", headers=reader)  # the server now keeps the token
+    elsewhere = build_ledger(settings_for(prepared.store), configure_logs=False)
+    try:  # as ``ledger token revoke`` or another ``ledger serve`` worker would
+        elsewhere.revoke_token(issued["token_id"], SETUP)
+    finally:
+        elsewhere.close()
+
+    after = problem(desk.http.get("/regions", headers=reader), 401)
+
+    assert before.status_code == 200
     assert after["code"] == "unauthenticated"
 
 

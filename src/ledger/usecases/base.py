@@ -68,6 +68,9 @@ class LedgerBase(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, ports: PortsOf) -> None:
         super().__init__(env)
         self._agencies: dict[str, str] = {}
+        #: active tokens by the secret presented, each as of its aggregate's version (see
+        #: ``TokenCases.authenticate``)
+        self._active_tokens: dict[str, Any] = {}
         self.logger = get_logger()
         # Late-bound ``self.save``: what saves a group is the application's save().
         self.group_commit = GroupCommit(

@@ -28,6 +28,8 @@ from ledger.usecases.base import Actor, LedgerBase, Result, Saved
 PREFIX = "ldg_"
 #: a presented bearer longer than this is not one of ours; no need to hash it
 _MAX_SECRET = 128
+#: active tokens kept per process
+_KEPT_TOKENS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +122,31 @@ class TokenCases(LedgerBase):
         return self._run("revoke_token", key, {"token_id": str(tid)}, actor, work)
 
     def authenticate(self, secret: str) -> Token | None:
-        """The active token a bearer presents, or None (unknown, malformed or revoked)."""
+        """The active token a bearer presents, or None (unknown, malformed or revoked).
+
+        A token found active is kept by its secret, as of its aggregate's version; each
+        later use asks the event store whether the token has any event after that version
+        (one indexed query, no event decoded) before trusting it. A revocation is an event
+        of the token, saved before the command answers: from then on, in this process or
+        any other (``ledger serve --workers N``, ``ledger token revoke``), the token is
+        refused at its next use.
+        """
         if not secret.startswith(PREFIX) or len(secret) > _MAX_SECRET:
             return None
+        kept: Token | None = self._active_tokens.get(secret)
+        if kept is not None:
+            if not self.events.recorder.select_events(kept.id, gt=kept.version, limit=1):
+                return kept
+            self._active_tokens.pop(secret, None)
         try:
             token: object = self.repository.get(token_id(token_digest(secret)))
         except AggregateNotFoundError:
             return None
         if not isinstance(token, Token) or token.revoked_on is not None:
             return None
+        if len(self._active_tokens) >= _KEPT_TOKENS:
+            self._active_tokens.clear()  # more holders than a city has: start again
+        self._active_tokens[secret] = token
         return token
 
     def get_token(self, tid: UUID) -> Token:

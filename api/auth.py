@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ledger.api.problems import ApiProblem
 from ledger.application import Ledger
-from ledger.domain.token import Role
+from ledger.domain.token import Role, Token
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -67,6 +67,37 @@ async def current_principal(
     return principal
 
 
+async def current_principal_checked_later(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """As ``current_principal``, but a token this process found active before is taken
+    at once, with no trip to the thread pool: the route confirms it is still active
+    (``confirm_principal``) in the one trip it makes anyway, before anything is read."""
+    if credentials is None:
+        raise _unauthenticated("this route needs an Authorization: Bearer <token> header")
+    ledger: Ledger = request.app.state.ledger
+    kept = ledger.kept_token(credentials.credentials)
+    if kept is None:
+        principal = await principal_of(request, credentials.credentials)
+        if principal is None:
+            raise _unauthenticated("the bearer token is unknown or revoked", "invalid_token")
+        return principal
+    request.state.unconfirmed_token = kept
+    return _bound(request, kept)
+
+
+def confirm_principal(request: Request) -> None:
+    """401 if the token ``current_principal_checked_later`` took unchecked was revoked
+    since it was kept (called from the route's thread)."""
+    kept: Token | None = getattr(request.state, "unconfirmed_token", None)
+    if kept is not None:
+        ledger: Ledger = request.app.state.ledger
+        if not ledger.still_active(kept):
+            raise _unauthenticated("the bearer token is unknown or revoked", "invalid_token")
+        request.state.unconfirmed_token = None
+
+
 async def principal_of(request: Request, secret: str) -> Principal | None:
     """The holder of ``secret`` if it is an active token (the API's bearer header and the
     desk's cookie carry the same tokens), bound to the request's log context."""
@@ -74,6 +105,10 @@ async def principal_of(request: Request, secret: str) -> Principal | None:
     token = await run_in_threadpool(ledger.authenticate, secret)
     if token is None:
         return None
+    return _bound(request, token)
+
+
+def _bound(request: Request, token: Token) -> Principal:
     principal = Principal(token.id, token.role, token.agency, token.name)
     # Read by the request-logging middleware, which runs outside this context.
     request.state.actor = principal.actor
@@ -88,21 +123,32 @@ _WHO = {
 }
 
 
-def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency letting through only the given roles (403 for the others)."""
+def require(
+    *roles: Role, confirmed_later: bool = False
+) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency letting through only the given roles (403 for the others); with
+    ``confirmed_later``, the route calls ``confirm_principal`` before it reads."""
 
-    async def check(
-        principal: Annotated[Principal, Depends(current_principal)],
-    ) -> Principal:
+    def allowed(principal: Principal) -> Principal:
         if principal.role not in roles:
-            allowed = " or ".join(_WHO[r] for r in roles)
+            who = " or ".join(_WHO[r] for r in roles)
             raise forbidden(
-                f"a token of role {principal.role.value} may not do this; it takes {allowed}",
+                f"a token of role {principal.role.value} may not do this; it takes {who}",
                 rule="role",
             )
         return principal
 
-    return check
+    # Two functions, not one with the resolver in a variable: FastAPI reads the
+    # annotations as strings, which name only what the module defines.
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        return allowed(principal)
+
+    async def check_later(
+        principal: Annotated[Principal, Depends(current_principal_checked_later)],
+    ) -> Principal:
+        return allowed(principal)
+
+    return check_later if confirmed_later else check
 
 
 def check_agency(principal: Principal, agency: str, what: str) -> None:

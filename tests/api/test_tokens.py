@@ -82,19 +82,23 @@ def test_a_revoked_token_is_refused_from_then_on(desk: Desk) -> None:
 def test_a_token_revoked_by_another_process_is_refused_at_its_next_use(
     desk: Desk, prepared: Prepared
 ) -> None:
+    desk.region(CHIFENG)
+    balance = f"/units/{desk.unit(CHIFENG)}/balance"
     issued = ok(desk.admin("/tokens", {"role": "inspector", "name": "temp"}), 201)
     reader = {"Authorization": f"Bearer {issued['token']}"}
     before = desk.http.get("/regions", headers=reader)  # the server now keeps the token
+    read_before = desk.http.get(balance, headers=reader)
     elsewhere = build_ledger(settings_for(prepared.store), configure_logs=False)
     try:  # as ``ledger token revoke`` or another ``ledger serve`` worker would
         elsewhere.revoke_token(issued["token_id"], SETUP)
     finally:
         elsewhere.close()
 
+    read_after = problem(desk.http.get(balance, headers=reader), 401)
     after = problem(desk.http.get("/regions", headers=reader), 401)
 
-    assert before.status_code == 200
-    assert after["code"] == "unauthenticated"
+    assert before.status_code == read_before.status_code == 200
+    assert after["code"] == read_after["code"] == "unauthenticated"
 
 
 def test_revoking_twice_is_a_conflict_and_an_unknown_id_is_not_found(desk: Desk) -> None:

@@ -67,7 +67,9 @@ async def unit_page(
     done: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     clocks, clock_errors = page_clocks(as_of, known_at)
-    unit = UnitRead(parse_uscc(uscc, allow_bad_check=True), principal, request.app.state.views)
+    unit = UnitRead(
+        parse_uscc(uscc, allow_bad_check=True), principal, request.app.state.views, request
+    )
     summary = await units.show_unit(unit)
     read = await unit.run(lambda store, found: _read(unit, store, found, clocks))
     balance, trail = read.balance.document, read.trail.document
@@ -107,7 +109,9 @@ async def unit_file(
     if report is None or fmt not in ("csv", "xlsx"):
         raise NotFound(f"no file {name}.{fmt} of a unit", field="file")
     clocks, _ = page_clocks(as_of, known_at)
-    unit = UnitRead(parse_uscc(uscc, allow_bad_check=True), principal, request.app.state.views)
+    unit = UnitRead(
+        parse_uscc(uscc, allow_bad_check=True), principal, request.app.state.views, request
+    )
 
     table = await unit.run(lambda store, found: _run(report, unit, store, found, clocks))
     return respond(table, "csv" if fmt == "csv" else "xlsx")

@@ -133,9 +133,9 @@ class TokenCases(LedgerBase):
         """
         if not secret.startswith(PREFIX) or len(secret) > _MAX_SECRET:
             return None
-        kept: Token | None = self._active_tokens.get(secret)
+        kept = self.kept_token(secret)
         if kept is not None:
-            if not self.events.recorder.select_events(kept.id, gt=kept.version, limit=1):
+            if self.still_active(kept):
                 return kept
             self._active_tokens.pop(secret, None)
         try:
@@ -148,6 +148,17 @@ class TokenCases(LedgerBase):
             self._active_tokens.clear()  # more holders than a city has: start again
         self._active_tokens[secret] = token
         return token
+
+    def kept_token(self, secret: str) -> Token | None:
+        """The token a secret presented before was found active as, if kept (no I/O):
+        to be confirmed by ``still_active`` before it is trusted."""
+        kept: Token | None = self._active_tokens.get(secret)
+        return kept
+
+    def still_active(self, token: Token) -> bool:
+        """Whether nothing happened to the token since it was found active (its next
+        event could only revoke it)."""
+        return not self.events.recorder.select_events(token.id, gt=token.version, limit=1)
 
     def get_token(self, tid: UUID) -> Token:
         try:

@@ -188,8 +188,17 @@ def format_money(m: Decimal) -> str:
     '1000.00'
     >>> format_money(money("1234.5"))
     '1234.50'
+    >>> format_money(Decimal("-0.00")), format_money(Decimal("0.005")), format_money(Decimal("7"))
+    ('0.00', '0.01', '7.00')
     """
-    # Rounded by round_fen, not by a "{:.2f}" format, which would round half-even.
+    # An amount already to the fen (nearly all: they are stored so, and sums of such
+    # keep two places) prints as itself; anything else is rounded by round_fen, not by a
+    # "{:.2f}" format, which would round half-even. (str of a Decimal with two places
+    # has no exponent; "-0.00" is the one such text that must not be shown.)
+    if type(m) is Decimal:
+        text = str(m)
+        if text[-3:-2] == "." and text[-2:].isdigit() and text != "-0.00":
+            return text
     return format(round_fen(m), "f")
 
 

@@ -265,7 +265,12 @@ def plain(value: Any) -> Any:
     return _plain(value)
 
 
-_AS_IS: frozenset[type] = frozenset({str, int, bool, type(None)})
+class PlainDocument(dict[str, Any]):
+    """A JSON document built of JSON values already (by a read on the hot path, field by
+    field): :func:`plain` hands it on as it is instead of walking it again."""
+
+
+_AS_IS: frozenset[type] = frozenset({str, int, bool, type(None), PlainDocument})
 #: the field names of each dataclass met, in order (dataclasses.fields is slow per call)
 _FIELDS: dict[type, tuple[str, ...]] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,8 @@ from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.balance_view import ItemLine, UnitBalanceView, unit_balance_view
 from ledger.projections.store import MemoryViewStore
+from ledger.reports import plain
+from ledger.reports.unit_reads import item_document
 from tests.unit.projections import seeds
 from tests.unit.projections.conftest import WUHAI_SME
 
@@ -202,3 +205,22 @@ def test_a_payment_dated_before_its_assessment_still_settles_it() -> None:
     # the 500.00 takes effect when the item exists (02-20): nothing owed, no late fee
     assert (view.outstanding, view.late_fee) == (Decimal("0.00"), Decimal("0.00"))
     assert line(view, "2020-01", Part.unit_medical).paid == Decimal("400.00")
+
+
+def test_a_balance_item_reads_in_json_as_the_generic_rendering_makes_it(
+    wuhai_events: list[Any],
+) -> None:
+    view = wuhai(wuhai_events, date(2022, 10, 21))  # a day after a resignation called some due
+    days_met = {
+        name for i in view.items for name in ("deadline", "called_due_on") if getattr(i, name)
+    }
+
+    fast = [item_document(i) for i in view.items]
+    generic = [
+        plain({**{f.name: getattr(i, f.name) for f in fields(i)}, "due_now": i.due_now})
+        for i in view.items
+    ]
+
+    assert days_met == {"deadline", "called_due_on"}  # every kind of field is met
+    assert fast == generic
+    assert [list(d) for d in fast] == [list(d) for d in generic]

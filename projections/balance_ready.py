@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.balance_fold import (
@@ -41,6 +42,7 @@ from ledger.projections.balance_fold import (
 )
 from ledger.projections.journal import Kind, Movement
 
+_PARTS = {p.value: p for p in Part}
 #: bumped when the kept state's layout or the fold's rules change: older rows are stale
 FORMAT = 1
 
@@ -96,7 +98,10 @@ def _parse_day(value: str | None) -> date | None:
 
 
 def encode(ready: ReadyBalance) -> str:
-    """Compact JSON (amounts as exact decimal strings, days ISO)."""
+    """Compact JSON (amounts as exact decimal strings, days ISO). What can carry no late
+    fee on any day is left out (most of a paid-up unit): slices with nothing unpaid
+    (closing skips them) and principal settled by its due day (its fee factor is zero,
+    and the item's fee is rounded once, after the sum)."""
     items = [
         [
             str(i.period),
@@ -114,8 +119,13 @@ def encode(ready: ReadyBalance) -> str:
             [
                 [s.due.isoformat(), str(s.unpaid), s.deferred, s.called, s.compensation]
                 for s in i._slices
+                if s.unpaid > ZERO
             ],
-            [[str(take), due.isoformat(), on.isoformat()] for take, due, on in i._settled],
+            [
+                [str(take), due.isoformat(), on.isoformat()]
+                for take, due, on in i._settled
+                if on > due
+            ],
             _day(ready.called_due_on.get((i.period, i.part))),
         ]
         for i in ready.items
@@ -142,7 +152,7 @@ def decode(text: str) -> ReadyBalance | None:
         assessed, reduced, paid, applied, refunded, carried = map(Decimal, amounts)
         item = ItemBalance(
             Period.parse(period),
-            Part(part),
+            _PARTS[part],
             date.fromisoformat(due_date),
             assessed=assessed,
             reduced=reduced,

@@ -13,11 +13,18 @@ thread while reads answer 503 with Retry-After, rather than holding requests (an
 the thread pool they share with the commands) for minutes. Between reads, a follower
 thread (started by the server) catches up every half second, so that a burst of
 commands does not leave the next read a backlog.
+
+No read catches up on its own while the follower runs: a read that finds the views
+behind what was recorded before it wakes the follower and waits for it (at most
+``READ_WAIT`` seconds, then 503), so reads after a burst of commands share one catch-up
+instead of queueing on the lock to do it in turn, and a read's thread never projects.
+Without a follower (tests, a read side opened by hand) a read catches up itself.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 from ledger.application import Ledger
@@ -34,6 +41,8 @@ BACKLOG = 2_000
 MOVED_RETRIES = 3
 #: seconds between the follower's catch-ups
 FOLLOW_EVERY = 0.5
+#: seconds a read waits for the follower to bring the views up to what it saw recorded
+READ_WAIT = 5.0
 
 
 class ReadSide:
@@ -46,6 +55,8 @@ class ReadSide:
         self._background: threading.Thread | None = None
         self._follower: threading.Thread | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a read waits: the follower's turn comes now
+        self._moved = threading.Condition()  # the follower finished a turn
         self._seen = 0  # the highest notification id a fresh() has seen (never goes back)
         self._policies: tuple[int, PolicySet] | None = None
 
@@ -74,6 +85,8 @@ class ReadSide:
         # views (emptied them) since.
         if self.store.position() >= last:
             return self.store
+        if self._follower is not None and self._follower.is_alive():
+            return self._wait_for(last)
         with self._lock:
             if self._background is not None and self._background.is_alive():
                 raise self._behind(last)
@@ -91,6 +104,28 @@ class ReadSide:
             if self.store.position() < last:
                 raise Unavailable("the views are being written by another runner; retry shortly")
         return self.store
+
+    def _wait_for(self, last: int) -> ViewStore:
+        """The views once the follower brought them to ``last`` (503 past ``READ_WAIT``)."""
+        deadline = time.monotonic() + READ_WAIT
+        while True:
+            position = self.store.position()
+            if position >= last:
+                return self.store
+            if last - position > self.backlog or (
+                self._background is not None and self._background.is_alive()
+            ):
+                self.start_background()
+                raise self._behind(last)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Unavailable(
+                    f"the views did not reach the ledger's last event within {READ_WAIT:.0f} s; "
+                    "retry shortly"
+                )
+            with self._moved:
+                self._wake.set()
+                self._moved.wait(min(left, FOLLOW_EVERY))
 
     def start_background(self) -> None:
         """Projects the backlog in a thread (at start-up, and when a read finds it long)."""
@@ -110,20 +145,31 @@ class ReadSide:
             self._follower.start()
 
     def _follow(self) -> None:
-        while not self._stop.wait(FOLLOW_EVERY):
-            if self._background is not None and self._background.is_alive():
-                continue
+        while not self._stop.is_set():
+            self._wake.wait(FOLLOW_EVERY)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
-                behind = (self.ledger.recorder.max_notification_id() or 0) - (self.store.position())
-                if behind > self.backlog:
-                    self.start_background()  # never hold the reads' lock for minutes
-                elif behind > 0:
-                    with self._lock:
-                        catch_up(self.ledger, self.store)
-            except PositionMoved:
-                continue  # another process's runner is at it
-            except Exception as exc:  # a lost store: the next turn tries again
-                get_logger().warning("views_follow_failed", error=str(exc))
+                self._follow_once()
+            finally:
+                with self._moved:
+                    self._moved.notify_all()
+
+    def _follow_once(self) -> None:
+        if self._background is not None and self._background.is_alive():
+            return
+        try:
+            behind = (self.ledger.recorder.max_notification_id() or 0) - (self.store.position())
+            if behind > self.backlog:
+                self.start_background()  # never hold the reads' lock for minutes
+            elif behind > 0:
+                with self._lock:
+                    catch_up(self.ledger, self.store)
+        except PositionMoved:
+            return  # another process's runner is at it
+        except Exception as exc:  # a lost store: the next turn tries again
+            get_logger().warning("views_follow_failed", error=str(exc))
 
     def _project(self) -> None:
         try:
@@ -140,6 +186,7 @@ class ReadSide:
 
     def close(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        self._wake.set()
         for thread in (self._follower, self._background):
             if thread is not None:
                 thread.join(timeout)

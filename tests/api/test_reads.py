@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from ledger.application import Actor
 from ledger.bootstrap import open_view_store
 from ledger.demo import make_resident_id, make_uscc
 from ledger.domain.errors import Unavailable
+from ledger.projections.runner import catch_up as readside_catch_up
 from tests.api.conftest import CHIFENG as CHIFENG_REGION
 from tests.api.conftest import Desk, Prepared, demo_with_tokens, ok, problem, settings_for
 from tests.conftest import StoreConfig
@@ -588,5 +590,30 @@ def test_the_follower_brings_the_views_up_to_date_between_reads(
 
         # no read asked: the follower caught up on its own
         assert side.store.position() == wanted
+    finally:
+        side.close()
+
+
+def test_a_read_after_a_command_waits_for_the_follower_instead_of_projecting(
+    desk: Desk, prepared: Prepared, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+    projected_in: list[str] = []
+
+    def catch_up(ledger: Any, store: Any) -> None:
+        projected_in.append(threading.current_thread().name)
+        readside_catch_up(ledger, store)
+
+    monkeypatch.setattr("ledger.api.readside.catch_up", catch_up)
+    try:
+        side.fresh()  # no follower yet: the read brings the views up to date itself
+        side.follow()
+        projected_in.clear()
+        desk.region(CHIFENG_REGION)  # a command, then at once a read
+
+        store = side.fresh()
+
+        assert store.position() == desk.high_water()  # the read sees the command
+        assert set(projected_in) == {"views-follower"}  # and only the follower projected
     finally:
         side.close()

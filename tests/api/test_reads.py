@@ -605,6 +605,7 @@ def test_a_read_after_a_command_waits_for_the_follower_instead_of_projecting(
         readside_catch_up(ledger, store)
 
     monkeypatch.setattr("ledger.api.readside.catch_up", catch_up)
+    monkeypatch.setattr("ledger.api.readside.FOLLOW_EVERY", 60.0)  # turns only when woken
     try:
         side.fresh()  # no follower yet: the read brings the views up to date itself
         side.follow()

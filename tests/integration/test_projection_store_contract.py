@@ -11,6 +11,7 @@ and in the order they were appended.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,9 +19,11 @@ from typing import Any, TypeVar
 import pytest
 
 from ledger.bootstrap import open_view_store
+from ledger.projections.balance_ready import encode, ready_balance
 from ledger.projections.journal import (
     AuditEntry,
     DeferralDecision,
+    Kind,
     Movement,
     PersonLine,
     PersonReduction,
@@ -28,6 +31,7 @@ from ledger.projections.journal import (
     UnitRegistered,
     rows_of,
 )
+from ledger.projections.sql import SqlViewStore
 from ledger.projections.store import MemoryViewStore, ViewStore
 from ledger.settings import Settings
 from tests.unit.projections.test_runner import filled_ledger
@@ -218,3 +222,41 @@ def test_an_instant_without_a_time_zone_is_refused(view_store: ViewStore) -> Non
 
     with pytest.raises(TypeError):
         view_store.units(known_at=naive)
+
+
+def test_a_balance_kept_ready_is_given_back_until_a_later_movement_of_its_unit_lands(
+    view_store: ViewStore, rows: list[Row], journal: list[tuple[int, list[Row]]]
+) -> None:
+    if isinstance(view_store, MemoryViewStore):
+        pytest.skip("lists keep no balance: every read folds")
+    moves = of(Movement, rows)
+    unit = moves[0].unit_id
+    mine = [m for m in moves if m.unit_id == unit]
+    kept = ready_balance(mine)
+    view_store.keep_ready_balance(unit, kept)
+    older = ready_balance([m for m in mine if m.version < kept.through])
+    view_store.keep_ready_balance(unit, older)  # a slower read's state never wins
+
+    found = view_store.ready_balance(unit)
+    later = replace(mine[-1], version=mine[-1].version + 1_000, kind=Kind.paid)
+    view_store.append([later], journal[-1][0] + 1)
+    stale = view_store.ready_balance(unit)
+
+    assert found is not None
+    assert encode(found) == encode(kept)
+    assert stale is None  # the read folds again (and keeps the new state)
+    assert view_store.ready_balance(moves[-1].unit_id) is None  # never kept
+
+
+def test_emptying_the_views_drops_the_balances_kept(view_store: ViewStore, rows: list[Row]) -> None:
+    if isinstance(view_store, MemoryViewStore):
+        pytest.skip("lists keep no balance: every read folds")
+    unit = of(Movement, rows)[0].unit_id
+    view_store.keep_ready_balance(
+        unit, ready_balance([m for m in of(Movement, rows) if m.unit_id == unit])
+    )
+    assert isinstance(view_store, SqlViewStore)
+
+    view_store.clear()
+
+    assert view_store.ready_balance(unit) is None

@@ -4,11 +4,15 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
     python -m benchmarks.bench_api [--units 2000 --months 12 --rate 500 --seconds 20]
 
 1. A history of ``--units`` units x ``--months`` months (benchmarks.history) in the
-   schema ``bench_api_<units>u_<months>m`` (kept for the next run; ``--fresh`` rebuilds).
+   schema ``bench_api_<units>u_<months>m`` or ``--schema`` (kept for the next run;
+   ``--fresh`` rebuilds). The first read of each unit keeps its balance in the views
+   (``view_balance_ready``) and a payment makes it stale: a second run of the reads is
+   the warm figure.
 2. ``ledger serve`` in a subprocess on that schema (``--workers``), JSON logs to a file;
    the views are caught up before anything is measured.
 3. Balance reads (GET /units/{uscc}/balance of random units) in a **closed loop** of 8
-   clients: the highest rate the server sustains, and its latencies.
+   clients: the highest rate the server sustains, its latencies and the server's CPU per
+   read (user + system time of its processes over the loop).
 4. Commands: POST /units/{uscc}/payments (a fresh Idempotency-Key each, a unit per
    request in flight), **closed loop** with ``--concurrency`` clients; then reads again
    (the first ones catch the views up with the payments).

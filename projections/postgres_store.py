@@ -18,6 +18,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ledger.domain.errors import Unavailable
+from ledger.logs import get_logger
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
     READY_TABLE,
@@ -95,8 +96,11 @@ class PostgresViewStore(SqlViewStore):
         return value
 
     def _keep(self, sql: str, params: Sequence[Any]) -> None:
-        with self._pool.connection() as conn:
-            conn.execute(sql.replace("?", "%s"), list(params))
+        try:
+            with self._pool.connection() as conn:
+                conn.execute(sql.replace("?", "%s"), list(params))
+        except psycopg.Error as exc:  # the read has its answer; the next one keeps it
+            get_logger().warning("views_keep_failed", error=str(exc))
 
     # ------------------------------------------------------------ writing
 

@@ -34,6 +34,8 @@ from ledger.projections.sql import PositionMoved, SqlViewStore
 
 #: seconds a page waits for SQLite's write lock (held by event writers while they save)
 LOCK_TIMEOUT = 30.0
+#: seconds a read waits to keep a balance it folded (see ``_keep``)
+KEEP_WAIT = 0.05
 
 
 class SQLiteViewStore(SqlViewStore):
@@ -97,11 +99,21 @@ class SQLiteViewStore(SqlViewStore):
         return value
 
     def _keep(self, sql: str, params: Sequence[Any]) -> None:
+        # A read keeps what it folded only if the file's write lock is free at once (a
+        # page or a command holds it): it never waits the pages' LOCK_TIMEOUT for it,
+        # and the next read of the unit keeps it instead.
+        if not self._write_lock.acquire(timeout=KEEP_WAIT):
+            return
         try:
-            with self._transaction() as conn:
-                conn.execute(sql, list(params))
-        except sqlite3.OperationalError:
-            pass  # the write lock is busy (a page, a command): the next read keeps it
+            self._writer.execute(f"PRAGMA busy_timeout = {int(KEEP_WAIT * 1000)}")
+            try:
+                self._writer.execute(sql, list(params))  # autocommit: its own transaction
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                self._writer.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT * 1000)}")
+        finally:
+            self._write_lock.release()
 
     # ------------------------------------------------------------ writing
 

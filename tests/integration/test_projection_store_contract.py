@@ -10,6 +10,7 @@ and in the order they were appended.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -260,3 +261,26 @@ def test_emptying_the_views_drops_the_balances_kept(view_store: ViewStore, rows:
     view_store.clear()
 
     assert view_store.ready_balance(unit) is None
+
+
+def test_a_read_leaves_the_balance_unkept_while_sqlite_is_locked_by_a_writer(
+    tmp_path: Path, rows: list[Row]
+) -> None:
+    store = open_view_store(Settings(database_url=f"sqlite:///{tmp_path}/views.db"))
+    moves = of(Movement, rows)
+    unit = moves[0].unit_id
+    state = ready_balance([m for m in moves if m.unit_id == unit])
+    store.append(moves, 1)
+    writer = sqlite3.connect(tmp_path / "views.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a page or a command being written
+        store.keep_ready_balance(unit, state)  # gives up at once instead of waiting
+        writer.execute("ROLLBACK")
+        unkept = store.ready_balance(unit)
+        store.keep_ready_balance(unit, state)
+
+        assert unkept is None
+        assert store.ready_balance(unit) is not None
+    finally:
+        writer.close()
+        store.close()

@@ -117,8 +117,20 @@ def fold_items(movements: Iterable[Movement], as_of: date) -> tuple[list[ItemBal
     """The items and the credit after every movement taking effect by ``as_of`` (all of
     them for ``date.max``), not yet closed: what ``close_items`` prices as of a day."""
     items: dict[tuple[Period, Part], ItemBalance] = {}
-    credit: Decimal = ZERO
-    for on, m in in_business_order(movements):
+    credit = fold_into(items, ZERO, in_business_order(movements), as_of)
+    return list(items.values()), credit
+
+
+def fold_into(
+    items: dict[tuple[Period, Part], ItemBalance],
+    credit: Decimal,
+    dated: Iterable[tuple[date, Movement]],
+    as_of: date,
+) -> Decimal:
+    """Applies movements in business order (``in_business_order``) to the items by key
+    (period, part) and returns the credit: the fold's one loop, which a state folded
+    earlier can also be carried on with (``balance_ready.extend``)."""
+    for on, m in dated:
         if on > as_of:
             continue
         if m.kind is Kind.credit_received:
@@ -140,7 +152,7 @@ def fold_items(movements: Iterable[Movement], as_of: date) -> tuple[list[ItemBal
         if item is None:  # a movement of a revoked assessment
             continue
         credit += _apply(item, m)
-    return list(items.values()), credit
+    return credit
 
 
 def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movement]]:

@@ -34,17 +34,12 @@ from typing import Any
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance_fold import (
-    ItemBalance,
-    _Slice,
-    fold_items,
-    in_business_order,
-)
+from ledger.projections.balance_fold import ItemBalance, _Slice, fold_into
 from ledger.projections.journal import Kind, Movement
 
 _PARTS = {p.value: p for p in Part}
 #: bumped when the kept state's layout or the fold's rules change: older rows are stale
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(slots=True)
@@ -59,14 +54,49 @@ class ReadyBalance:
     credit: Decimal
     #: per item (period, part): the day its deferred principal was last called due
     called_due_on: dict[tuple[Period, Part], date]
+    #: per item, revoked ones too: the day of its assessment latest by version (a later
+    #: movement of the item takes effect no earlier: ``in_business_order``) ...
+    assessed_on: dict[tuple[Period, Part], date]
+    #: ... and the due date of its assessment latest in business order (a call due
+    #: without a day of its own falls due then: ``items.called_due_on``)
+    due_dates: dict[tuple[Period, Part], date | None]
 
 
 def ready_balance(movements: list[Movement]) -> ReadyBalance:
     """The state a balance is priced from, folded through every movement."""
-    dated = in_business_order(movements)
-    items, credit = fold_items(movements, date.max)
-    called: dict[tuple[Period, Part], date] = {}
-    due_dates: dict[tuple[Period, Part], date | None] = {}
+    empty = ReadyBalance(0, date.min, [], ZERO, {}, {}, {})
+    folded = extend(empty, movements)
+    assert folded is not None  # nothing takes effect before date.min
+    return folded
+
+
+def extend(ready: ReadyBalance, movements: list[Movement]) -> ReadyBalance | None:
+    """The state carried on through later movements of the unit (its items are reused),
+    or None when one of them takes effect before ``ready.valid_from``: in business order
+    it falls among the movements folded already, and only a fold of all of them gives
+    the balance. Otherwise the movements come after every one folded (a later day, or
+    the same day and a later version), so carrying the fold on is the fold of all."""
+    if any(m.version <= ready.through for m in movements):
+        return None
+    # effective days as ``in_business_order`` gives them, from the assessments so far
+    assessed_on = dict(ready.assessed_on)
+    dated: list[tuple[date, Movement]] = []
+    for m in sorted(movements, key=lambda m: m.version):
+        on = m.on
+        if m.period is not None and m.part is not None:
+            key = (m.period, m.part)
+            if m.kind is Kind.assessed:
+                assessed_on[key] = m.on
+            elif key in assessed_on:
+                on = max(on, assessed_on[key])
+        if on < ready.valid_from:
+            return None
+        dated.append((on, m))
+    dated.sort(key=lambda pair: (pair[0], pair[1].version))
+    items = {(i.period, i.part): i for i in ready.items}
+    credit = fold_into(items, ready.credit, dated, date.max)
+    called = dict(ready.called_due_on)
+    due_dates = dict(ready.due_dates)
     for _, m in dated:  # as ``items.called_due_on``, through the last movement
         if m.period is None or m.part is None:
             continue
@@ -75,17 +105,19 @@ def ready_balance(movements: list[Movement]) -> ReadyBalance:
             due_dates[key] = m.due
             called.pop(key, None)
         elif m.kind is Kind.called_due:
-            on = m.due or due_dates.get(key)
-            if on is None:
+            called_on = m.due or due_dates.get(key)
+            if called_on is None:
                 called.pop(key, None)
             else:
-                called[key] = on
+                called[key] = called_on
     return ReadyBalance(
-        through=max((m.version for m in movements), default=0),
-        valid_from=dated[-1][0] if dated else date.min,
-        items=items,
+        through=max((m.version for m in movements), default=ready.through),
+        valid_from=dated[-1][0] if dated else ready.valid_from,
+        items=list(items.values()),
         credit=credit,
         called_due_on=called,
+        assessed_on=assessed_on,
+        due_dates=due_dates,
     )
 
 
@@ -100,8 +132,9 @@ def _parse_day(value: str | None) -> date | None:
 def encode(ready: ReadyBalance) -> str:
     """Compact JSON (amounts as exact decimal strings, days ISO). What can carry no late
     fee on any day is left out (most of a paid-up unit): slices with nothing unpaid
-    (closing skips them) and principal settled by its due day (its fee factor is zero,
-    and the item's fee is rounded once, after the sum)."""
+    (closing skips them, and no later movement takes anything from them) and principal
+    settled by its due day (its fee factor is zero, and an item's fee is rounded once,
+    after the sum)."""
     items = [
         [
             str(i.period),
@@ -119,7 +152,7 @@ def encode(ready: ReadyBalance) -> str:
             [
                 [s.due.isoformat(), str(s.unpaid), s.deferred, s.called, s.compensation]
                 for s in i._slices
-                if s.unpaid > ZERO
+                if s.unpaid != ZERO
             ],
             [
                 [str(take), due.isoformat(), on.isoformat()]
@@ -130,12 +163,24 @@ def encode(ready: ReadyBalance) -> str:
         ]
         for i in ready.items
     ]
+    keys = sorted(ready.assessed_on.keys() | ready.due_dates.keys())
+    assessments = [
+        [
+            str(period),
+            part.value,
+            _day(ready.assessed_on.get((period, part))),
+            _day(ready.due_dates.get((period, part))),
+            (period, part) in ready.due_dates,
+        ]
+        for period, part in keys
+    ]
     document: list[Any] = [
         FORMAT,
         ready.through,
         ready.valid_from.isoformat(),
         str(ready.credit),
         items,
+        assessments,
     ]
     return json.dumps(document, separators=(",", ":"))
 
@@ -145,7 +190,15 @@ def decode(text: str) -> ReadyBalance | None:
     document = json.loads(text)
     if document[0] != FORMAT:
         return None
-    _, through, valid_from, credit, rows = document
+    _, through, valid_from, credit, rows, assessments = document
+    assessed_on: dict[tuple[Period, Part], date] = {}
+    due_dates: dict[tuple[Period, Part], date | None] = {}
+    for period, part, on, due, has_due in assessments:
+        key = (Period.parse(period), _PARTS[part])
+        if on is not None:
+            assessed_on[key] = date.fromisoformat(on)
+        if has_due:
+            due_dates[key] = _parse_day(due)
     items: list[ItemBalance] = []
     called: dict[tuple[Period, Part], date] = {}
     for period, part, due_date, amounts, deadline, slices, settled, called_on in rows:
@@ -173,4 +226,12 @@ def decode(text: str) -> ReadyBalance | None:
         items.append(item)
         if called_on is not None:
             called[(item.period, item.part)] = date.fromisoformat(called_on)
-    return ReadyBalance(through, date.fromisoformat(valid_from), items, Decimal(credit), called)
+    return ReadyBalance(
+        through,
+        date.fromisoformat(valid_from),
+        items,
+        Decimal(credit),
+        called,
+        assessed_on,
+        due_dates,
+    )

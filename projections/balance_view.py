@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from ledger.catalogue.policyset import PolicySet
 from ledger.clocks import ReadClocks
@@ -22,7 +23,7 @@ from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.balance_fold import close_items
-from ledger.projections.balance_ready import ready_balance
+from ledger.projections.balance_ready import ReadyBalance, extend, ready_balance
 from ledger.projections.items import balances, called_due_on, daily_rates, find_unit
 from ledger.projections.store import ViewStore
 
@@ -105,6 +106,22 @@ AMOUNTS = (
 )
 
 
+def kept_balance(store: ViewStore, unit_id: UUID) -> ReadyBalance:
+    """The unit's balance folded through every movement the views hold: as kept; or kept
+    and carried on through the movements recorded since (a payment); or folded from all
+    of them. What was folded or carried on is kept for the next reads."""
+    kept, last = store.kept_balance(unit_id)
+    if kept is not None and kept.through == last:
+        return kept
+    ready = None
+    if kept is not None and kept.through < last:
+        ready = extend(kept, store.movements_after(unit_id, kept.through))
+    if ready is None:
+        ready = ready_balance(store.movements([unit_id]))
+    store.keep_ready_balance(unit_id, ready)
+    return ready
+
+
 def unit_balance_view(
     store: ViewStore,
     uscc: str,
@@ -116,12 +133,7 @@ def unit_balance_view(
     as_of, known_at = clocks.as_of, clocks.known_at
     unit = find_unit(store, uscc, known_at)
     rates = daily_rates(policies, unit.region)
-    ready = store.ready_balance(unit.unit_id) if known_at is None else None
-    if ready is None and known_at is None:
-        # folded from everything recorded: kept for the next reads of the unit
-        moves = store.movements([unit.unit_id])
-        ready = ready_balance(moves)
-        store.keep_ready_balance(unit.unit_id, ready)
+    ready = kept_balance(store, unit.unit_id) if known_at is None else None
     if ready is not None and as_of >= ready.valid_from:
         balance = close_items(ready.items, ready.credit, as_of, rates)
         kept = ready.called_due_on

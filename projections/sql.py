@@ -200,17 +200,24 @@ class SqlViewStore(ABC):
                 found[key] = max(found.get(key, 0), version)
         return found
 
-    def ready_balance(self, unit_id: UUID) -> ReadyBalance | None:
-        """The unit's balance kept ready, if it was folded through the last movement the
-        views hold (one query: the row and the check)."""
+    def kept_balance(self, unit_id: UUID) -> tuple[ReadyBalance | None, int]:
+        """The unit's balance kept (folded through some version, perhaps not the last)
+        and the version of the unit's last movement the views hold, in one query."""
         key = self._param(unit_id)
-        found = self._select(
-            f"SELECT state FROM {self._qualified(READY_TABLE)} WHERE unit_id = ? AND through = "
+        ((state, last),) = self._select(
+            f"SELECT (SELECT state FROM {self._qualified(READY_TABLE)} WHERE unit_id = ?), "
             f"(SELECT COALESCE(MAX(version), 0) FROM {self._qualified('view_movements')} "
             "WHERE unit_id = ?)",
             [key, key],
         )
-        return decode(found[0][0]) if found else None
+        return (decode(state) if state is not None else None), int(last)
+
+    def movements_after(self, unit_id: UUID, version: int) -> list[Movement]:
+        """The unit's movements of events after ``version``, in the order appended."""
+        where = _Where()
+        self._units(where, [unit_id])
+        where.add("version > ?", [version])
+        return self._rows(Movement, where)
 
     def keep_ready_balance(self, unit_id: UUID, ready: ReadyBalance) -> None:
         """Keeps a unit's balance folded by a read; never over one folded further."""

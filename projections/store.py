@@ -64,8 +64,13 @@ class ViewStore(Protocol):
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[Movement]: ...
 
-    def ready_balance(self, unit_id: UUID) -> ReadyBalance | None:
-        """The unit's balance kept ready, if folded through its last movement (else None)."""
+    def kept_balance(self, unit_id: UUID) -> tuple[ReadyBalance | None, int]:
+        """The unit's balance kept (if any, folded through some version) and the version
+        of the unit's last movement the views hold."""
+        ...
+
+    def movements_after(self, unit_id: UUID, version: int) -> list[Movement]:
+        """The unit's movements of events after ``version``."""
         ...
 
     def keep_ready_balance(self, unit_id: UUID, ready: ReadyBalance) -> None:
@@ -153,8 +158,11 @@ class MemoryViewStore:
         wanted = set(originator_ids)
         return [r for r in self.rows if isinstance(r, Quarantined) and r.originator_id in wanted]
 
-    def ready_balance(self, unit_id: UUID) -> ReadyBalance | None:
-        return None  # lists fold as fast as they would decode a kept state
+    def kept_balance(self, unit_id: UUID) -> tuple[ReadyBalance | None, int]:
+        return None, 0  # lists fold as fast as they would decode a kept state
+
+    def movements_after(self, unit_id: UUID, version: int) -> list[Movement]:
+        return [m for m in self.movements([unit_id]) if m.version > version]
 
     def keep_ready_balance(self, unit_id: UUID, ready: ReadyBalance) -> None:
         return None

@@ -238,15 +238,18 @@ def test_a_balance_kept_ready_is_given_back_until_a_later_movement_of_its_unit_l
     older = ready_balance([m for m in mine if m.version < kept.through])
     view_store.keep_ready_balance(unit, older)  # a slower read's state never wins
 
-    found = view_store.ready_balance(unit)
+    found, last = view_store.kept_balance(unit)
     later = replace(mine[-1], version=mine[-1].version + 1_000, kind=Kind.paid)
     view_store.append([later], journal[-1][0] + 1)
-    stale = view_store.ready_balance(unit)
+    stale, now_last = view_store.kept_balance(unit)
 
     assert found is not None
     assert encode(found) == encode(kept)
-    assert stale is None  # the read folds again (and keeps the new state)
-    assert view_store.ready_balance(moves[-1].unit_id) is None  # never kept
+    assert last == kept.through
+    assert stale is not None
+    assert (stale.through, now_last) == (kept.through, later.version)  # the read carries on
+    assert view_store.movements_after(unit, kept.through) == [later]
+    assert view_store.kept_balance(moves[-1].unit_id)[0] is None  # never kept
 
 
 def test_emptying_the_views_drops_the_balances_kept(view_store: ViewStore, rows: list[Row]) -> None:
@@ -260,7 +263,7 @@ def test_emptying_the_views_drops_the_balances_kept(view_store: ViewStore, rows:
 
     view_store.clear()
 
-    assert view_store.ready_balance(unit) is None
+    assert view_store.kept_balance(unit)[0] is None
 
 
 def test_a_read_leaves_the_balance_unkept_while_sqlite_is_locked_by_a_writer(
@@ -276,11 +279,11 @@ def test_a_read_leaves_the_balance_unkept_while_sqlite_is_locked_by_a_writer(
         writer.execute("BEGIN IMMEDIATE")  # a page or a command being written
         store.keep_ready_balance(unit, state)  # gives up at once instead of waiting
         writer.execute("ROLLBACK")
-        unkept = store.ready_balance(unit)
+        unkept = store.kept_balance(unit)[0]
         store.keep_ready_balance(unit, state)
 
         assert unkept is None
-        assert store.ready_balance(unit) is not None
+        assert store.kept_balance(unit)[0] is not None
     finally:
         writer.close()
         store.close()

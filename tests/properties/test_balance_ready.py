@@ -10,6 +10,7 @@ to the fen, with the same late fees and days called due.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -21,7 +22,7 @@ from ledger.domain.latefee import DailyRates
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.projections.balance_fold import close_items, unit_balance
-from ledger.projections.balance_ready import decode, encode, ready_balance
+from ledger.projections.balance_ready import decode, encode, extend, ready_balance
 from ledger.projections.items import called_due_on
 from ledger.projections.journal import Kind, Movement
 
@@ -147,3 +148,45 @@ def _figures(item: object) -> tuple[object, ...]:
         "outstanding",
     )
     return tuple(getattr(item, n) for n in names)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    drawn=histories(),
+    split=st.integers(min_value=0, max_value=8),
+    after=st.lists(st.integers(min_value=0, max_value=90), min_size=30, max_size=30),
+    later=st.integers(min_value=0, max_value=500),
+)
+def test_a_kept_balance_carried_on_through_later_movements_prices_as_the_fold(
+    drawn: list[Movement], split: int, after: list[int], later: int
+) -> None:
+    versions = sorted({m.version for m in drawn})
+    cut = versions[min(split, len(versions) - 1)]
+    kept = decode(encode(ready_balance([m for m in drawn if m.version <= cut])))
+    assert kept is not None
+    # most movements recorded after the state was kept take effect on or after its day
+    # (payments, calls due); every other one is left as drawn (a back-dated decision)
+    history = [
+        m
+        if m.version <= cut or n % 5 == 4
+        else replace(m, on=kept.valid_from + timedelta(days=after[n % len(after)]))
+        for n, m in enumerate(drawn)
+    ]
+
+    carried = extend(kept, [m for m in history if m.version > cut])
+
+    if carried is None:  # a later movement takes effect among those folded: fold all
+        assert any(m.version > cut and m.on < kept.valid_from for m in history)
+        return
+    again = decode(encode(carried))
+    assert again is not None
+    as_of = again.valid_from + timedelta(days=later)
+    ready = close_items(again.items, again.credit, as_of, RATES)
+    folded = unit_balance(history, as_of, RATES)
+    assert ready.credit_held == folded.credit_held
+    assert [_figures(i) for i in ready.items] == [_figures(i) for i in folded.items]
+    assert again.through == max(m.version for m in history)
+    for item in folded.items:
+        assert again.called_due_on.get((item.period, item.part)) == called_due_on(
+            history, item.period, item.part, as_of
+        )

@@ -13,14 +13,16 @@ The kept state is used only when it is valid for the question:
 - it was folded through the unit's last movement in the views: the row names that
   movement's event version (``through``), compared in the read's own query with the
   newest movement the views hold (a payment projected since makes it stale: the read
-  folds again and keeps the new state);
+  carries it on through the movements after ``through`` with ``extend``, or folds the
+  unit again when one of them takes effect before ``valid_from``, and keeps the result);
 - ``known_at`` is not asked (a read with a past ``known_at`` folds the movements recorded
   by then, as before);
 - ``as_of`` is on or after ``valid_from``, the day the last movement took effect (an
   earlier day folds the movements up to it, as before).
 
 The fold stays the reference: ``tests/properties/test_balance_ready.py`` shows that the
-kept state, priced as of any day from ``valid_from`` on, gives the fold's balance.
+kept state, and a kept state carried on, priced as of any day from ``valid_from`` on,
+give the fold's balance.
 """
 
 from __future__ import annotations

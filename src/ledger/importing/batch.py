@@ -8,6 +8,7 @@ units after it was loaded) is reloaded and redone, so nothing is written twice.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,10 @@ class Batches:
 
     def run(self, groups: Sequence[UnitRecords]) -> ImportSummary:
         """The counts of one batch (to be merged into the import's summary)."""
+        with gc_paused():
+            return self._run(groups)
+
+    def _run(self, groups: Sequence[UnitRecords]) -> ImportSummary:
         summary = ImportSummary("", self.spec.command)
         plans: list[Plan] = []
         with summary.timings.phase("check rows"):
@@ -115,6 +120,28 @@ class Batches:
                     "(concurrent writes); import the file again",
                 )
             )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for one batch, on again after it.
+
+    A batch makes a few hundred thousand container objects (rows, lines, events, the
+    units loaded), nearly all freed by reference counting when it ends; meanwhile the
+    collector would pass over them again and again (every 700 allocations, and the
+    older generations as they grow): a fifth of the import's CPU, 2 to 3 us a line
+    (``benchmarks/bench_import.py``, in README "Benchmarks"). A batch is bounded
+    (BATCH_UNITS, BATCH_LINES), so what cyclic garbage it leaves is bounded too and is
+    collected after it, as usual.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def save(ledger: Ledger, objs: Sequence[Any]) -> None:

@@ -65,11 +65,14 @@ class AssessmentCases(LedgerBase):
             raise InvalidValue(
                 f"unit {unit.uscc} has no persons to assess for {period}", field="lines"
             )
-        seen: set[str] = set()
-        for rid, _ in lines:
-            if rid in seen:
-                raise InvalidValue(f"person {rid} appears twice in {period}", field="resident_id")
-            seen.add(rid)
+        if len({rid for rid, _ in lines}) != len(lines):
+            seen: set[str] = set()
+            for rid, _ in lines:
+                if rid in seen:
+                    raise InvalidValue(
+                        f"person {rid} appears twice in {period}", field="resident_id"
+                    )
+                seen.add(rid)
         policies = policies or self.policies()
         cited = policies.rates(unit.region, period)
         rates = cited.rule
@@ -101,13 +104,14 @@ class AssessmentCases(LedgerBase):
         totals[Part.unit_medical] = um_total
         totals[Part.unit_maternity] = mat_total
         totals[Part.individual] = ind_total
+        period_text = str(period)
         for part, amount in totals.items():
             # Each part is at most the base plus a fixed amount, and the unit's total at
             # least each part: bounding the totals bounds every amount the views store.
-            check_bound(amount, "base", f"the bases give {period} a {part.value} total of")
+            check_bound(amount, "base", f"the bases give {period_text} a {part} total of")
         unit.trigger_event(
             Unit.PeriodAssessed,
-            period=str(period),
+            period=period_text,
             lines=rows,
             totals=itemrows.encode((period, part, amount) for part, amount in totals.items()),
             due_date=policies.due_date(unit.region, period),
@@ -119,7 +123,7 @@ class AssessmentCases(LedgerBase):
             fixed_policy="; ".join(f.citation for f in fixed.values()),
             **actor.meta(),
         )
-        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period}", unit)
+        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period_text}", unit)
         # ``...`` means not looked up yet; None is a region without declared months.
         months = self._fund_months(unit.region) if fund_months is ... else fund_months
         automatic_deferral.consider(unit, policies, months, ctx)

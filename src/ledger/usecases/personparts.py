@@ -14,6 +14,7 @@ reference: ``tests/properties/test_person_parts.py`` checks the table against it
 
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
 
 from ledger.catalogue.model import BaseLimitRule, RateRule
@@ -67,6 +68,10 @@ class PartsTable:
 
 
 _tables: dict[tuple[str, ...], PartsTable] = {}
+#: the same tables by the objects asked with (a policy set hands out the same rule and
+#: amount objects for a region's month: one look-up per assessment, no text to build);
+#: each entry holds its objects, so their ids cannot be taken by others while it stands
+_by_objects: dict[tuple[int, ...], tuple[tuple[object, ...], PartsTable]] = {}
 
 
 def table_for(
@@ -74,6 +79,11 @@ def table_for(
 ) -> PartsTable:
     """The table of these rules (the same figures: the same table, in any ledger of the
     process, since a line depends on the figures alone)."""
+    objects = (rates, limits, *fixed)
+    ids = tuple(map(id, objects))
+    entry = _by_objects.get(ids)
+    if entry is not None and all(map(operator.is_, entry[0], objects)):
+        return entry[1]
     key = (
         str(rates.unit_medical),
         str(rates.unit_maternity),
@@ -84,7 +94,9 @@ def table_for(
     )
     table = _tables.get(key)
     if table is None:
-        if len(_tables) >= RULES_KEPT:
+        if len(_tables) >= RULES_KEPT or len(_by_objects) >= RULES_KEPT:
             _tables.clear()
+            _by_objects.clear()
         table = _tables[key] = PartsTable(rates, limits, fixed)
+    _by_objects[ids] = (objects, table)
     return table

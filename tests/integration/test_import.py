@@ -6,6 +6,7 @@ individual 2%; a base of 5000.00 gives 300.00 / 50.00 / 100.00.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -344,6 +345,28 @@ def test_a_batch_that_meets_a_concurrent_writer_is_redone_from_fresh_state(
     recorded = unit(ledger, A)
     assert person(7) in recorded.members
     assert list(recorded.assessments[MAY].lines) == [person(1)]
+
+
+def test_a_batch_runs_with_the_garbage_collector_paused_and_leaves_it_as_it_found_it(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = csv_file(tmp_path, HEADER + f"{A},2024-05,{person(1)},5000.00\n")
+    save = batch.save
+    collecting_while_saving: list[bool] = []
+
+    def save_noting_the_collector(writer: Ledger, objs: Sequence[Any]) -> None:
+        collecting_while_saving.append(gc.isenabled())
+        save(writer, objs)
+
+    monkeypatch.setattr(batch, "save", save_noting_the_collector)
+    with CsvSource(path, ("uscc", "period", "resident_id", "base")) as source:
+        spec = Spec("assessments", source.columns, source.width, ACTOR, ASSESSED_ON)
+        groups = list(source.units())
+
+    summary = Batches(ledger, spec).run(groups)
+
+    assert (summary.units_written, collecting_while_saving, gc.isenabled()) == (1, [False], True)
+    assert list(unit(ledger, A).assessments[MAY].lines) == [person(1)]
 
 
 # ------------------------------------------------------------------ payments

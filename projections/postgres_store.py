@@ -18,8 +18,12 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ledger.domain.errors import Unavailable
+from ledger.logs import get_logger
+from ledger.projections.journal import AssessedLines, PersonLine
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
+    LEGACY_TABLE,
+    TABLE_OF,
     TABLES,
     TRACKING_NAME,
     TRACKING_TABLE,
@@ -27,7 +31,7 @@ from ledger.projections.schema import (
     drop_index_statements,
     index_statements,
 )
-from ledger.projections.sql import PositionMoved, SqlViewStore
+from ledger.projections.sql import PositionMoved, SqlViewStore, Where
 
 #: how long a page waits for another runner's page (or a rebuild) before giving up
 LOCK_TIMEOUT = "60s"
@@ -69,6 +73,19 @@ class PostgresViewStore(SqlViewStore):
                 "VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
                 (TRACKING_NAME,),
             )
+            (legacy,) = conn.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", (self._qualified(LEGACY_TABLE),)
+            ).fetchone() or (False,)
+            if legacy:
+                # Person lines kept a row per person: the views start again from the
+                # first event (they are derived; the next catch-up refills them).
+                get_logger().warning("views_reset_for_new_layout", table=LEGACY_TABLE)
+                conn.execute(f"DROP TABLE {self._qualified(LEGACY_TABLE)}")
+                conn.execute(f"TRUNCATE {', '.join(self._qualified(t.name) for t in TABLES)}")
+                conn.execute(
+                    f"UPDATE {self._qualified(TRACKING_TABLE)} SET position = 0 WHERE name = %s",
+                    (TRACKING_NAME,),
+                )
             for statement in index_statements("postgres", self.schema):
                 conn.execute(statement)
 
@@ -92,6 +109,26 @@ class PostgresViewStore(SqlViewStore):
         if isinstance(value, datetime) and value.tzinfo is None:
             raise TypeError(f"{value!r} has no time zone: instants are compared in UTC")
         return value
+
+    def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
+        return "resident_ids @> ARRAY[?]::text[]", [resident_id]
+
+    def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
+        # The arrays unnested here: only the person's elements cross the wire, as rows
+        # in PersonLine's column order (a missing declared base is the base).
+        if resident_id is not None:
+            where.add("u.rid = ?", [resident_id])
+        table = self._qualified(TABLE_OF[AssessedLines].name)
+        query = (
+            "SELECT unit_id, version, recorded_at, period, u.rid, u.base, u.um, u.mat, u.ind, "
+            "COALESCE(u.declared, u.base), fixed_unit_medical, fixed_individual "
+            f"FROM {table} CROSS JOIN LATERAL unnest(resident_ids, bases, unit_medical, "
+            "unit_maternity, individual, declared_bases) "
+            f"WITH ORDINALITY AS u(rid, base, um, mat, ind, declared, n){where.sql()} "
+            "ORDER BY position, ordinal, u.n"
+        )
+        read = self._readers[PersonLine]
+        return [read(values) for values in self._select(query, where.params)]
 
     # ------------------------------------------------------------ writing
 
@@ -122,7 +159,7 @@ class PostgresViewStore(SqlViewStore):
                 "WHERE name = %s FOR UPDATE",
                 (TRACKING_NAME,),
             )
-            for statement in drop_index_statements(self.schema):
+            for statement in drop_index_statements("postgres", self.schema):
                 conn.execute(statement)
             names = ", ".join(self._qualified(t.name) for t in TABLES)
             conn.execute(f"TRUNCATE {names}")

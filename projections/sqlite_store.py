@@ -19,10 +19,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ledger.logs import get_logger
 from ledger.projections.encoding import utc_text
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
-    TABLES,
+    LEGACY_TABLE,
+    PERSON_INDEX,
+    STORED,
     TRACKING_NAME,
     TRACKING_TABLE,
     create_statements,
@@ -53,6 +56,19 @@ class SQLiteViewStore(SqlViewStore):
                 f"INSERT OR IGNORE INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
                 (TRACKING_NAME,),
             )
+            legacy = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (LEGACY_TABLE,)
+            ).fetchone()
+            if legacy:
+                # Person lines kept a row per person: the views start again from the
+                # first event (they are derived; the next catch-up refills them).
+                get_logger().warning("views_reset_for_new_layout", table=LEGACY_TABLE)
+                conn.execute(f"DROP TABLE {LEGACY_TABLE}")
+                for table in STORED["sqlite"]:
+                    conn.execute(f"DELETE FROM {table.name}")
+                conn.execute(
+                    f"UPDATE {TRACKING_TABLE} SET position = 0 WHERE name = ?", (TRACKING_NAME,)
+                )
             for statement in index_statements("sqlite"):
                 conn.execute(statement)
 
@@ -88,6 +104,13 @@ class SQLiteViewStore(SqlViewStore):
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return f"{column} >= ? AND {column} < ?", [prefix, upper]
 
+    def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
+        return (
+            "(position, ordinal) IN (SELECT position, ordinal FROM "
+            f"{PERSON_INDEX.name} WHERE resident_id = ?)",
+            [resident_id],
+        )
+
     def _param(self, value: Any) -> Any:
         if isinstance(value, UUID):
             return str(value)
@@ -116,9 +139,9 @@ class SQLiteViewStore(SqlViewStore):
     def clear(self) -> None:
         self._registered.clear()
         with self._transaction() as conn:
-            for statement in drop_index_statements():
+            for statement in drop_index_statements("sqlite"):
                 conn.execute(statement)
-            for table in TABLES:
+            for table in STORED["sqlite"]:
                 # Dropped and made again: faster than deleting every row one by one.
                 conn.execute(f"DROP TABLE IF EXISTS {table.name}")
             for statement in create_statements("sqlite"):
@@ -131,7 +154,7 @@ class SQLiteViewStore(SqlViewStore):
         with self._transaction() as conn:
             for statement in index_statements("sqlite"):
                 conn.execute(statement)
-            for table in TABLES:
+            for table in STORED["sqlite"]:
                 conn.execute(f"ANALYZE {table.name}")
 
     def close(self) -> None:

@@ -286,7 +286,11 @@ _COUNTED = ("lines", "by_person")
 
 def audit_entry(event: Any) -> AuditEntry:
     fields = vars(event)
-    detail = {k: _plain(v) for k, v in fields.items() if k not in _NOT_DETAIL}
+    # one set lookup for the usual values instead of a call per field: every event of a
+    # rebuild passes here
+    detail = {
+        k: v if type(v) in _AS_IS else _plain(v) for k, v in fields.items() if k not in _NOT_DETAIL
+    }
     for name in _COUNTED:
         if name in detail:
             detail[name] = len({row[0] for row in fields[name]})
@@ -307,6 +311,10 @@ def audit_entry(event: Any) -> AuditEntry:
         resident_id=getattr(event, "resident_id", ""),
         detail=detail,
     )
+
+
+#: value types an audit entry's detail keeps as they are (what ``_plain`` returns unchanged)
+_AS_IS = frozenset({str, int, list, bool, type(None)})
 
 
 def _plain(value: Any) -> Any:

@@ -117,21 +117,33 @@ class PostgresViewStore(SqlViewStore):
         return "resident_ids @> ARRAY[?]::text[]", [resident_id]
 
     def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
-        # The arrays unnested here: only the person's elements cross the wire, as rows
-        # in PersonLine's column order (a missing declared base is the base).
-        if resident_id is not None:
-            where.add("u.rid = ?", [resident_id])
+        # The arrays taken apart here, rows in PersonLine's column order (a missing
+        # declared base is the base): only the person's elements cross the wire.
         table = self._qualified(TABLE_OF[AssessedLines].name)
-        query = (
-            "SELECT unit_id, version, recorded_at, period, u.rid, u.base, u.um, u.mat, u.ind, "
-            "COALESCE(u.declared, u.base), fixed_unit_medical, fixed_individual "
-            f"FROM {table} CROSS JOIN LATERAL unnest(resident_ids, bases, unit_medical, "
-            "unit_maternity, individual, declared_bases) "
-            f"WITH ORDINALITY AS u(rid, base, um, mat, ind, declared, n){where.sql()} "
-            "ORDER BY position, ordinal, u.n"
-        )
+        if resident_id is None:
+            query = (
+                "SELECT unit_id, version, recorded_at, period, u.rid, u.base, u.um, u.mat, "
+                "u.ind, COALESCE(u.declared, u.base), fixed_unit_medical, fixed_individual "
+                f"FROM {table} CROSS JOIN LATERAL unnest(resident_ids, bases, unit_medical, "
+                "unit_maternity, individual, declared_bases) "
+                f"WITH ORDINALITY AS u(rid, base, um, mat, ind, declared, n){where.sql()} "
+                "ORDER BY position, ordinal, u.n"
+            )
+            params = where.params
+        else:
+            # A person's places in the array, then each array at those places: unnesting
+            # every array of the row and filtering took 2.5 times as long (0.25 ms against
+            # 0.10 for 12 assessments of 27 persons).
+            query = (
+                "SELECT unit_id, version, recorded_at, period, resident_ids[i], bases[i], "
+                "unit_medical[i], unit_maternity[i], individual[i], "
+                "COALESCE(declared_bases[i], bases[i]), fixed_unit_medical, fixed_individual "
+                f"FROM {table} CROSS JOIN LATERAL unnest(array_positions(resident_ids, ?)) "
+                f"AS i{where.sql()} ORDER BY position, ordinal, i"
+            )
+            params = [resident_id, *where.params]
         read = self._readers[PersonLine]
-        return [read(values) for values in self._select(query, where.params)]
+        return [read(values) for values in self._select(query, params)]
 
     # ------------------------------------------------------------ writing
 

@@ -254,9 +254,13 @@ def index_statements(dialect: Dialect, schema: str | None = None) -> list[str]:
                 if dialect == "postgres"
                 else _name(table.index_name(index), schema)
             )
+            # GIN: no pending list. With one, inserts are cheaper but every search scans
+            # the list until a vacuum merges it: a person's lines took 2-6 ms to find
+            # after a catch-up instead of 0.1 ms.
+            options = " WITH (fastupdate = off)" if index.gin else ""
             statements.append(
                 f"CREATE {unique}INDEX IF NOT EXISTS {name} "
-                f"ON {_name(table.name, schema)} {using}({columns})"
+                f"ON {_name(table.name, schema)} {using}({columns}){options}"
             )
     return statements
 

@@ -97,6 +97,26 @@ def test_a_persons_rights_record_is_the_same_after_a_rebuild_as_after_catching_u
     assert records(memory, persons, ledger) == caught_up  # the reference store
 
 
+def test_views_kept_a_row_per_person_are_emptied_when_opened_and_refilled(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    runner.catch_up(ledger, views)
+    filled = everything(views)
+    views.close()
+    # the per-person table of the layout before person lines were kept by assessment
+    execute(settings, "CREATE TABLE {} (position BIGINT, ordinal INTEGER)", "view_person_lines")
+
+    reopened = open_view_store(settings)
+    try:
+        assert reopened.position() == 0
+        assert reopened.audit() == []
+        assert "view_person_lines" not in table_names(settings)
+        runner.catch_up(ledger, reopened)
+        assert everything(reopened) == filled
+    finally:
+        reopened.close()
+
+
 def test_a_second_rebuild_starts_from_nothing(ledger: Ledger, views: SqlViewStore) -> None:
     runner.rebuild(ledger, views)
     first = everything(views)
@@ -259,6 +279,28 @@ def holding_the_tracking_row(settings: Settings) -> Iterator[Callable[[int], Non
             pg.commit()
 
         yield commit_postgres
+
+
+def execute(settings: Settings, template: str, table: str) -> None:
+    if settings.store_kind == "sqlite":
+        with sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"]) as conn:
+            conn.execute(template.format(table))
+    else:
+        with psycopg.connect(settings.database_url) as pg:
+            pg.execute(template.format(f'"{settings.postgres_schema}".{table}'))
+
+
+def table_names(settings: Settings) -> set[str]:
+    if settings.store_kind == "sqlite":
+        with sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"]) as conn:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    else:
+        with psycopg.connect(settings.database_url) as pg:
+            rows = pg.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                (settings.postgres_schema,),
+            ).fetchall()
+    return {name for (name,) in rows}
 
 
 def index_names(settings: Settings) -> set[str]:

@@ -143,34 +143,6 @@ class AssessedLines:
             None if list(map(str, declared)) == list(map(str, bases)) else declared,
         )
 
-    def lines(self) -> list[PersonLine]:
-        declared = self.bases if self.declared_bases is None else self.declared_bases
-        return [
-            PersonLine(
-                self.unit_id,
-                self.version,
-                self.recorded_at,
-                self.period,
-                rid,
-                base,
-                unit_medical,
-                unit_maternity,
-                individual,
-                declared_base,
-                self.fixed_unit_medical,
-                self.fixed_individual,
-            )
-            for rid, base, unit_medical, unit_maternity, individual, declared_base in zip(
-                self.resident_ids,
-                self.bases,
-                self.unit_medical,
-                self.unit_maternity,
-                self.individual,
-                declared,
-                strict=True,
-            )
-        ]
-
 
 def same_assessment(a: PersonLine, b: PersonLine) -> bool:
     """Whether two lines can share one ``AssessedLines`` row."""

@@ -24,7 +24,6 @@ from ledger.domain.errors import Conflict
 from ledger.domain.period import Period
 from ledger.projections.encoding import row_reader
 from ledger.projections.journal import (
-    AssessedLines,
     AuditEntry,
     DeferralDecision,
     Movement,
@@ -92,16 +91,10 @@ class SqlViewStore(ABC):
     def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
         """An ``AssessedLines`` row has a line for the person (an indexed condition)."""
 
+    @abstractmethod
     def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
-        """The lines of the ``AssessedLines`` rows ``where`` selects, in order, only the
-        person's when one is given. PostgreSQL unnests the arrays in the query instead."""
-        found: list[PersonLine] = []
-        for row in self._rows(AssessedLines, where):
-            lines = row.lines()
-            found.extend(
-                lines if resident_id is None else (x for x in lines if x.resident_id == resident_id)
-            )
-        return found
+        """The lines of the ``AssessedLines`` rows ``where`` selects, in order (position,
+        ordinal, place in the arrays), only the person's when one is given."""
 
     # ------------------------------------------------------------ writing
 

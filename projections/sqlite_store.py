@@ -16,23 +16,26 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from ledger.logs import get_logger
-from ledger.projections.encoding import utc_text
+from ledger.projections.encoding import period_of, utc_text
+from ledger.projections.journal import AssessedLines, PersonLine
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
     LEGACY_TABLE,
     PERSON_INDEX,
     STORED,
+    TABLE_OF,
     TRACKING_NAME,
     TRACKING_TABLE,
     create_statements,
     drop_index_statements,
     index_statements,
 )
-from ledger.projections.sql import PositionMoved, SqlViewStore
+from ledger.projections.sql import PositionMoved, SqlViewStore, Where
 
 #: seconds a page waits for SQLite's write lock (held by event writers while they save)
 LOCK_TIMEOUT = 30.0
@@ -105,11 +108,50 @@ class SQLiteViewStore(SqlViewStore):
         return f"{column} >= ? AND {column} < ?", [prefix, upper]
 
     def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
+        # the event's position: its primary key's prefix (the person's own lines are
+        # picked out of the row's arrays when they are read)
         return (
-            "(position, ordinal) IN (SELECT position, ordinal FROM "
-            f"{PERSON_INDEX.name} WHERE resident_id = ?)",
+            f"position IN (SELECT position FROM {PERSON_INDEX.name} WHERE resident_id = ?)",
             [resident_id],
         )
+
+    def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
+        # The JSON arrays read here: for a person, their places among the IDs first, and
+        # only those amounts made Decimals (a unit's hundreds of persons are not).
+        table = TABLE_OF[AssessedLines]
+        columns = ", ".join(c.name for c in table.columns)
+        rows = self._select(
+            f"SELECT {columns} FROM {table.name}{where.sql()} ORDER BY position, ordinal",
+            where.params,
+        )
+        found: list[PersonLine] = []
+        for unit, version, at, period, fixed_um, fixed_ind, rids, *arrays in rows:
+            ids: list[str] = json.loads(rids)
+            places = (
+                range(len(ids))
+                if resident_id is None
+                else [i for i, rid in enumerate(ids) if rid == resident_id]
+            )
+            if not places:
+                continue
+            bases, unit_medical, unit_maternity, individual = map(json.loads, arrays[:4])
+            held = bases if arrays[4] is None else json.loads(arrays[4])
+            head = (UUID(unit), version, datetime.fromisoformat(at), period_of(period))
+            fixed = (Decimal(fixed_um), Decimal(fixed_ind))
+            found.extend(
+                PersonLine(
+                    *head,
+                    ids[i],
+                    Decimal(bases[i]),
+                    Decimal(unit_medical[i]),
+                    Decimal(unit_maternity[i]),
+                    Decimal(individual[i]),
+                    Decimal(held[i]),
+                    *fixed,
+                )
+                for i in places
+            )
+        return found
 
     def _param(self, value: Any) -> Any:
         if isinstance(value, UUID):

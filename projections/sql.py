@@ -60,6 +60,7 @@ class SqlViewStore(ABC):
 
     def __init__(self) -> None:
         self._readers = {t.row_type: row_reader(t.row_type, self.dialect) for t in TABLES}
+        self._readers[PersonLine] = row_reader(PersonLine, self.dialect)
         #: registrations found by USCC: a registration row never changes once written
         #: (and ``known_at`` is checked against its ``recorded_at`` by the caller), so a
         #: unit read looks it up once per process, not once per request
@@ -85,6 +86,15 @@ class SqlViewStore(ABC):
     @abstractmethod
     def _param(self, value: Any) -> Any:
         """A UUID or an instant as the database compares it."""
+
+    @abstractmethod
+    def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
+        """An ``AssessedLines`` row has a line for the person (an indexed condition)."""
+
+    @abstractmethod
+    def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
+        """The lines of the ``AssessedLines`` rows ``where`` selects, in order (position,
+        ordinal, place in the arrays), only the person's when one is given."""
 
     # ------------------------------------------------------------ writing
 
@@ -135,7 +145,7 @@ class SqlViewStore(ABC):
         agency: str | None = None,
         known_at: datetime | None = None,
     ) -> list[UnitRegistered]:
-        where = _Where()
+        where = Where()
         if region:
             where.add(*self._starts_with("region", region_prefix(region)))
         if agency is not None:
@@ -147,7 +157,7 @@ class SqlViewStore(ABC):
         cached = self._registered.get(uscc)
         if cached is not None:
             return cached
-        where = _Where()
+        where = Where()
         where.add("uscc = ?", [uscc])
         found: list[UnitRegistered] = self._rows(UnitRegistered, where, limit=1)
         if not found:
@@ -158,7 +168,7 @@ class SqlViewStore(ABC):
         return found[0]
 
     def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
-        where = _Where()
+        where = Where()
         ids = [self._param(u) for u in dict.fromkeys(originator_ids)]
         if not ids:
             return []
@@ -191,7 +201,7 @@ class SqlViewStore(ABC):
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[Movement]:
-        where = _Where()
+        where = Where()
         if not self._units(where, unit_ids):
             return []
         self._known(where, known_at)
@@ -205,18 +215,18 @@ class SqlViewStore(ABC):
         periods: Iterable[Period] | None = None,
         known_at: datetime | None = None,
     ) -> list[PersonLine]:
-        where = _Where()
+        where = Where()
         if unit_ids is not None and not self._units(where, unit_ids):
             return []
         if resident_id is not None:
-            where.add("resident_id = ?", [resident_id])
+            where.add(*self._has_person(resident_id))
         if periods is not None:
             months = sorted({str(p) for p in periods})
             if not months:
                 return []
             where.add(*self._in("period", months))
         self._known(where, known_at)
-        return self._rows(PersonLine, where)
+        return self._person_lines(where, resident_id)
 
     def person_reductions(
         self,
@@ -225,7 +235,7 @@ class SqlViewStore(ABC):
         resident_id: str | None = None,
         known_at: datetime | None = None,
     ) -> list[PersonReduction]:
-        where = _Where()
+        where = Where()
         if unit_ids is not None and not self._units(where, unit_ids):
             return []
         if resident_id is not None:
@@ -236,7 +246,7 @@ class SqlViewStore(ABC):
     def deferral_decisions(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[DeferralDecision]:
-        where = _Where()
+        where = Where()
         if not self._units(where, unit_ids):
             return []
         self._known(where, known_at)
@@ -253,7 +263,7 @@ class SqlViewStore(ABC):
         known_at: datetime | None = None,
     ) -> list[AuditEntry]:
         """Audit entries in recorded order (recorded_at, originator, version)."""
-        where = _Where()
+        where = Where()
         if originator_id is not None:
             where.add("originator_id = ?", [self._param(originator_id)])
         if resident_id is not None:
@@ -272,21 +282,21 @@ class SqlViewStore(ABC):
 
     # ------------------------------------------------------------ helpers
 
-    def _units(self, where: _Where, unit_ids: Iterable[UUID]) -> bool:
+    def _units(self, where: Where, unit_ids: Iterable[UUID]) -> bool:
         """Adds the unit filter; False when no unit is asked for (nothing can match)."""
         ids = [self._param(u) for u in dict.fromkeys(unit_ids)]
         if ids:
             where.add(*self._in("unit_id", ids))
         return bool(ids)
 
-    def _known(self, where: _Where, known_at: datetime | None) -> None:
+    def _known(self, where: Where, known_at: datetime | None) -> None:
         if known_at is not None:
             where.add("recorded_at <= ?", [self._param(known_at)])
 
     def _rows(
         self,
-        row_type: type[Row],
-        where: _Where,
+        row_type: type[Any],
+        where: Where,
         *,
         order: str = "position, ordinal",
         limit: int | None = None,
@@ -300,7 +310,7 @@ class SqlViewStore(ABC):
         return [read(values) for values in self._select(sql, where.params)]
 
 
-class _Where:
+class Where:
     """Conditions joined by AND, with ``?`` placeholders, and their parameters."""
 
     def __init__(self) -> None:

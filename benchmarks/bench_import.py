@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -155,11 +156,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, help="import worker processes (default: auto)")
     parser.add_argument("--batch", type=int, default=BATCH_UNITS, help="units per save")
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--schema-prefix", default="bench", help="the fresh schema's name prefix")
     args = parser.parse_args(argv)
     url = os.environ.get("LEDGER_TEST_POSTGRES_URL") or DEFAULT_URL
     directory = args.data or Path(tempfile.gettempdir()) / f"ledger-bench-{args.units}"
     units_csv, month_csv, lines = data_files(directory, args.units, args.seed)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    schema = f"{args.schema_prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     say(f"PostgreSQL {url} schema {schema}; {args.units:,} units, {lines:,} person-lines")
@@ -174,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
             conn.execute("CHECKPOINT")
         say(f"setup (not measured): {registered:,} units in {time.perf_counter() - start:.1f} s")
 
+        before = _process_cpu()
         summary = import_assessments(
             ledger,
             month_csv,
@@ -182,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
             batch_units=args.batch,
             workers=args.workers,
         )
+        import_cpu = _process_cpu() - before
         if summary.lines_written != lines or not summary.ok:
             raise SystemExit(f"import incomplete: {summary.as_log()} {summary.rejections[:3]}")
         rates = ledger.policies().rates(generate.REGION, Period.parse(generate.PERIOD)).rule
@@ -207,6 +211,18 @@ def main(argv: list[str] | None = None) -> None:
     say(f"load after the run: {os.getloadavg()[0]:.2f} (1 min)")
     say(f"events written: {summary.events:,}; table sizes: {sizes}")
     breakdown(summary)
+    say(
+        f"  {'client CPU, whole processes':34} {'':9} {'':8} {import_cpu:8.1f} "
+        f"{import_cpu / lines * 1e6:8.2f}  (this process and its finished workers: "
+        "start-up, hand-over and garbage collection included)"
+    )
+
+
+def _process_cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

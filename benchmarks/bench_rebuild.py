@@ -57,10 +57,11 @@ def say(text: str = "") -> None:
 class Size:
     units: int
     months: int
+    prefix: str = "bench_rebuild"
 
     @property
     def schema(self) -> str:
-        return f"bench_rebuild_{self.units}u_{self.months}m"
+        return f"{self.prefix}_{self.units}u_{self.months}m"
 
 
 # ----------------------------------------------------------------- phases
@@ -212,6 +213,8 @@ def _child(args: argparse.Namespace, size: Size, phase: str) -> dict[str, Any]:
         str(args.stock_events),
         "--seed",
         str(args.seed),
+        "--schema-prefix",
+        size.prefix,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
@@ -284,10 +287,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stock-events", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=20240501)
     parser.add_argument("--reuse", action="store_true", help="keep histories and reuse them")
+    parser.add_argument(
+        "--schema-prefix",
+        default="bench_rebuild",
+        help="schemas are PREFIX_<units>u_<months>m (one's own while others benchmark too)",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     url = os.environ.get("LEDGER_TEST_POSTGRES_URL") or DEFAULT_URL
-    sizes = [Size(args.units, m) for m in (args.months or [12, 36])]
+    sizes = [Size(args.units, m, args.schema_prefix) for m in (args.months or [12, 36])]
 
     if args.phase:
         (size,) = sizes

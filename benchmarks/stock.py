@@ -18,12 +18,21 @@ from eventsourcing.projection import Projection
 from psycopg.sql import SQL
 
 from ledger.projections.encoding import row_encoder
-from ledger.projections.journal import Row, rows_of
+from ledger.projections.journal import AssessedLines, PersonLine, Row, rows_of
 from ledger.projections.schema import TABLES, create_statements
 
 # SQLite's parameter tuples are plain text and numbers: PostgreSQL casts them to the
 # columns' types, as an INSERT written by hand would.
 _ENCODE = {t.row_type: row_encoder(t, "sqlite") for t in TABLES}
+
+
+def _assessed(position: int, ordinal: int, lines: list[PersonLine]) -> tuple[Any, ...]:
+    """An ``AssessedLines`` row as parameters: arrays as lists, which psycopg sends as arrays."""
+    row = AssessedLines.of(lines)
+    head = _ENCODE[AssessedLines](position, ordinal, row)[:8]
+    arrays = (row.resident_ids, row.bases, row.unit_medical, row.unit_maternity, row.individual)
+    held = None if row.declared_bases is None else list(row.declared_bases)
+    return (*head, *map(list, arrays), held)
 
 
 class StockView(PostgresTrackingRecorder):
@@ -40,9 +49,14 @@ class StockView(PostgresTrackingRecorder):
         }
 
     def insert_rows(self, rows: list[Row], tracking: Tracking) -> None:
-        grouped: dict[type[Row], list[Any]] = defaultdict(list)
+        grouped: dict[type[Any], list[Any]] = defaultdict(list)
+        lines = [(o, r) for o, r in enumerate(rows) if isinstance(r, PersonLine)]
+        position = tracking.notification_id
         for ordinal, row in enumerate(rows):
-            grouped[type(row)].append(_ENCODE[type(row)](tracking.notification_id, ordinal, row))
+            if not isinstance(row, PersonLine):
+                grouped[type(row)].append(_ENCODE[type(row)](position, ordinal, row))
+        if lines:  # one event's lines: one row of arrays, as the views keep them
+            grouped[AssessedLines].append(_assessed(position, lines[0][0], [r for _, r in lines]))
         with self.datastore.transaction(commit=True) as curs:
             for row_type, params in grouped.items():
                 curs.executemany(self.inserts[row_type], params)

@@ -19,8 +19,8 @@ from uuid import UUID
 
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.journal import Kind, Row
-from ledger.projections.schema import TABLE_OF, TABLES, Column, ColumnType, Dialect, Table
+from ledger.projections.journal import Kind
+from ledger.projections.schema import STORED, Column, ColumnType, Dialect, Table, columns_of
 
 Format = Callable[[Any], Any]
 
@@ -50,9 +50,32 @@ def copy_text(value: str) -> str:
     return value
 
 
+def text_array(values: Sequence[str]) -> str:
+    """A text[] as a field of COPY text: every element quoted, so that a resident ID
+    can never read as NULL, and the quoting done by joins (no call per element)."""
+    if not values:
+        return "{}"
+    joined = "".join(values)
+    if '"' in joined or "\\" in joined:
+        values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    return copy_text('{"' + '","'.join(values) + '"}')
+
+
+def amount_array(values: Sequence[Any]) -> str:
+    """A numeric[] as a field of COPY text (Decimals, or amounts' texts already checked)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def amounts_json(values: Sequence[Any]) -> str:
+    """Amounts as SQLite keeps an array of them: JSON, each amount the text of its Decimal."""
+    return _dumps(list(map(str, values)))
+
+
 #: detail values are JSON already (journal._plain); str() is a fallback that keeps a
 #: nested date or Decimal readable instead of failing the page
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+#: JSON as the stores write it (compact, unescaped non-ASCII)
+dumps = _dumps
 
 # How each column type is written, as an expression of ``v`` (the row's attribute):
 # PostgreSQL COPY text, SQLite parameters. ``format()`` of an int or a Period (what
@@ -66,6 +89,8 @@ _PG_EXPR = {
     ColumnType.money: "str({v})",
     ColumnType.period: "{v}",
     ColumnType.json: "esc(dumps({v}))",
+    ColumnType.texts: "text_array({v})",
+    ColumnType.amounts: "amount_array({v})",
 }
 _SQLITE_EXPR = {
     ColumnType.uuid: "uuid({v})",
@@ -76,6 +101,8 @@ _SQLITE_EXPR = {
     ColumnType.money: "str({v})",
     ColumnType.period: "str({v})",
     ColumnType.json: "dumps({v})",
+    ColumnType.texts: "dumps({v})",
+    ColumnType.amounts: "amounts_json({v})",
 }
 
 Encode = Callable[[int, int, Any], Any]
@@ -132,6 +159,9 @@ def row_encoder(table: Table, dialect: Dialect) -> Encode:
         "dumps": _dumps,
         "instant": iso_text if dialect == "postgres" else utc_iso_text,
         "uuid": uuid_text,
+        "text_array": text_array,
+        "amount_array": amount_array,
+        "amounts_json": amounts_json,
         "NULL": null,
     }
     exec(compile(source, f"<{dialect} encoder of {table.name}>", "exec"), namespace)
@@ -141,8 +171,8 @@ def row_encoder(table: Table, dialect: Dialect) -> Encode:
 
 ENCODERS = {
     (dialect, table.name): row_encoder(table, dialect)
-    for dialect in ("postgres", "sqlite")
-    for table in TABLES
+    for dialect in STORED
+    for table in STORED[dialect]
 }
 
 
@@ -183,6 +213,8 @@ _FROM_PG: dict[ColumnType, Format] = {
     ColumnType.money: _same,
     ColumnType.period: period_of,
     ColumnType.json: _same,
+    ColumnType.texts: tuple,
+    ColumnType.amounts: tuple,
 }
 _FROM_SQLITE: dict[ColumnType, Format] = {
     ColumnType.uuid: UUID,
@@ -193,6 +225,8 @@ _FROM_SQLITE: dict[ColumnType, Format] = {
     ColumnType.money: Decimal,
     ColumnType.period: period_of,
     ColumnType.json: json.loads,
+    ColumnType.texts: lambda v: tuple(json.loads(v)),
+    ColumnType.amounts: lambda v: tuple(map(Decimal, json.loads(v))),
 }
 
 
@@ -206,10 +240,9 @@ def _parser(column: Column, dialect: Dialect) -> Format:
     return parse
 
 
-def row_reader(row_type: type[Row], dialect: Dialect) -> Callable[[Sequence[Any]], Row]:
-    """Builds a row of ``row_type`` from its table's columns (without position, ordinal)."""
-    table = TABLE_OF[row_type]
-    parsers = [_parser(c, dialect) for c in table.columns]
+def row_reader(row_type: type[Any], dialect: Dialect) -> Callable[[Sequence[Any]], Any]:
+    """Builds a row of ``row_type`` from its columns (without position, ordinal)."""
+    parsers = [_parser(c, dialect) for c in columns_of(row_type)]
     if all(p is _same for p in parsers):
         return lambda values: row_type(*values)
     return lambda values: row_type(*(p(v) for p, v in zip(parsers, values, strict=True)))

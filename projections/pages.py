@@ -5,7 +5,8 @@ Every event's rows come from ``journal.rows_of``, encoded per table
 history, which are written straight from the event's own strings:
 
 - ``PeriodAssessed``: its audit entry (``journal.audit_entry``), one ``assessed``
-  movement per total, one person line per line;
+  movement per total, its person lines as one ``AssessedLines`` row (the event's
+  columns transposed and joined into arrays, no call per person);
 - ``PaymentCollected``: its audit entry, one ``paid`` movement per allocation, a
   ``credit_received`` movement for what was not allocated.
 
@@ -21,6 +22,7 @@ and that test says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,15 +30,28 @@ from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.projections.encoding import (
     ENCODERS,
+    amount_array,
+    amounts_json,
     canonical_amount,
     copy_text,
+    dumps,
     iso_text,
     period_of,
+    text_array,
     utc_iso_text,
     uuid_text,
 )
-from ledger.projections.journal import Kind, Movement, PersonLine, Row, audit_entry, rows_of
-from ledger.projections.schema import TABLES, Dialect, Table
+from ledger.projections.journal import (
+    AssessedLines,
+    Kind,
+    Movement,
+    PersonLine,
+    Row,
+    audit_entry,
+    rows_of,
+    same_assessment,
+)
+from ledger.projections.schema import STORED, Dialect, PersonKey, Table
 
 
 class _TableRows:
@@ -56,7 +71,12 @@ class Page:
     def __init__(self, dialect: Dialect, *, shortcuts: bool = True) -> None:
         self.dialect = dialect
         self.events = 0
-        self._tables = {t.row_type: _TableRows(t, dialect) for t in TABLES}
+        #: person lines added (they are stored a row per assessment)
+        self.person_lines = 0
+        self._tables = {t.row_type: _TableRows(t, dialect) for t in STORED[dialect]}
+        self._lines = self._tables[AssessedLines]
+        #: SQLite's side table of persons (PostgreSQL has a GIN index instead)
+        self._keys = self._tables.get(PersonKey)
         self._shortcuts = _SHORTCUTS if shortcuts else {}
 
     def add_event(self, position: int, event: Any) -> None:
@@ -70,18 +90,44 @@ class Page:
 
     def mark(self) -> tuple[int, ...]:
         """Where each table's rows end now: ``undo`` drops what was added after."""
-        return tuple(len(t.rows) for t in self._tables.values())
+        return (self.person_lines, *(len(t.rows) for t in self._tables.values()))
 
     def undo(self, mark: tuple[int, ...]) -> None:
-        for table, length in zip(self._tables.values(), mark, strict=True):
+        self.person_lines = mark[0]
+        for table, length in zip(self._tables.values(), mark[1:], strict=True):
             del table.rows[length:]
 
     def add_rows(self, position: int, rows: Sequence[Row]) -> None:
-        """Rows at ``position``, in order (their ordinals are their places in ``rows``)."""
+        """Rows at ``position``, in order (their ordinals are their places in ``rows``).
+
+        Consecutive person lines of one assessment become one ``AssessedLines`` row at
+        the first one's ordinal (the next ones' ordinals follow it, as they are read)."""
         tables = self._tables
+        group: list[PersonLine] = []
+        first = 0
         for ordinal, row in enumerate(rows):
+            if type(row) is PersonLine:
+                if group and not same_assessment(group[-1], row):
+                    self._add_lines(position, first, group)
+                    group = []
+                if not group:
+                    first = ordinal
+                group.append(row)
+                continue
+            if group:
+                self._add_lines(position, first, group)
+                group = []
             table = tables[type(row)]
             table.rows.append(table.encode(position, ordinal, row))
+        if group:
+            self._add_lines(position, first, group)
+
+    def _add_lines(self, position: int, first: int, lines: list[PersonLine]) -> None:
+        row = AssessedLines.of(lines)
+        self._lines.rows.append(self._lines.encode(position, first, row))
+        self.person_lines += len(lines)
+        if self._keys is not None:
+            self._keys.rows.extend((position, first, rid) for rid in row.resident_ids)
 
     def payloads(self) -> list[tuple[Table, Any]]:
         """Per non-empty table: COPY bytes (PostgreSQL) or a list of tuples (SQLite)."""
@@ -93,9 +139,11 @@ class Page:
         ]
 
     def count(self, row_type: type[Row]) -> int:
+        if row_type is PersonLine:
+            return self.person_lines
         return len(self._tables[row_type].rows)
 
-    def rows(self, row_type: type[Row]) -> list[Any]:
+    def rows(self, row_type: type[Any]) -> list[Any]:
         """The encoded rows of one table, for the shortcuts to extend."""
         return self._tables[row_type].rows
 
@@ -139,17 +187,57 @@ def _text(value: str) -> str:
     return value if value.isalnum() else copy_text(value)
 
 
+#: amounts, joined by commas, each as str(Decimal) writes it (plain, no exponent)
+_PLAIN = re.compile(
+    r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]{1,6})?(?:,-?(?:0|[1-9][0-9]*)(?:\.[0-9]{1,6})?)*"
+).fullmatch
+Columns = tuple[tuple[str, ...], ...]
+
+
+#: PostgreSQL: amounts joined by commas hold nothing but ASCII digits, points, minus
+#: signs and commas (nothing COPY or an array literal reads as structure). NUMERIC reads
+#: 0.0000001 as it reads 1E-7, so the exact text matters only to SQLite (``_PLAIN``):
+#: a character class costs a quarter of that expression.
+_NUMERALS = re.compile(r"[0-9.,-]+").fullmatch
+
+
+def _person_columns(
+    lines: list[list[str]], dialect: Dialect
+) -> tuple[Columns, tuple[str, ...] | None] | None:
+    """The event's person lines transposed: resident IDs, bases, the three parts, and
+    the declared bases (None when each is the base), or None when a line is not as the
+    use cases write it (a width other than 5 or 6, an amount not in plain form): such
+    an event takes the general path, which refuses or normalises as rows_of does."""
+    widths = set(map(len, lines))
+    if widths == {5}:
+        columns: Columns = tuple(zip(*lines, strict=True))
+        declared = None
+    elif widths <= {5, 6}:
+        columns = tuple(zip(*(row[:5] for row in lines), strict=True))
+        declared = tuple(row[5] if len(row) > 5 else row[1] for row in lines)
+        if declared == columns[1]:
+            declared = None
+    else:
+        return None
+    amounts = ",".join(",".join(c) for c in (*columns[1:], *([declared] if declared else [])))
+    plain = (_NUMERALS if dialect == "postgres" else _PLAIN)(amounts)
+    return (columns, declared) if plain else None
+
+
 def _assessment(page: Page, position: int, event: Any) -> None:
+    persons = _person_columns(event.lines, page.dialect) if event.lines else None
+    if event.lines and persons is None:
+        page.add_rows(position, rows_of(event))
+        return
     page.add_rows(position, [audit_entry(event)])
     uid, version = uuid_text(event.originator_id), event.originator_version
     period = _period_text(event.period)
     on, due = event.assessed_on.isoformat(), event.due_date.isoformat()
     totals = _items(event.totals)
-    moves, lines = page.rows(Movement), page.rows(PersonLine)
+    moves, lines = page.rows(Movement), page.rows(AssessedLines)
     first = 1 + len(totals)
     fixed = dict(event.fixed)
-    # declared base (the base itself unless the limits held it), fixed unit medical and
-    # individual amounts: the last three columns of a person line
+    # fixed unit medical and individual amounts per person, the same for every line
     tail = (fixed.get(Part.unit_medical.value, "0.00"), fixed.get(Part.individual.value, "0.00"))
     if page.dialect == "postgres":
         head = f"\t{uid}\t{version}\t{iso_text(event.timestamp)}\t"
@@ -157,36 +245,41 @@ def _assessment(page: Page, position: int, event: Any) -> None:
             f"{position}\t{i}{head}{on}\t{ASSESSED}\t{p}\t{part}\t{a}\t{due}\t\t\n"
             for i, (p, part, a) in enumerate(totals, 1)
         )
-        head += f"{_text(period)}\t"
-        # Amounts as the event has them: NUMERIC reads "4350.00" as Decimal's str would.
-        fixed_text = "\t".join(tail)
-        lines.extend(
-            f"{position}\t{i}{head}{_text(row[0])}\t{row[1]}\t{row[2]}\t{row[3]}\t{row[4]}"
-            f"\t{row[5] if len(row) > 5 else row[1]}\t{fixed_text}\n"
-            for i, row in enumerate(event.lines, first)
-        )
+        if persons is not None:
+            # Amounts as the event has them: NUMERIC reads "4350.00" as Decimal's str would.
+            (rids, *amounts), declared = persons
+            arrays = "\t".join(map(amount_array, amounts))
+            held = "\\N" if declared is None else amount_array(declared)
+            lines.append(
+                f"{position}\t{first}{head}{_text(period)}\t{tail[0]}\t{tail[1]}\t"
+                f"{text_array(rids)}\t{arrays}\t{held}\n"
+            )
+            page.person_lines += len(rids)
         return
     at = utc_iso_text(event.timestamp)
     moves.extend(
         (position, i, uid, version, at, on, ASSESSED, p, part, canonical_amount(a), due, "", "")
         for i, (p, part, a) in enumerate(totals, 1)
     )
-    fixed_amounts = tuple(canonical_amount(a) for a in tail)
-    lines.extend(
-        (
-            position,
-            i,
-            uid,
-            version,
-            at,
-            period,
-            row[0],
-            *map(canonical_amount, row[1:5]),
-            canonical_amount(row[5] if len(row) > 5 else row[1]),
-            *fixed_amounts,
+    if persons is not None:
+        (rids, *amounts), declared = persons
+        lines.append(
+            (
+                position,
+                first,
+                uid,
+                version,
+                at,
+                period,
+                *map(canonical_amount, tail),
+                dumps(rids),
+                *map(amounts_json, amounts),
+                None if declared is None else amounts_json(declared),
+            )
         )
-        for i, row in enumerate(event.lines, first)
-    )
+        page.person_lines += len(rids)
+        keys = page.rows(PersonKey)
+        keys.extend((position, first, rid) for rid in rids)
 
 
 def _payment(page: Page, position: int, event: Any) -> None:

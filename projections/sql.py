@@ -68,6 +68,7 @@ class SqlViewStore(ABC):
 
     def __init__(self) -> None:
         self._readers = {t.row_type: row_reader(t.row_type, self.dialect) for t in TABLES}
+        self._readers[PersonLine] = row_reader(PersonLine, self.dialect)
         #: registrations found by USCC: a registration row never changes once written
         #: (and ``known_at`` is checked against its ``recorded_at`` by the caller), so a
         #: unit read looks it up once per process, not once per request
@@ -97,6 +98,15 @@ class SqlViewStore(ABC):
     @abstractmethod
     def _keep(self, sql: str, params: Sequence[Any]) -> None:
         """Runs one write of a read path (the balance kept ready) in its own transaction."""
+
+    @abstractmethod
+    def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
+        """An ``AssessedLines`` row has a line for the person (an indexed condition)."""
+
+    @abstractmethod
+    def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
+        """The lines of the ``AssessedLines`` rows ``where`` selects, in order (position,
+        ordinal, place in the arrays), only the person's when one is given."""
 
     # ------------------------------------------------------------ writing
 
@@ -147,7 +157,7 @@ class SqlViewStore(ABC):
         agency: str | None = None,
         known_at: datetime | None = None,
     ) -> list[UnitRegistered]:
-        where = _Where()
+        where = Where()
         if region:
             where.add(*self._starts_with("region", region_prefix(region)))
         if agency is not None:
@@ -159,7 +169,7 @@ class SqlViewStore(ABC):
         cached = self._registered.get(uscc)
         if cached is not None:
             return cached
-        where = _Where()
+        where = Where()
         where.add("uscc = ?", [uscc])
         found: list[UnitRegistered] = self._rows(UnitRegistered, where, limit=1)
         if not found:
@@ -170,7 +180,7 @@ class SqlViewStore(ABC):
         return found[0]
 
     def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
-        where = _Where()
+        where = Where()
         ids = [self._param(u) for u in dict.fromkeys(originator_ids)]
         if not ids:
             return []
@@ -214,7 +224,7 @@ class SqlViewStore(ABC):
 
     def movements_after(self, unit_id: UUID, version: int) -> list[Movement]:
         """The unit's movements of events after ``version``, in the order appended."""
-        where = _Where()
+        where = Where()
         self._units(where, [unit_id])
         where.add("version > ?", [version])
         return self._rows(Movement, where)
@@ -232,7 +242,7 @@ class SqlViewStore(ABC):
     def movements(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[Movement]:
-        where = _Where()
+        where = Where()
         if not self._units(where, unit_ids):
             return []
         self._known(where, known_at)
@@ -246,18 +256,18 @@ class SqlViewStore(ABC):
         periods: Iterable[Period] | None = None,
         known_at: datetime | None = None,
     ) -> list[PersonLine]:
-        where = _Where()
+        where = Where()
         if unit_ids is not None and not self._units(where, unit_ids):
             return []
         if resident_id is not None:
-            where.add("resident_id = ?", [resident_id])
+            where.add(*self._has_person(resident_id))
         if periods is not None:
             months = sorted({str(p) for p in periods})
             if not months:
                 return []
             where.add(*self._in("period", months))
         self._known(where, known_at)
-        return self._rows(PersonLine, where)
+        return self._person_lines(where, resident_id)
 
     def person_reductions(
         self,
@@ -266,7 +276,7 @@ class SqlViewStore(ABC):
         resident_id: str | None = None,
         known_at: datetime | None = None,
     ) -> list[PersonReduction]:
-        where = _Where()
+        where = Where()
         if unit_ids is not None and not self._units(where, unit_ids):
             return []
         if resident_id is not None:
@@ -277,7 +287,7 @@ class SqlViewStore(ABC):
     def deferral_decisions(
         self, unit_ids: Iterable[UUID], *, known_at: datetime | None = None
     ) -> list[DeferralDecision]:
-        where = _Where()
+        where = Where()
         if not self._units(where, unit_ids):
             return []
         self._known(where, known_at)
@@ -294,7 +304,7 @@ class SqlViewStore(ABC):
         known_at: datetime | None = None,
     ) -> list[AuditEntry]:
         """Audit entries in recorded order (recorded_at, originator, version)."""
-        where = _Where()
+        where = Where()
         if originator_id is not None:
             where.add("originator_id = ?", [self._param(originator_id)])
         if resident_id is not None:
@@ -313,21 +323,21 @@ class SqlViewStore(ABC):
 
     # ------------------------------------------------------------ helpers
 
-    def _units(self, where: _Where, unit_ids: Iterable[UUID]) -> bool:
+    def _units(self, where: Where, unit_ids: Iterable[UUID]) -> bool:
         """Adds the unit filter; False when no unit is asked for (nothing can match)."""
         ids = [self._param(u) for u in dict.fromkeys(unit_ids)]
         if ids:
             where.add(*self._in("unit_id", ids))
         return bool(ids)
 
-    def _known(self, where: _Where, known_at: datetime | None) -> None:
+    def _known(self, where: Where, known_at: datetime | None) -> None:
         if known_at is not None:
             where.add("recorded_at <= ?", [self._param(known_at)])
 
     def _rows(
         self,
-        row_type: type[Row],
-        where: _Where,
+        row_type: type[Any],
+        where: Where,
         *,
         order: str = "position, ordinal",
         limit: int | None = None,
@@ -341,7 +351,7 @@ class SqlViewStore(ABC):
         return [read(values) for values in self._select(sql, where.params)]
 
 
-class _Where:
+class Where:
     """Conditions joined by AND, with ``?`` placeholders, and their parameters."""
 
     def __init__(self) -> None:

@@ -16,21 +16,27 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ledger.projections.encoding import utc_text
+from ledger.logs import get_logger
+from ledger.projections.encoding import period_of, utc_text
+from ledger.projections.journal import AssessedLines, PersonLine
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
+    LEGACY_TABLE,
+    PERSON_INDEX,
     READY_TABLE,
-    TABLES,
+    STORED,
+    TABLE_OF,
     TRACKING_NAME,
     TRACKING_TABLE,
     create_statements,
     drop_index_statements,
     index_statements,
 )
-from ledger.projections.sql import PositionMoved, SqlViewStore
+from ledger.projections.sql import PositionMoved, SqlViewStore, Where
 
 #: seconds a page waits for SQLite's write lock (held by event writers while they save)
 LOCK_TIMEOUT = 30.0
@@ -56,6 +62,20 @@ class SQLiteViewStore(SqlViewStore):
                 f"INSERT OR IGNORE INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
                 (TRACKING_NAME,),
             )
+            legacy = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (LEGACY_TABLE,)
+            ).fetchone()
+            if legacy:
+                # Person lines kept a row per person: the views start again from the
+                # first event (they are derived; the next catch-up refills them).
+                get_logger().warning("views_reset_for_new_layout", table=LEGACY_TABLE)
+                conn.execute(f"DROP TABLE {LEGACY_TABLE}")
+                for table in STORED["sqlite"]:
+                    conn.execute(f"DELETE FROM {table.name}")
+                conn.execute(f"DELETE FROM {READY_TABLE}")
+                conn.execute(
+                    f"UPDATE {TRACKING_TABLE} SET position = 0 WHERE name = ?", (TRACKING_NAME,)
+                )
             for statement in index_statements("sqlite"):
                 conn.execute(statement)
 
@@ -90,6 +110,52 @@ class SQLiteViewStore(SqlViewStore):
         # A range, which the column's index serves (LIKE would not: case-insensitive).
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return f"{column} >= ? AND {column} < ?", [prefix, upper]
+
+    def _has_person(self, resident_id: str) -> tuple[str, list[Any]]:
+        # the event's position: its primary key's prefix (the person's own lines are
+        # picked out of the row's arrays when they are read)
+        return (
+            f"position IN (SELECT position FROM {PERSON_INDEX.name} WHERE resident_id = ?)",
+            [resident_id],
+        )
+
+    def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
+        # The JSON arrays read here: for a person, their places among the IDs first, and
+        # only those amounts made Decimals (a unit's hundreds of persons are not).
+        table = TABLE_OF[AssessedLines]
+        columns = ", ".join(c.name for c in table.columns)
+        rows = self._select(
+            f"SELECT {columns} FROM {table.name}{where.sql()} ORDER BY position, ordinal",
+            where.params,
+        )
+        found: list[PersonLine] = []
+        for unit, version, at, period, fixed_um, fixed_ind, rids, *arrays in rows:
+            ids: list[str] = json.loads(rids)
+            places = (
+                range(len(ids))
+                if resident_id is None
+                else [i for i, rid in enumerate(ids) if rid == resident_id]
+            )
+            if not places:
+                continue
+            bases, unit_medical, unit_maternity, individual = map(json.loads, arrays[:4])
+            held = bases if arrays[4] is None else json.loads(arrays[4])
+            head = (UUID(unit), version, datetime.fromisoformat(at), period_of(period))
+            fixed = (Decimal(fixed_um), Decimal(fixed_ind))
+            found.extend(
+                PersonLine(
+                    *head,
+                    ids[i],
+                    Decimal(bases[i]),
+                    Decimal(unit_medical[i]),
+                    Decimal(unit_maternity[i]),
+                    Decimal(individual[i]),
+                    Decimal(held[i]),
+                    *fixed,
+                )
+                for i in places
+            )
+        return found
 
     def _param(self, value: Any) -> Any:
         if isinstance(value, UUID):
@@ -136,9 +202,9 @@ class SQLiteViewStore(SqlViewStore):
     def clear(self) -> None:
         self._registered.clear()
         with self._transaction() as conn:
-            for statement in drop_index_statements():
+            for statement in drop_index_statements("sqlite"):
                 conn.execute(statement)
-            for table in TABLES:
+            for table in STORED["sqlite"]:
                 # Dropped and made again: faster than deleting every row one by one.
                 conn.execute(f"DROP TABLE IF EXISTS {table.name}")
             conn.execute(f"DELETE FROM {READY_TABLE}")
@@ -152,7 +218,7 @@ class SQLiteViewStore(SqlViewStore):
         with self._transaction() as conn:
             for statement in index_statements("sqlite"):
                 conn.execute(statement)
-            for table in TABLES:
+            for table in STORED["sqlite"]:
                 conn.execute(f"ANALYZE {table.name}")
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from eventsourcing.postgres import PostgresAggregateRecorder
 
 from ledger.application import Actor, Ledger
 from ledger.importing import assessments, payments
-from ledger.importing.batch import Batches, Spec
+from ledger.importing.batch import Batches, Spec, gc_paused
 from ledger.importing.csvfile import CsvSource, UnitRecords
 from ledger.importing.outcome import ImportSummary, Rejection, Timings
 from ledger.importing.parallel import run_in_workers
@@ -162,7 +162,7 @@ def _batches(source: CsvSource, units: int, timings: Timings) -> Iterator[list[U
     """The file's units in batches of up to ``units`` units or BATCH_LINES rows."""
     groups = source.units()
     while True:
-        with timings.phase("read rows"):
+        with timings.phase("read rows"), gc_paused():
             batch: list[UnitRecords] = []
             rows = 0
             for group in groups:

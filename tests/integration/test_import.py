@@ -6,7 +6,8 @@ individual 2%; a base of 5000.00 gives 300.00 / 50.00 / 100.00.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.importer import import_assessments, import_payments
+from ledger.importing import batch
 from ledger.importing.batch import Batches, Spec
 from ledger.importing.csvfile import CsvSource
 from ledger.settings import Settings
@@ -321,20 +323,18 @@ def test_a_batch_that_meets_a_concurrent_writer_is_redone_from_fresh_state(
     ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = csv_file(tmp_path, HEADER + f"{A},2024-05,{person(1)},5000.00\n")
-    save = ledger.save
-    batch_saves: list[tuple[Any, ...]] = []
+    save = batch.save  # what a batch saves its units with
+    batch_saves: list[Sequence[Any]] = []
 
-    def save_after_someone_else(*objs: Any) -> Any:
+    def save_after_someone_else(writer: Ledger, objs: Sequence[Any]) -> None:
         if any(isinstance(obj, Unit) and obj.pending_events for obj in objs):
             batch_saves.append(objs)
             if len(batch_saves) == 1:
                 # Between the batch's load and its save, a case worker records a join on A.
-                monkeypatch.setattr(ledger, "save", save)
                 ledger.join_person(A, person(7), "6000.00", date(2024, 5, 20), ACTOR)
-                monkeypatch.setattr(ledger, "save", save_after_someone_else)
-        return save(*objs)
+        save(writer, objs)
 
-    monkeypatch.setattr(ledger, "save", save_after_someone_else)
+    monkeypatch.setattr(batch, "save", save_after_someone_else)
     with CsvSource(path, ("uscc", "period", "resident_id", "base")) as source:
         spec = Spec("assessments", source.columns, source.width, ACTOR, ASSESSED_ON)
         groups = list(source.units())
@@ -345,6 +345,28 @@ def test_a_batch_that_meets_a_concurrent_writer_is_redone_from_fresh_state(
     recorded = unit(ledger, A)
     assert person(7) in recorded.members
     assert list(recorded.assessments[MAY].lines) == [person(1)]
+
+
+def test_a_batch_runs_with_the_garbage_collector_paused_and_leaves_it_as_it_found_it(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = csv_file(tmp_path, HEADER + f"{A},2024-05,{person(1)},5000.00\n")
+    save = batch.save
+    collecting_while_saving: list[bool] = []
+
+    def save_noting_the_collector(writer: Ledger, objs: Sequence[Any]) -> None:
+        collecting_while_saving.append(gc.isenabled())
+        save(writer, objs)
+
+    monkeypatch.setattr(batch, "save", save_noting_the_collector)
+    with CsvSource(path, ("uscc", "period", "resident_id", "base")) as source:
+        spec = Spec("assessments", source.columns, source.width, ACTOR, ASSESSED_ON)
+        groups = list(source.units())
+
+    summary = Batches(ledger, spec).run(groups)
+
+    assert (summary.units_written, collecting_while_saving, gc.isenabled()) == (1, [False], True)
+    assert list(unit(ledger, A).assessments[MAY].lines) == [person(1)]
 
 
 # ------------------------------------------------------------------ payments

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -170,6 +171,26 @@ def test_person_lines_by_unit_resident_and_period(view_store: ViewStore, rows: l
     ]
     assert view_store.person_lines(periods=[]) == []
     assert view_store.person_lines(unit_ids=[]) == []
+
+
+def test_person_lines_keep_odd_identifiers_and_a_base_the_limits_held(
+    view_store: ViewStore, rows: list[Row]
+) -> None:
+    # Lines of one assessment are stored together as arrays: no identifier may read as
+    # an array's NULL or break its quoting, and a held base stays beside the base.
+    one = of(PersonLine, rows)[0]
+    odd = [
+        replace(one, resident_id=rid)
+        for rid in ("NULL", 'quote"back\\slash', "tab\there", "{brace,comma}", "", "中文")
+    ]
+    odd.append(replace(one, resident_id="held", declared_base=one.base + Decimal("1234.56")))
+    position = view_store.position() + 1
+    view_store.append(odd, position)
+
+    assert view_store.person_lines(unit_ids=[one.unit_id])[-len(odd) :] == odd
+    for line in odd:
+        assert view_store.person_lines(resident_id=line.resident_id) == [line]
+    assert view_store.person_lines(resident_id="NUL") == []
 
 
 def test_person_reductions_by_unit_and_resident(view_store: ViewStore, rows: list[Row]) -> None:

@@ -100,6 +100,9 @@ class PolicySet:
         self._calendars: dict[str, WorkingCalendar] = {}
         self._rates: dict[str, DailyRates] = {}
         self._filled: dict[tuple[str, int, str], Cited[Rule]] = {}
+        # Asked once per assessment (an import asks per unit): memoised like resolution.
+        self._due: dict[tuple[str, Period], date] = {}
+        self._fixed: dict[tuple[str, Period], dict[Part, Cited[FixedAmountRule]]] = {}
 
     def __contains__(self, document_id: str) -> bool:
         """Whether the document is enacted and not revoked."""
@@ -172,15 +175,18 @@ class PolicySet:
 
     def due_date(self, region: str, period: Period) -> date:
         """Due date of a normal assessment of the period (locality parameter)."""
-        found = self._typed("due_dates", region, period.first_day, DueDateRule)
-        if found is None:
-            raise RuleViolation(
-                f"no due day for region {region} in {period}: "
-                "the operator supplies it in locality.toml",
-                rule="due_dates",
-            )
-        month = period + found.rule.months_after
-        return date(month.year, month.month, found.rule.day)
+        due = self._due.get((region, period))
+        if due is None:
+            found = self._typed("due_dates", region, period.first_day, DueDateRule)
+            if found is None:
+                raise RuleViolation(
+                    f"no due day for region {region} in {period}: "
+                    "the operator supplies it in locality.toml",
+                    rule="due_dates",
+                )
+            month = period + found.rule.months_after
+            due = self._due[(region, period)] = date(month.year, month.month, found.rule.day)
+        return due
 
     def personal_account(self, region: str, period: Period) -> Cited[PersonalAccountRule] | None:
         """The personal-account allocation for a region and period; None when none is enacted
@@ -193,12 +199,17 @@ class PolicySet:
 
     def fixed_amounts(self, region: str, period: Period) -> dict[Part, Cited[FixedAmountRule]]:
         """The fixed amounts per person added to each part in the period (none: empty)."""
-        found: dict[Part, Cited[FixedAmountRule]] = {}
-        for part in Part:
-            cited = self._typed(f"fixed_amounts.{part}", region, period.first_day, FixedAmountRule)
-            if cited is not None and cited.rule.amount:
-                found[part] = cited
-        return found
+        found = self._fixed.get((region, period))
+        if found is None:
+            found = {}
+            for part in Part:
+                cited = self._typed(
+                    f"fixed_amounts.{part}", region, period.first_day, FixedAmountRule
+                )
+                if cited is not None and cited.rule.amount:
+                    found[part] = cited
+            self._fixed[(region, period)] = found
+        return dict(found)  # the caller's own: the memo stays as found
 
     # ------------------------------------------------------------ measures
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from ledger.domain.errors import InvalidValue, LedgerError
 from ledger.domain.identifiers import mask_resident_id, parse_resident_id
@@ -58,10 +59,15 @@ class AssessmentPlan:
     group: UnitRecords
     uscc: str
     periods: dict[Period, PeriodLines]
+    #: the unit's aggregate id (a name-based UUID: hashed once, not per look-up)
+    unit_id: UUID = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unit_id = unit_id(self.uscc)
 
     def ids(self) -> list[Any]:
         """The aggregates to load for this plan."""
-        return [unit_id(self.uscc)]
+        return [self.unit_id]
 
 
 def parse(
@@ -79,6 +85,8 @@ def parse(
     # one period per unit is served by ``current`` without hashing the period again.
     current: PeriodLines | None = None
     current_period: Period | None = None
+    last_period_text: str | None = None  # no text yet: the first line looks its period up
+    last_period = Period(2000, 1)
     for line, fields, problem in group.records():
         if problem:
             bad.append(Rejection(line, uscc, problem))
@@ -87,7 +95,12 @@ def parse(
             bad.append(Rejection(line, uscc, f"has {len(fields)} fields, the header {width}"))
             continue
         try:
-            period = lookups.period(fields[i_period])
+            # A unit's lines nearly always name one period: looked up once per text.
+            period_text = fields[i_period]
+            if period_text != last_period_text:
+                last_period = lookups.period(period_text)
+                last_period_text = period_text
+            period = last_period
             rid = parse_resident_id(fields[i_rid], born_by=lookups.today)
             base = parse_base(fields[i_base])
             on = default_on
@@ -132,7 +145,7 @@ def parse(
 def apply(plan: AssessmentPlan, loaded: dict[Any, Any], ctx: Context) -> UnitOutcome:
     """Records each new period on the loaded unit; unchanged periods are left alone."""
     group = plan.group
-    unit: Unit | None = loaded.get(unit_id(plan.uscc))
+    unit: Unit | None = loaded.get(plan.unit_id)
     if unit is None:
         return unit_rejected(group, f"unit {plan.uscc} is not registered")
     written = False

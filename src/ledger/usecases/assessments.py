@@ -12,12 +12,13 @@ from ledger.clocks import today
 from ledger.domain import itemrows
 from ledger.domain.errors import Conflict, InvalidValue, NotFound
 from ledger.domain.identifiers import parse_resident_id
-from ledger.domain.money import ZERO, apply_rate, check_bound, format_money, money
+from ledger.domain.money import ZERO, check_bound, format_money, money
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.measures import allocation, automatic_deferral, reduction
 from ledger.measures.deferral import split_on_assessment
+from ledger.usecases import personparts
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved, part_of, positive_base
 
 
@@ -64,11 +65,14 @@ class AssessmentCases(LedgerBase):
             raise InvalidValue(
                 f"unit {unit.uscc} has no persons to assess for {period}", field="lines"
             )
-        seen: set[str] = set()
-        for rid, _ in lines:
-            if rid in seen:
-                raise InvalidValue(f"person {rid} appears twice in {period}", field="resident_id")
-            seen.add(rid)
+        if len({rid for rid, _ in lines}) != len(lines):
+            seen: set[str] = set()
+            for rid, _ in lines:
+                if rid in seen:
+                    raise InvalidValue(
+                        f"person {rid} appears twice in {period}", field="resident_id"
+                    )
+                seen.add(rid)
         policies = policies or self.policies()
         cited = policies.rates(unit.region, period)
         rates = cited.rule
@@ -78,29 +82,36 @@ class AssessmentCases(LedgerBase):
         fixed_um = extra.get(Part.unit_medical, ZERO)
         fixed_mat = extra.get(Part.unit_maternity, ZERO)
         fixed_ind = extra.get(Part.individual, ZERO)
+        # Each line's base assessed and parts (personparts: computed once per base as
+        # written under these rules); the totals are the sums of the lines' parts.
+        table = personparts.table_for(
+            rates, None if limits is None else limits.rule, (fixed_um, fixed_mat, fixed_ind)
+        )
+        known, compute = table.known, table.compute
         rows: list[list[str]] = []
-        totals: dict[Part, Decimal] = dict.fromkeys(Part, ZERO)
+        um_total: Decimal = ZERO
+        mat_total: Decimal = ZERO
+        ind_total: Decimal = ZERO
         for rid, declared in lines:
-            # The assessed base is the declared one held within the period's floor and
-            # ceiling (never refused); the line keeps the declared one where they differ.
-            base = declared if limits is None else limits.rule.hold(declared)
-            um = apply_rate(base, rates.unit_medical) + fixed_um
-            mat = apply_rate(base, rates.unit_maternity) + fixed_mat
-            ind = apply_rate(base, rates.individual) + fixed_ind
-            totals[Part.unit_medical] += um
-            totals[Part.unit_maternity] += mat
-            totals[Part.individual] += ind
-            row = [rid, str(base), str(um), str(mat), str(ind)]
-            if base != declared:
-                row.append(str(declared))
-            rows.append(row)
+            text = str(declared)
+            parts = known.get(text) or compute(declared, text)
+            texts, um, mat, ind = parts
+            um_total += um
+            mat_total += mat
+            ind_total += ind
+            rows.append([rid, *texts])
+        totals: dict[Part, Decimal] = dict.fromkeys(Part, ZERO)
+        totals[Part.unit_medical] = um_total
+        totals[Part.unit_maternity] = mat_total
+        totals[Part.individual] = ind_total
+        period_text = str(period)
         for part, amount in totals.items():
             # Each part is at most the base plus a fixed amount, and the unit's total at
             # least each part: bounding the totals bounds every amount the views store.
-            check_bound(amount, "base", f"the bases give {period} a {part.value} total of")
+            check_bound(amount, "base", f"the bases give {period_text} a {part} total of")
         unit.trigger_event(
             Unit.PeriodAssessed,
-            period=str(period),
+            period=period_text,
             lines=rows,
             totals=itemrows.encode((period, part, amount) for part, amount in totals.items()),
             due_date=policies.due_date(unit.region, period),
@@ -112,7 +123,7 @@ class AssessmentCases(LedgerBase):
             fixed_policy="; ".join(f.citation for f in fixed.values()),
             **actor.meta(),
         )
-        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period}", unit)
+        ctx = self._ctx(actor, assessed_on, f"PeriodAssessed {period_text}", unit)
         # ``...`` means not looked up yet; None is a region without declared months.
         months = self._fund_months(unit.region) if fund_months is ... else fund_months
         automatic_deferral.consider(unit, policies, months, ctx)

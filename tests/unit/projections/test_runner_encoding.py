@@ -75,6 +75,18 @@ def test_odd_values_are_stored_as_the_general_path_stores_them(
             assessed[0],
             odd(assessed[1], lines=[["a\tb\\c\nd", "0.0000001", "1E+2", "100", "-0.50"]]),
         ),
+        # plain amounts (the shortcut's own path), a held base, identifiers to quote
+        (
+            assessed[0],
+            odd(
+                assessed[1],
+                lines=[
+                    ["NULL", "4350.00", "261.00", "43.50", "87.00"],
+                    ['a"b\\c', "30000.00", "1800.00", "300.00", "600.00", "31250.75"],
+                    ["x\ty", "0.0000001", "0.00", "-0.50", "1.00"],
+                ],
+            ),
+        ),
         (paid[0], odd(paid[1], unallocated=Decimal("12.30"))),
         (paid[0], odd(paid[1], allocations=[["2022-07", "individual", "1E+1"]])),
     ]
@@ -95,11 +107,14 @@ def test_odd_values_are_stored_as_the_general_path_stores_them(
 
 
 def by_value(line: bytes) -> list[Any]:
-    """A COPY line's fields, numbers as Decimal."""
+    """A COPY line's fields, numbers (and arrays of numbers) as Decimal."""
     found: list[Any] = []
     for field in line.decode().split("\t"):
         try:
-            found.append(Decimal(field))
+            if field.startswith("{") and not field.startswith('{"'):
+                found.append([Decimal(a) for a in field[1:-1].split(",")])
+            else:
+                found.append(Decimal(field))
         except ArithmeticError:
             found.append(field)
     return found

@@ -21,6 +21,10 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
    shows its queue (no coordinated omission); requests time out after 30 s.
 6. pgbench ``-S`` (select-only, ``-c 8 -j 2``) on the same server: what the database
    itself answers per second, the ceiling of any read path through it.
+7. ``--phases stack``: the closed loops of reads, then of payments, on uvicorn's
+   pure-Python HTTP parser and event loop (h11 + asyncio, the baseline) and on the
+   compiled ones the lock installs (httptools + uvloop), one process each
+   (``benchmarks.serve_stack``).
 
 The load comes from ``benchmarks.wire``, a lean asyncio HTTP/1.1 client (httpx spent
 about a millisecond of CPU per request). It still runs on the same two cores as the
@@ -136,8 +140,16 @@ def tokens(url: str, schema: str) -> tuple[str, str]:
 
 
 def serve(
-    url: str, schema: str, port: int, workers: int, log: Path, group_commit: int = 0
+    url: str,
+    schema: str,
+    port: int,
+    workers: int,
+    log: Path,
+    group_commit: int = 0,
+    stack: tuple[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
+    """``ledger serve``; with ``stack`` (uvicorn's HTTP parser and event loop), one
+    process of the same app through ``benchmarks.serve_stack`` instead."""
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": url,
@@ -149,6 +161,10 @@ def serve(
         env["LEDGER_GROUP_COMMIT"] = str(group_commit)
     ledger_cli = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
     command = [ledger_cli, "serve", "--port", str(port), "--workers", str(workers)]
+    if stack is not None:
+        http, loop = stack
+        command = [sys.executable, "-m", "benchmarks.serve_stack", "--port", str(port)]
+        command += ["--http", http, "--loop", loop]
     return subprocess.Popen(
         command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -310,21 +326,32 @@ def last_notification(url: str, schema: str) -> int:
 
 # -------------------------------------------------------------------- main
 
-PHASES = ("reads", "payments", "open", "pgbench")
+PHASES = ("reads", "payments", "open", "pgbench", "stack")
+#: uvicorn's pure-Python HTTP stack (the baseline) and the compiled one the lock installs
+STACKS = (("h11", "asyncio"), ("httptools", "uvloop"))
 
 
 class Server:
     """``ledger serve`` on the benchmark's schema, for the length of a ``with``."""
 
-    def __init__(self, args: argparse.Namespace, schema: str, group_commit: int = 0) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        schema: str,
+        group_commit: int = 0,
+        stack: tuple[str, str] | None = None,
+    ) -> None:
         self.args, self.schema, self.group_commit = args, schema, group_commit
+        self.stack = stack
         self.scratch = tempfile.TemporaryDirectory()
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         log = Path(self.scratch.name) / "serve.log"
         a = self.args
-        self.process = serve(a.url, self.schema, a.port, a.workers, log, self.group_commit)
+        self.process = serve(
+            a.url, self.schema, a.port, a.workers, log, self.group_commit, self.stack
+        )
         return self
 
     def cpu_seconds(self) -> float:
@@ -372,6 +399,41 @@ def payments(args: argparse.Namespace, schema: str, worker: str, usccs: list[str
     alone, grouped = figures["each saved alone"], figures["saved in groups"]
     gain = grouped / alone
     return f"payments {grouped:.0f}/s in groups against {alone:.0f}/s alone (x{gain:.2f})"
+
+
+def stacks(args: argparse.Namespace, schema: str, tokens: tuple[str, str], usccs: list[str]) -> str:
+    """Balance reads, then payments (in groups), on uvicorn's pure-Python HTTP stack and
+    on the compiled one: the same app, build and history, one after the other in this
+    run (the reads of both before any payment, which would make kept balances stale)."""
+    inspector, worker = tokens
+    rates: dict[tuple[str, str], float] = {}
+    for stack in STACKS:
+        with Server(args, schema, stack=stack) as server:
+            wait_ready(f"http://127.0.0.1:{args.port}", inspector, usccs[0])
+            asyncio.run(reads(args.port, inspector, usccs, 50, 2))  # warm-up
+            cpu = server.cpu_seconds()
+            got = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
+            cpu = server.cpu_seconds() - cpu
+            say(
+                got.line(f"balance reads on {' + '.join(stack)}, closed loop of 8")
+                + f"; server CPU {1000 * cpu / max(1, got.count):.2f} ms a read"
+            )
+            rates[stack] = got.count / got.seconds
+    for stack in STACKS:
+        with Server(args, schema, stack=stack) as server:
+            wait_ready(f"http://127.0.0.1:{args.port}", inspector, usccs[0])
+            cpu = server.cpu_seconds()
+            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
+            cpu = server.cpu_seconds() - cpu
+            say(
+                sent.line(f"payments on {' + '.join(stack)}, closed loop of {args.concurrency}")
+                + f"; server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
+            )
+    plain, compiled = (rates[s] for s in STACKS)
+    return (
+        f"balance reads {compiled:.0f}/s on httptools + uvloop against {plain:.0f}/s "
+        f"on h11 + asyncio (x{compiled / plain:.2f})"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -435,6 +497,8 @@ def main(argv: list[str] | None = None) -> None:
             wait_ready(base, inspector, usccs[0])
             after.append(asyncio.run(read_capacity(args.port, inspector, usccs, 8, 5)))
         say(after[0].line("balance reads after the payments (views caught up first)"))
+    if "stack" in phases:
+        summary.append(stacks(args, schema, (inspector, worker), usccs))
     if "pgbench" in phases:
         seconds = int(min(args.seconds, 15))
         tps = pgbench(args.url, seconds)

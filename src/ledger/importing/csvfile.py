@@ -306,7 +306,10 @@ class CsvSource:
             text = block.decode(self.encoding)
         except UnicodeDecodeError:
             return [self._decode_line(raw, n) for n, raw in _numbered(block.split(b"\n"), number)]
-        return list(_numbered([line.removesuffix("\r") for line in text.split("\n")], number))
+        lines = text.split("\n")
+        if "\r" in text:  # CRLF line ends; a block without any needs no pass per line
+            lines = [line.removesuffix("\r") for line in lines]
+        return list(_numbered(lines, number))
 
     def _decode_line(self, raw: bytes, number: int) -> tuple[int, str]:
         try:

@@ -61,9 +61,9 @@ class PartsTable:
         rates, limits = self.rates, self.limits
         fixed_um, fixed_mat, fixed_ind = self.fixed
         base = declared if limits is None else limits.hold(declared)
-        um = apply_rate(base, rates.unit_medical)
-        mat = apply_rate(base, rates.unit_maternity)
-        ind = apply_rate(base, rates.individual)
+        um: Decimal = apply_rate(base, rates.unit_medical)
+        mat: Decimal = apply_rate(base, rates.unit_maternity)
+        ind: Decimal = apply_rate(base, rates.individual)
         if self.adds_fixed:
             um, mat, ind = um + fixed_um, mat + fixed_mat, ind + fixed_ind
         texts: tuple[str, ...] = (str(base), str(um), str(mat), str(ind))

@@ -40,7 +40,11 @@ written_bases = st.tuples(fen, st.sampled_from([0, 1, 2])).map(
     )
 )
 rates = st.decimals(min_value=Decimal("0"), max_value=Decimal("0.2"), places=4)
-fixed = st.sampled_from([ZERO, Decimal("3.00"), Decimal("12.50")])
+#: zero written to the fen, coarser and finer too: the table skips adding a zero that
+#: cannot change a part, and must not skip one that would ("0.000" adds a digit)
+fixed = st.sampled_from(
+    [ZERO, Decimal("0"), Decimal("0.000"), Decimal("-0.00"), Decimal("3.00"), Decimal("12.50")]
+)
 
 
 def reference(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from decimal import Decimal
 
@@ -63,6 +64,15 @@ def test_a_units_lines_are_split_into_fields_with_their_numbers() -> None:
         (10, ["A", "\xff"], "is not UTF-8 text"),
     ]
     assert (unit.last_line, unit.lines) == (10, "lines 7-10")
+
+
+def test_a_units_lines_reach_a_worker_process_unchanged() -> None:
+    unit = UnitRecords("A", 7, "A,1\n\nA,\xff", {9: "is not UTF-8 text"}, first_seen_on=3, count=2)
+
+    handed = pickle.loads(pickle.dumps(unit, pickle.HIGHEST_PROTOCOL))
+
+    assert handed == unit
+    assert list(handed.records()) == list(unit.records())
 
 
 def test_a_unit_with_a_bad_uscc_is_rejected_once_for_all_its_lines() -> None:

@@ -103,6 +103,17 @@ class UnitRecords:
     #: non-blank lines
     count: int = 0
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[UnitRecords], tuple[str, int, str, dict[int, str], int, int]]:
+        # Handed to a worker process as the constructor's arguments: a slotted
+        # dataclass otherwise pickles through its Python-level __getstate__ and
+        # __setstate__ (a walk over its fields each way), half the hand-over's CPU.
+        return (
+            UnitRecords,
+            (self.uscc, self.first_line, self.text, self.problems, self.first_seen_on, self.count),
+        )
+
     @property
     def last_line(self) -> int:
         return self.first_line + self.text.count("\n")
@@ -259,7 +270,7 @@ class CsvSource:
                 chunk = chunk.removeprefix(UTF8_BOM).removeprefix(GB18030_BOM)
             if not chunk:
                 if tail:
-                    yield from self._decode(tail, number)
+                    yield from enumerate(self._decode(tail, number), number + 1)
                 return
             data = tail + chunk
             cut = data.rfind(b"\n") + 1
@@ -276,7 +287,8 @@ class CsvSource:
                 continue
             tail = data[cut:]
             lines = self._decode(data[:cut], number)
-            yield from lines
+            # numbered as they are taken: no list of (number, line) pairs per block
+            yield from enumerate(lines, number + 1)
             number += len(lines)
 
     def _skip_line(self) -> bytes:
@@ -290,29 +302,34 @@ class CsvSource:
             if end >= 0:
                 return chunk[end + 1 :]
 
-    def _decode(self, block: bytes, number: int) -> list[tuple[int, str]]:
+    def _decode(self, block: bytes, number: int) -> list[str]:
+        """The lines of a block of whole lines that follows line ``number``."""
         try:
             text = block.decode(self.encoding)
         except UnicodeDecodeError:
-            return [self._decode_line(raw, n) for n, raw in _numbered(block.split(b"\n"), number)]
-        return list(_numbered([line.removesuffix("\r") for line in text.split("\n")], number))
+            raws = _whole(block.split(b"\n"))
+            return [self._decode_line(raw, n) for n, raw in enumerate(raws, number + 1)]
+        lines = _whole(text.split("\n"))
+        if "\r" in text:  # CRLF line ends; a block without any needs no pass per line
+            lines = [line.removesuffix("\r") for line in lines]
+        return lines
 
-    def _decode_line(self, raw: bytes, number: int) -> tuple[int, str]:
+    def _decode_line(self, raw: bytes, number: int) -> str:
         try:
-            return number, raw.decode(self.encoding).removesuffix("\r")
+            return raw.decode(self.encoding).removesuffix("\r")
         except UnicodeDecodeError as exc:
             name = "UTF-8" if self.encoding == UTF8 else "GB18030"
             self.problems[number] = (
                 f"is not {name} text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
             )
-            return number, raw.decode(self.encoding, errors="replace").removesuffix("\r")
+            return raw.decode(self.encoding, errors="replace").removesuffix("\r")
 
 
 T = TypeVar("T", str, bytes)
 
 
-def _numbered(items: list[T], last: int) -> Iterator[tuple[int, T]]:
+def _whole(items: list[T]) -> list[T]:
     # A block ends with "\n", so its split ends with an empty item that is no line.
     if items and (items[-1] == "" or items[-1] == b""):
         items.pop()
-    return enumerate(items, last + 1)
+    return items

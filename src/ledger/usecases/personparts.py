@@ -18,7 +18,7 @@ import operator
 from decimal import Decimal
 
 from ledger.catalogue.model import BaseLimitRule, RateRule
-from ledger.domain.money import apply_rate
+from ledger.domain.money import FEN, apply_rate
 
 __all__ = ["BASES_KEPT", "Parts", "PartsTable", "table_for"]
 
@@ -38,7 +38,7 @@ RULES_KEPT = 32
 class PartsTable:
     """Lines' parts under one set of rules, by the declared base as written."""
 
-    __slots__ = ("fixed", "known", "limits", "rates")
+    __slots__ = ("adds_fixed", "fixed", "known", "limits", "rates")
 
     def __init__(
         self, rates: RateRule, limits: BaseLimitRule | None, fixed: tuple[Decimal, ...]
@@ -47,6 +47,10 @@ class PartsTable:
         self.limits = limits
         self.fixed = fixed
         self.known: dict[str, Parts] = {}
+        #: whether adding the fixed amounts can change a part: not when all are zero to
+        #: the fen or coarser (a part is already to the fen, so ``part + 0.00`` is the
+        #: part, digits and exponent alike), three Decimal additions a line saved
+        self.adds_fixed = any(amount or _exponent(amount) < _exponent(FEN) for amount in fixed)
 
     def compute(self, declared: Decimal, text: str) -> Parts:
         """The parts of ``declared`` (whose ``str`` is ``text``), remembered while room lasts.
@@ -57,9 +61,11 @@ class PartsTable:
         rates, limits = self.rates, self.limits
         fixed_um, fixed_mat, fixed_ind = self.fixed
         base = declared if limits is None else limits.hold(declared)
-        um = apply_rate(base, rates.unit_medical) + fixed_um
-        mat = apply_rate(base, rates.unit_maternity) + fixed_mat
-        ind = apply_rate(base, rates.individual) + fixed_ind
+        um: Decimal = apply_rate(base, rates.unit_medical)
+        mat: Decimal = apply_rate(base, rates.unit_maternity)
+        ind: Decimal = apply_rate(base, rates.individual)
+        if self.adds_fixed:
+            um, mat, ind = um + fixed_um, mat + fixed_mat, ind + fixed_ind
         texts: tuple[str, ...] = (str(base), str(um), str(mat), str(ind))
         if base != declared:
             texts = (*texts, text)
@@ -67,6 +73,11 @@ class PartsTable:
         if len(self.known) < BASES_KEPT:
             self.known[text] = parts
         return parts
+
+
+def _exponent(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0  # "n", "N", "F": not finite
 
 
 _tables: dict[tuple[str, ...], PartsTable] = {}

@@ -44,15 +44,21 @@ def percent(rate: Decimal | str) -> str:
     return f"{(Decimal(rate) * 100).normalize():f}%"
 
 
-def moment(value: datetime | None) -> str:
-    """An instant as the bureau reads it: China Standard Time, to the second."""
-    if value is None:
+def moment(value: datetime | str | None) -> str:
+    """An instant as the bureau reads it: China Standard Time, to the second (a JSON
+    document, such as the balance's, holds it as ISO text)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def day(value: date | None) -> str:
-    return value.isoformat() if value is not None else ""
+def day(value: date | str | None) -> str:
+    """A date as ISO text (a JSON document, such as the balance's, holds it so already)."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return value.isoformat()
 
 
 def detail(value: dict[str, Any]) -> Markup:

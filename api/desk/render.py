@@ -45,8 +45,8 @@ def percent(rate: Decimal | str) -> str:
 
 
 def moment(value: datetime | str | None) -> str:
-    """An instant as the bureau reads it: China Standard Time, to the second (given as
-    an instant or, from a read's JSON document, as its ISO text with an offset)."""
+    """An instant as the bureau reads it: China Standard Time, to the second (a JSON
+    document, such as the balance's, holds it as ISO text)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -55,10 +55,10 @@ def moment(value: datetime | str | None) -> str:
 
 
 def day(value: date | str | None) -> str:
-    """A day as ISO text (a read's JSON document gives it so already)."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else value.isoformat()
+    """A date as ISO text (a JSON document, such as the balance's, holds it so already)."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return value.isoformat()
 
 
 def detail(value: dict[str, Any]) -> Markup:

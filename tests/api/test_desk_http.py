@@ -112,6 +112,29 @@ def test_a_page_without_a_session_redirects_to_sign_in_and_back(site: Site) -> N
     assert answer.headers["location"] == f"/desk/sign-in?next=/desk/units/{WUHAI}"
 
 
+def test_a_units_page_shows_its_balance_on_both_clocks_and_lists_only_deferred_items(
+    site: Site,
+) -> None:
+    client = site.signed_in("wuhai")
+    reader = {"Authorization": f"Bearer {site.tokens['wuhai']}"}
+    balance = client.get(f"/units/{WUHAI}/balance?as_of=2023-08-01", headers=reader).json()
+    deferred = [
+        i
+        for i in balance["items"]
+        if i["deadline"] or i["deferred"] != "0.00" or i["called_due"] != "0.00"
+    ]
+
+    page = client.get(f"/desk/units/{WUHAI}?as_of=2023-08-01")
+    known = client.get(f"/desk/units/{WUHAI}?as_of=2023-08-01&known_at=2030-01-01")
+
+    assert page.status_code == 200, page.text[:400]
+    assert known.status_code == 200, known.text[:400]
+    assert 'id="total-late-fee">328.65<' in page.text
+    table = page.text.split('id="deferrals"', 1)[1].split("</table>", 1)[0]
+    assert 0 < len(deferred) < len(balance["items"])
+    assert table.count("<tr><td>") == len(deferred)
+
+
 def test_a_revoked_token_signs_the_desk_out_at_once(site: Site) -> None:
     client = site.signed_in("revoked")
     assert client.get("/", follow_redirects=False).status_code == 200

@@ -10,7 +10,8 @@ exactly as the API does; the balance and the trail download as the API's files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -81,9 +82,7 @@ async def unit_page(
         balance=balance,
         trail=trail,
         chart=unit_chart(read.history),
-        deferred_items=[
-            i for i in balance["items"] if i["deferred"] or i["deadline"] or i["called_due"]
-        ],
+        deferred_items=[i for i in balance["items"] if _deferred(i)],
         deferral_events=[e for e in trail["lines"] if e["type"] in DEFERRAL_EVENTS],
         commands=list(UNIT_COMMANDS.values()) if mine else [],
         as_of=as_of,
@@ -115,6 +114,12 @@ async def unit_file(
 
     table = await unit.run(lambda store, found: _run(report, unit, store, found, clocks))
     return respond(table, "csv" if fmt == "csv" else "xlsx")
+
+
+def _deferred(item: dict[str, Any]) -> bool:
+    """Whether an item of the balance's JSON document has a deferral to show: its amounts
+    are text there ("0.00" is not false), so they are compared as amounts."""
+    return bool(item["deadline"] or Decimal(item["deferred"]) or Decimal(item["called_due"]))
 
 
 @dataclass(frozen=True, slots=True)

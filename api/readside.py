@@ -58,6 +58,9 @@ class ReadSide:
         self._wake = threading.Event()  # a read waits: the follower's turn comes now
         self._moved = threading.Condition()  # the follower finished a turn
         self._seen = 0  # the highest notification id a fresh() has seen (never goes back)
+        #: why the follower's last turn failed (None: it did not): a read waiting for it
+        #: answers 503 at once instead of holding a thread the commands share
+        self._follow_error: str | None = None
         self._policies: tuple[int, PolicySet] | None = None
 
     def policies(self, known_at: datetime | None = None) -> PolicySet:
@@ -126,6 +129,8 @@ class ReadSide:
             with self._moved:
                 self._wake.set()
                 self._moved.wait(min(left, FOLLOW_EVERY))
+            if (error := self._follow_error) is not None:
+                raise Unavailable(f"the views cannot be brought up to date now ({error}); retry")
 
     def start_background(self) -> None:
         """Projects the backlog in a thread (at start-up, and when a read finds it long)."""
@@ -169,7 +174,10 @@ class ReadSide:
         except PositionMoved:
             return  # another process's runner is at it
         except Exception as exc:  # a lost store: the next turn tries again
+            self._follow_error = str(exc) or type(exc).__name__
             get_logger().warning("views_follow_failed", error=str(exc))
+            return
+        self._follow_error = None
 
     def _project(self) -> None:
         try:

@@ -618,3 +618,25 @@ def test_a_read_after_a_command_waits_for_the_follower_instead_of_projecting(
         assert set(projected_in) == {"views-follower"}  # and only the follower projected
     finally:
         side.close()
+
+
+def test_a_read_waiting_for_a_failing_follower_answers_503_with_its_reason_at_once(
+    desk: Desk, prepared: Prepared, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not after READ_WAIT with a message about time: a read holds a thread of the pool
+    the commands share."""
+    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+
+    def catch_up(ledger: Any, store: Any) -> None:
+        raise RuntimeError("the views' database went away")
+
+    try:
+        side.fresh()  # up to date before the follower starts
+        monkeypatch.setattr("ledger.api.readside.catch_up", catch_up)
+        side.follow()
+        desk.region(CHIFENG_REGION)  # a command the views must catch up with
+
+        with pytest.raises(Unavailable, match="the views' database went away"):
+            side.fresh()
+    finally:
+        side.close()

@@ -213,6 +213,35 @@ def test_an_unlinked_region_leaves_the_province_and_keeps_its_ledger(
     assert row == (2,)
 
 
+def test_a_region_linked_before_its_views_had_a_table_is_refused_naming_the_table(
+    province: tuple[str, Region, Region],
+) -> None:
+    """A link imports the region's view tables as they were then (person lines by
+    assessment came later): the report asks for the link again, naming what is missing."""
+    reporting, _, wuhai = province
+    with psycopg.connect(reporting, autocommit=True) as conn:
+        conn.execute(f"DROP FOREIGN TABLE province_{PROVINCE}_{WUHAI}.view_assessed_lines CASCADE")
+    try:
+        refused = ledger_cli(
+            *("report", "deferral-list", "--province", PROVINCE, "--month", "2022-08"),
+            url=reporting,
+        )
+    finally:
+        ok(ledger_cli("province", "unlink", PROVINCE, "--region", WUHAI, url=reporting))
+        ok(
+            ledger_cli(
+                *("province", "link", PROVINCE, "--region", WUHAI),
+                *("--url", wuhai.url, "--schema", wuhai.schema),
+                url=reporting,
+            )
+        )
+
+    assert refused.returncode == 2
+    message = " ".join(refused.stderr.split())
+    assert "view_assessed_lines" in message
+    assert f"link it again (ledger province link {PROVINCE} --region {WUHAI}" in message
+
+
 def test_a_region_outside_the_province_a_sqlite_store_or_a_server_away_is_refused(
     province: tuple[str, Region, Region], tmp_path: Any
 ) -> None:

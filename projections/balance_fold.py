@@ -163,7 +163,14 @@ def in_business_order(movements: Iterable[Movement]) -> list[tuple[date, Movemen
     assessment recorded with a later date) or a decision dated before the period was
     assessed applies once the item exists, instead of being lost.
     """
-    assessed_on: dict[tuple[Period, Part], date] = {}
+    return dated_after(movements, {})
+
+
+def dated_after(
+    movements: Iterable[Movement], assessed_on: dict[tuple[Period, Part], date]
+) -> list[tuple[date, Movement]]:
+    """``in_business_order`` for movements recorded after others, given the day of each
+    item's assessment latest by version among those (updated in place with theirs)."""
     dated: list[tuple[date, Movement]] = []
     for m in sorted(movements, key=lambda m: m.version):
         on = m.on

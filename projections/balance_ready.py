@@ -36,7 +36,7 @@ from typing import Any
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance_fold import ItemBalance, _Slice, fold_into
+from ledger.projections.balance_fold import ItemBalance, _Slice, dated_after, fold_into
 from ledger.projections.journal import Kind, Movement
 
 _PARTS = {p.value: p for p in Part}
@@ -82,19 +82,9 @@ def extend(ready: ReadyBalance, movements: list[Movement]) -> ReadyBalance | Non
         return None
     # effective days as ``in_business_order`` gives them, from the assessments so far
     assessed_on = dict(ready.assessed_on)
-    dated: list[tuple[date, Movement]] = []
-    for m in sorted(movements, key=lambda m: m.version):
-        on = m.on
-        if m.period is not None and m.part is not None:
-            key = (m.period, m.part)
-            if m.kind is Kind.assessed:
-                assessed_on[key] = m.on
-            elif key in assessed_on:
-                on = max(on, assessed_on[key])
-        if on < ready.valid_from:
-            return None
-        dated.append((on, m))
-    dated.sort(key=lambda pair: (pair[0], pair[1].version))
+    dated = dated_after(movements, assessed_on)
+    if dated and dated[0][0] < ready.valid_from:
+        return None
     items = {(i.period, i.part): i for i in ready.items}
     credit = fold_into(items, ready.credit, dated, date.max)
     called = dict(ready.called_due_on)

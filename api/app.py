@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from ledger import __version__
 from ledger.api import desk, docs, ops, problems
+from ledger.api.lean import LeanBalance
 from ledger.api.middleware import BodyLimit, RequestContext
 from ledger.api.readside import ReadSide
 from ledger.api.replays import ReplayJobs
@@ -128,7 +129,8 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     # The last added is the outermost: the request id is set before the size is checked.
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
-    app.add_middleware(RequestContext)
+    app.state.lean = LeanBalance(app)
+    app.add_middleware(RequestContext, lean=app.state.lean)
     for module in ROUTERS:
         app.include_router(module.router)
     app.include_router(ops.router)

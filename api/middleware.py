@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledger.api.lean import LeanBalance
 from ledger.api.ops import command_routes
 from ledger.api.problems import problem, slug
 from ledger.logs import get_logger
@@ -37,8 +38,12 @@ def accepted_request_id(header: str | None) -> str:
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
+    """``lean``: answers the plain balance read before the application routes it
+    (``ledger.api.lean``); whatever it does not answer goes on to the application."""
+
+    def __init__(self, app: ASGIApp, lean: LeanBalance | None = None) -> None:
         self.app = app
+        self.lean = lean
         self.log = get_logger()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,7 +65,9 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            lean = self.lean
+            if lean is None or not await lean.answer(scope, receive, send_with_id):
+                await self.app(scope, receive, send_with_id)
         except Exception:
             # Anything the exception handlers did not turn into a problem: logged with
             # its traceback here, answered as a problem that names the request id.

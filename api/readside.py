@@ -25,14 +25,20 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from ledger.application import Ledger
 from ledger.catalogue.policyset import PolicySet
 from ledger.domain.errors import Unavailable
+from ledger.domain.token import Token
 from ledger.logs import get_logger
+from ledger.projections.postgres_store import PostgresViewStore, database_of
 from ledger.projections.runner import catch_up
-from ledger.projections.sql import PositionMoved, SqlViewStore
+from ledger.projections.sql import PositionMoved, SqlViewStore, UnitRead
 from ledger.projections.store import ViewStore
 
 #: notifications a read may wait for; more are projected in the background
@@ -43,6 +49,23 @@ MOVED_RETRIES = 3
 FOLLOW_EVERY = 0.5
 #: seconds a read waits for the follower to bring the views up to what it saw recorded
 READ_WAIT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class UnitNow:
+    """``ReadSide.unit_now``: a unit's balance read as the ledger and its views stand."""
+
+    #: the last notification recorded (the event store's head)
+    head: int
+    #: the token has no event after the version it was found active at (not revoked)
+    token_active: bool
+    #: the views' side: position, set aside, balance kept, last movement
+    views: UnitRead
+
+    @property
+    def fresh(self) -> bool:
+        """The views hold everything recorded before the read (as ``ReadSide.fresh``)."""
+        return self.views.position >= self.head
 
 
 class ReadSide:
@@ -62,6 +85,9 @@ class ReadSide:
         #: answers 503 at once instead of holding a thread the commands share
         self._follow_error: str | None = None
         self._policies: tuple[int, PolicySet] | None = None
+        #: the event store's head and a token's newer events as subqueries of the views'
+        #: query, when the events are in the same PostgreSQL database (else None)
+        self._beside = _events_beside(ledger, store)
 
     def policies(self, known_at: datetime | None = None) -> PolicySet:
         """The policies in force (as the ledger knew them at ``known_at``, if given), read
@@ -107,6 +133,29 @@ class ReadSide:
             if self.store.position() < last:
                 raise Unavailable("the views are being written by another runner; retry shortly")
         return self.store
+
+    def unit_now(self, unit_id: UUID, token: Token) -> UnitNow:
+        """What a balance read of the unit needs to know before it answers from the
+        balance kept, read without waiting or writing: the event store's head, whether
+        ``token`` was revoked since it was kept, and the views' side (``unit_read``). On
+        PostgreSQL, one statement (one snapshot), where ``fresh``, ``still_active``,
+        ``find_unit`` and ``kept_balance`` make four round trips. The caller answers only
+        if the views are fresh, the token active, the unit whole and its balance kept
+        through its last movement; otherwise it takes the ordinary path."""
+        if self._beside is not None:
+            head_sql, token_sql = self._beside
+            views = self.store.unit_read(
+                unit_id, [(head_sql, []), (token_sql, [token.id, token.version])]
+            )
+            head, changed = views.beside
+            head, active = int(head or 0), not changed
+        else:
+            active = self.ledger.still_active(token)
+            head = self.ledger.recorder.max_notification_id() or 0
+            views = self.store.unit_read(unit_id)
+        with self._seen_lock:
+            self._seen = max(self._seen, head)
+        return UnitNow(head, active, views)
 
     def _wait_for(self, last: int) -> ViewStore:
         """The views once the follower brought them to ``last`` (503 past ``READ_WAIT``)."""
@@ -199,3 +248,21 @@ class ReadSide:
             if thread is not None:
                 thread.join(timeout)
         self.store.close()
+
+
+def _events_beside(ledger: Ledger, store: SqlViewStore) -> tuple[str, str] | None:
+    """The event store's statements for its head and for a token's events after a
+    version, as subqueries the views' query can take: only if the events and the views
+    are in the same PostgreSQL database (as ``ledger serve`` opens them)."""
+    recorder = ledger.recorder
+    if not (
+        isinstance(store, PostgresViewStore)
+        and isinstance(recorder, PostgresApplicationRecorder)
+        and ledger.events.recorder is recorder
+        and database_of(recorder.datastore.pool) == store.database()
+    ):
+        return None
+    # ``?`` placeholders, as the views' queries write them
+    head = recorder.max_notification_id_statement.as_string().replace("%s", "?")
+    events = recorder.select_events_statement.as_string().replace("%s", "?")
+    return head, f"SELECT EXISTS ({events} AND originator_version > ?)"

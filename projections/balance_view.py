@@ -12,6 +12,7 @@ unit, applies both clocks and shapes the result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,9 +23,10 @@ from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance_fold import close_items
+from ledger.projections.balance_fold import UnitBalance, close_items, in_business_order
 from ledger.projections.balance_ready import ReadyBalance, extend, ready_balance
 from ledger.projections.items import balances, called_due_on, daily_rates, find_unit
+from ledger.projections.journal import UnitRegistered
 from ledger.projections.store import ViewStore
 
 
@@ -106,20 +108,49 @@ AMOUNTS = (
 )
 
 
-def kept_balance(store: ViewStore, unit_id: UUID) -> ReadyBalance:
-    """The unit's balance folded through every movement the views hold: as kept; or kept
+def kept_balance(store: ViewStore, unit_id: UUID, as_of: date) -> ReadyBalance | None:
+    """The unit's balance folded through every movement the views hold, if it answers
+    for ``as_of`` (on or after the day the last movement took effect): as kept; or kept
     and carried on through the movements recorded since (a payment); or folded from all
-    of them. What was folded or carried on is kept for the next reads."""
+    of them. What was folded or carried on is kept for the next reads.
+
+    None for an earlier day, before anything is carried on, folded or written: the read
+    folds the movements up to ``as_of`` instead. (A state carried on or folded again
+    only takes effect later than the one kept: the days old movements take effect on do
+    not change with the movements recorded after them.)"""
     kept, last = store.kept_balance(unit_id)
+    if kept is not None and as_of < kept.valid_from:
+        return None
     if kept is not None and kept.through == last:
         return kept
     ready = None
     if kept is not None and kept.through < last:
         ready = extend(kept, store.movements_after(unit_id, kept.through))
+        if ready is not None and as_of < ready.valid_from:
+            return None
     if ready is None:
-        ready = ready_balance(store.movements([unit_id]))
+        movements = store.movements([unit_id])
+        dated = in_business_order(movements)
+        if dated and as_of < dated[-1][0]:
+            return None
+        ready = ready_balance(movements)
     store.keep_ready_balance(unit_id, ready)
     return ready
+
+
+def kept_view(
+    unit: UnitRegistered, ready: ReadyBalance, as_of: date, policies: PolicySet
+) -> UnitBalanceView:
+    """A unit's items as of ``as_of`` (on or after ``ready.valid_from``), from everything
+    recorded, priced from the balance kept (``kept_balance``)."""
+    assert as_of >= ready.valid_from
+    balance = close_items(ready.items, ready.credit, as_of, daily_rates(policies, unit.region))
+    kept = ready.called_due_on
+
+    def called_on(period: Period, part: Part) -> date | None:
+        return kept.get((period, part))
+
+    return _shaped(unit, ReadClocks(as_of, None), policies, balance, called_on)
 
 
 def unit_balance_view(
@@ -132,22 +163,26 @@ def unit_balance_view(
     """A unit's items as of ``as_of``, from what was recorded by ``known_at``."""
     as_of, known_at = clocks.as_of, clocks.known_at
     unit = find_unit(store, uscc, known_at)
-    rates = daily_rates(policies, unit.region)
-    ready = kept_balance(store, unit.unit_id) if known_at is None else None
-    if ready is not None and as_of >= ready.valid_from:
-        balance = close_items(ready.items, ready.credit, as_of, rates)
-        kept = ready.called_due_on
+    ready = kept_balance(store, unit.unit_id, as_of) if known_at is None else None
+    if ready is not None:
+        return kept_view(unit, ready, as_of, policies)
+    # a past known_at, or an as-of day before the unit's last movement: the fold
+    balance, moves = balances(store, [unit], clocks, policies)[unit.unit_id]
 
-        def called_on(period: Period, part: Part) -> date | None:
-            return kept.get((period, part))
+    def called_on(period: Period, part: Part) -> date | None:
+        return called_due_on(moves, period, part, as_of)
 
-    else:
-        # a past known_at, or an as-of day before the unit's last movement: the fold
-        balance, moves = balances(store, [unit], clocks, policies)[unit.unit_id]
+    return _shaped(unit, clocks, policies, balance, called_on)
 
-        def called_on(period: Period, part: Part) -> date | None:
-            return called_due_on(moves, period, part, as_of)
 
+def _shaped(
+    unit: UnitRegistered,
+    clocks: ReadClocks,
+    policies: PolicySet,
+    balance: UnitBalance,
+    called_on: Callable[[Period, Part], date | None],
+) -> UnitBalanceView:
+    as_of = clocks.as_of
     cited = policies.late_fee(unit.region, as_of)
     lines = [
         ItemLine(
@@ -176,7 +211,7 @@ def unit_balance_view(
         region=unit.region,
         agency=unit.agency,
         as_of=as_of,
-        known_at=known_at,
+        known_at=clocks.known_at,
         daily_rate=cited.rule.daily_rate,
         late_fee_rule=cited.citation,
         items=lines,

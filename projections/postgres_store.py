@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ledger.domain.errors import Unavailable
@@ -93,6 +94,10 @@ class PostgresViewStore(SqlViewStore):
                 )
             for statement in index_statements("postgres", self.schema):
                 conn.execute(statement)
+
+    def database(self) -> tuple[str, str, str]:
+        """The server and database the views are in: (host, port, dbname)."""
+        return database_of(self._pool)
 
     # ------------------------------------------------------------ dialect
 
@@ -217,3 +222,11 @@ class PostgresViewStore(SqlViewStore):
 
     def close(self) -> None:
         self._pool.close()
+
+
+def database_of(pool: ConnectionPool[Any]) -> tuple[str, str, str]:
+    """The server and database a pool connects to: (host, port, dbname)."""
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
+    given: dict[str, Any] = {**conninfo_to_dict(conninfo), **(kwargs or {})}
+    return str(given.get("host", "")), str(given.get("port", "")), str(given.get("dbname", ""))

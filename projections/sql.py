@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -179,6 +180,10 @@ class SqlViewStore(ABC):
         self._registered[uscc] = found[0]
         return found[0]
 
+    def known_unit(self, uscc: str) -> UnitRegistered | None:
+        """The registration ``unit_by_uscc`` found before, if kept (no I/O)."""
+        return self._registered.get(uscc)
+
     def quarantined(self, originator_ids: Iterable[UUID]) -> list[Quarantined]:
         where = Where()
         ids = [self._param(u) for u in dict.fromkeys(originator_ids)]
@@ -221,6 +226,36 @@ class SqlViewStore(ABC):
             [key, key],
         )
         return (decode(state) if state is not None else None), int(last)
+
+    def unit_read(
+        self, unit_id: UUID, beside: Sequence[tuple[str, Sequence[Any]]] = ()
+    ) -> UnitRead:
+        """What a balance read of the unit asks of the views, in one query: their
+        position, whether one of the unit's events was set aside, the balance kept and the
+        version of the unit's last movement; and ``beside``, scalar subqueries of the
+        caller's (``?`` placeholders) over tables of the same database, answered from the
+        same snapshot (the event store's head and a token's newer events: ``ReadSide``)."""
+        key = self._param(unit_id)
+        damaged, damaged_params = self._in("originator_id", [key])
+        parts = [f"({sub})" for sub, _ in beside]
+        parts += [
+            f"(SELECT position FROM {self._qualified(TRACKING_TABLE)} WHERE name = ?)",
+            f"EXISTS (SELECT 1 FROM {self._qualified('view_quarantine')} WHERE {damaged})",
+            f"(SELECT state FROM {self._qualified(READY_TABLE)} WHERE unit_id = ?)",
+            f"(SELECT COALESCE(MAX(version), 0) FROM {self._qualified('view_movements')} "
+            "WHERE unit_id = ?)",
+        ]
+        params = [p for _, given in beside for p in given]
+        params += [TRACKING_NAME, *damaged_params, key, key]
+        (row,) = self._select("SELECT " + ", ".join(parts), params)
+        *values, position, set_aside, state, last = row
+        return UnitRead(
+            tuple(values),
+            int(position or 0),
+            bool(set_aside),
+            decode(state) if state is not None else None,
+            int(last),
+        )
 
     def movements_after(self, unit_id: UUID, version: int) -> list[Movement]:
         """The unit's movements of events after ``version``, in the order appended."""
@@ -349,6 +384,22 @@ class SqlViewStore(ABC):
             sql += f" LIMIT {int(limit)}"
         read = self._readers[row_type]
         return [read(values) for values in self._select(sql, where.params)]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRead:
+    """``SqlViewStore.unit_read``: one unit's balance read as the views stand."""
+
+    #: the values of the caller's subqueries, in order
+    beside: tuple[Any, ...]
+    #: the views' position (the last notification projected)
+    position: int
+    #: one of the unit's events was set aside (``Quarantined``): its figures are withheld
+    damaged: bool
+    #: the balance kept (folded through some version, perhaps not the last)
+    kept: ReadyBalance | None
+    #: the version of the unit's last movement the views hold
+    last: int
 
 
 class Where:

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from ledger.clocks import CST
+from ledger.clocks import CST, ReadClocks
 from ledger.domain.errors import NotFound
 from ledger.domain.identifiers import mask_resident_id, parse_resident_id
 from ledger.domain.money import format_money
 from ledger.domain.terms import Part
 from ledger.projections.audit import AuditLine, person_trail, unit_trail
-from ledger.projections.balance_view import AMOUNTS, ItemLine, unit_balance_view
+from ledger.projections.balance_view import AMOUNTS, ItemLine, UnitBalanceView, unit_balance_view
 from ledger.projections.rights import RightsMonth, rights_record, units_by_id
 from ledger.projections.store import ViewStore
 from ledger.reports.model import (
@@ -115,6 +115,11 @@ def _balance(reads: Reads, q: Query) -> Table:
     view = unit_balance_view(
         reads.store, q.subject, clocks=at, policies=reads.policies(at.known_at)
     )
+    return balance_table(view, at)
+
+
+def balance_table(view: UnitBalanceView, at: ReadClocks) -> Table:
+    """The balance report's table of a unit's balance view (read with the clocks ``at``)."""
     totals = {name: view.total(name) for name in AMOUNTS}
     document = PlainDocument(
         uscc=view.uscc,

@@ -73,6 +73,30 @@ class ItemBalance:
         )
 
 
+def to_close(item: ItemBalance) -> ItemBalance:
+    """A copy of a folded item for ``close_items``, which adds to its counters: the item
+    stays as folded (a kept balance is priced by many reads). Its slices and settlements
+    are shared: closing only reads them."""
+    return ItemBalance(
+        period=item.period,
+        part=item.part,
+        due_date=item.due_date,
+        assessed=item.assessed,
+        reduced=item.reduced,
+        paid=item.paid,
+        credit_applied=item.credit_applied,
+        refunded=item.refunded,
+        carried_forward=item.carried_forward,
+        deferred=item.deferred,
+        called_due=item.called_due,
+        overdue=item.overdue,
+        deadline=item.deadline,
+        late_fee=item.late_fee,
+        _slices=item._slices,
+        _settled=item._settled,
+    )
+
+
 @dataclass(slots=True)
 class UnitBalance:
     items: list[ItemBalance]

@@ -23,7 +23,7 @@ from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance_fold import UnitBalance, close_items, in_business_order
+from ledger.projections.balance_fold import UnitBalance, close_items, in_business_order, to_close
 from ledger.projections.balance_ready import ReadyBalance, extend, ready_balance
 from ledger.projections.items import balances, called_due_on, daily_rates, find_unit
 from ledger.projections.journal import UnitRegistered
@@ -142,9 +142,10 @@ def kept_view(
     unit: UnitRegistered, ready: ReadyBalance, as_of: date, policies: PolicySet
 ) -> UnitBalanceView:
     """A unit's items as of ``as_of`` (on or after ``ready.valid_from``), from everything
-    recorded, priced from the balance kept (``kept_balance``)."""
+    recorded, priced from the balance kept (``kept_balance``), which stays as it was."""
     assert as_of >= ready.valid_from
-    balance = close_items(ready.items, ready.credit, as_of, daily_rates(policies, unit.region))
+    rates = daily_rates(policies, unit.region)
+    balance = close_items([to_close(i) for i in ready.items], ready.credit, as_of, rates)
     kept = ready.called_due_on
 
     def called_on(period: Period, part: Part) -> date | None:

@@ -60,6 +60,8 @@ class PositionMoved(Conflict):
 
 
 _REGISTERED_CACHED = 500_000
+#: kept balances decoded per process (a few kilobytes each)
+_DECODED_KEPT = 20_000
 
 
 class SqlViewStore(ABC):
@@ -74,6 +76,8 @@ class SqlViewStore(ABC):
         #: (and ``known_at`` is checked against its ``recorded_at`` by the caller), so a
         #: unit read looks it up once per process, not once per request
         self._registered: dict[str, UnitRegistered] = {}
+        #: balances kept, as ``unit_read`` decoded them last (per unit)
+        self._decoded: dict[UUID, ReadyBalance] = {}
 
     # ------------------------------------------------------------ dialect
 
@@ -234,28 +238,44 @@ class SqlViewStore(ABC):
         position, whether one of the unit's events was set aside, the balance kept and the
         version of the unit's last movement; and ``beside``, scalar subqueries of the
         caller's (``?`` placeholders) over tables of the same database, answered from the
-        same snapshot (the event store's head and a token's newer events: ``ReadSide``)."""
+        same snapshot (the event store's head and a token's newer events: ``ReadSide``).
+
+        The balance kept is decoded once per process and version folded through: the
+        state of a unit folded through a version is always the same (its events never
+        change), so the query sends it only when the row's version is not the one this
+        process decoded last. The state handed out is shared between reads: price it
+        (``balance_view.kept_view`` closes copies of its items), never carry it on."""
         key = self._param(unit_id)
+        decoded = self._decoded.get(unit_id)
         damaged, damaged_params = self._in("originator_id", [key])
         parts = [f"({sub})" for sub, _ in beside]
         parts += [
             f"(SELECT position FROM {self._qualified(TRACKING_TABLE)} WHERE name = ?)",
             f"EXISTS (SELECT 1 FROM {self._qualified('view_quarantine')} WHERE {damaged})",
-            f"(SELECT state FROM {self._qualified(READY_TABLE)} WHERE unit_id = ?)",
+            "kept.through",
+            "CASE WHEN kept.through = ? THEN NULL ELSE kept.state END",
             f"(SELECT COALESCE(MAX(version), 0) FROM {self._qualified('view_movements')} "
             "WHERE unit_id = ?)",
         ]
         params = [p for _, given in beside for p in given]
-        params += [TRACKING_NAME, *damaged_params, key, key]
-        (row,) = self._select("SELECT " + ", ".join(parts), params)
-        *values, position, set_aside, state, last = row
-        return UnitRead(
-            tuple(values),
-            int(position or 0),
-            bool(set_aside),
-            decode(state) if state is not None else None,
-            int(last),
+        params += [TRACKING_NAME, *damaged_params, -1 if decoded is None else decoded.through]
+        params += [key, key]  # the last movement's, the join's
+        (row,) = self._select(
+            f"SELECT {', '.join(parts)} FROM (SELECT 1 AS one) AS one "
+            f"LEFT JOIN {self._qualified(READY_TABLE)} AS kept ON kept.unit_id = ?",
+            params,
         )
+        *values, position, set_aside, through, state, last = row
+        kept = None
+        if state is not None:
+            kept = decode(state)
+            if kept is not None:
+                if len(self._decoded) >= _DECODED_KEPT:
+                    self._decoded.clear()
+                self._decoded[unit_id] = kept
+        elif through is not None and decoded is not None and through == decoded.through:
+            kept = decoded
+        return UnitRead(tuple(values), int(position or 0), bool(set_aside), kept, int(last))
 
     def movements_after(self, unit_id: UUID, version: int) -> list[Movement]:
         """The unit's movements of events after ``version``, in the order appended."""

@@ -29,6 +29,7 @@ from ledger.projections.journal import (
     Movement,
     PersonLine,
     PersonReduction,
+    Quarantined,
     Row,
     UnitRegistered,
     rows_of,
@@ -271,6 +272,46 @@ def test_a_balance_kept_ready_is_given_back_until_a_later_movement_of_its_unit_l
     assert (stale.through, now_last) == (kept.through, later.version)  # the read carries on
     assert view_store.movements_after(unit, kept.through) == [later]
     assert view_store.kept_balance(moves[-1].unit_id)[0] is None  # never kept
+
+
+def test_a_units_read_in_one_query_answers_as_the_separate_questions(
+    view_store: ViewStore, rows: list[Row], journal: list[tuple[int, list[Row]]]
+) -> None:
+    if not isinstance(view_store, SqlViewStore):
+        pytest.skip("one query is the SQL stores' business")
+    moves = of(Movement, rows)
+    unit = moves[0].unit_id
+    mine = [m for m in moves if m.unit_id == unit]
+    never = view_store.unit_read(moves[-1].unit_id)
+    view_store.keep_ready_balance(unit, ready_balance(mine))
+
+    first = view_store.unit_read(unit, [("SELECT ? + 1", [41])])
+    again = view_store.unit_read(unit)  # the state this process decoded, not sent again
+    kept, last = view_store.kept_balance(unit)
+    later = replace(mine[-1], version=mine[-1].version + 1_000, kind=Kind.paid)
+    view_store.append([later], journal[-1][0] + 1)
+    view_store.keep_ready_balance(unit, ready_balance([*mine, later]))
+    moved = view_store.unit_read(unit)
+    set_aside = Quarantined(unit, later.version + 1, "ledger.domain.unit:Unit.Paid", "bad: x")
+    view_store.append([set_aside], journal[-1][0] + 2)
+    damaged = view_store.unit_read(unit)
+
+    assert (never.kept, never.damaged) == (None, False)
+    assert first.beside == (42,)
+    assert first.position == journal[-1][0] == again.position
+    assert first.kept is not None
+    assert kept is not None
+    assert encode(first.kept) == encode(kept)
+    assert (first.last, first.damaged) == (last, False)
+    assert again.kept is first.kept
+    assert moved.kept is not None
+    assert (moved.kept.through, moved.last, moved.position) == (
+        later.version,
+        later.version,
+        journal[-1][0] + 1,
+    )
+    assert damaged.damaged
+    assert not view_store.unit_read(moves[-1].unit_id).damaged
 
 
 def test_emptying_the_views_drops_the_balances_kept(view_store: ViewStore, rows: list[Row]) -> None:

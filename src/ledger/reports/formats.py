@@ -57,10 +57,14 @@ def render(table: Table, fmt: str, headers: str = "zh", *, compact: bool = False
 
 
 def render_json(table: Table, *, compact: bool = False) -> bytes:
-    document = plain(table.document)
     if compact:
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    return json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n"
+        return compact_json(table.document)
+    return json.dumps(plain(table.document), ensure_ascii=False, indent=2).encode() + b"\n"
+
+
+def compact_json(document: Any) -> bytes:
+    """A table's document as the API sends it: JSON without indentation (UTF-8)."""
+    return json.dumps(plain(document), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def defused(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from ledger.clocks import CST, ReadClocks
@@ -120,20 +121,8 @@ def _balance(reads: Reads, q: Query) -> Table:
 
 def balance_table(view: UnitBalanceView, at: ReadClocks) -> Table:
     """The balance report's table of a unit's balance view (read with the clocks ``at``)."""
-    totals = {name: view.total(name) for name in AMOUNTS}
-    document = PlainDocument(
-        uscc=view.uscc,
-        name=view.name,
-        region=view.region,
-        agency=view.agency,
-        as_of=view.as_of.isoformat(),
-        known_at=plain(view.known_at),
-        daily_rate=str(view.daily_rate),
-        late_fee_rule=view.late_fee_rule,
-        items=[item_document(i) for i in view.items],
-        credit_held=format_money(view.credit_held),
-        totals={name: format_money(amount) for name, amount in totals.items()},
-    )
+    totals = balance_totals(view)
+    document = balance_document(view, totals)
     return Table(
         BALANCE,
         f"{view.uscc} {view.name} ({at.caption()})",
@@ -147,6 +136,29 @@ def balance_table(view: UnitBalanceView, at: ReadClocks) -> Table:
             "the deadline while deferred, the day called due once called",
         ),
         context=context(uscc=view.uscc, name=view.name, as_of=view.as_of, known_at=view.known_at),
+    )
+
+
+def balance_totals(view: UnitBalanceView) -> dict[str, Decimal]:
+    """Each amount summed over the items, in ``AMOUNTS`` order."""
+    return {name: view.total(name) for name in AMOUNTS}
+
+
+def balance_document(view: UnitBalanceView, totals: dict[str, Decimal]) -> PlainDocument:
+    """The balance's JSON document (what the API's ``Balance`` model describes): the one
+    thing a JSON read of the balance needs of its table."""
+    return PlainDocument(
+        uscc=view.uscc,
+        name=view.name,
+        region=view.region,
+        agency=view.agency,
+        as_of=view.as_of.isoformat(),
+        known_at=plain(view.known_at),
+        daily_rate=str(view.daily_rate),
+        late_fee_rule=view.late_fee_rule,
+        items=[item_document(i) for i in view.items],
+        credit_held=format_money(view.credit_held),
+        totals={name: format_money(amount) for name, amount in totals.items()},
     )
 
 

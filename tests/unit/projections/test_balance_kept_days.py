@@ -12,7 +12,12 @@ from uuid import UUID
 from ledger.clocks import ReadClocks
 from ledger.domain.region import unit_id
 from ledger.projections.balance_ready import ReadyBalance, ready_balance
-from ledger.projections.balance_view import UnitBalanceView, kept_balance, unit_balance_view
+from ledger.projections.balance_view import (
+    UnitBalanceView,
+    kept_balance,
+    kept_view,
+    unit_balance_view,
+)
 from ledger.projections.store import MemoryViewStore
 from tests.unit.projections import seeds
 from tests.unit.projections.conftest import WUHAI_SME
@@ -111,3 +116,20 @@ def test_a_stale_balance_is_not_carried_on_for_a_read_of_the_past(
     assert store.writes == []
     assert store.kept[unit_id(WUHAI_SME)] is stale
     assert same_figures(read(store, BEFORE_LAST), folded(store, BEFORE_LAST))
+
+
+def test_a_kept_balance_priced_for_one_day_prices_the_next_read_as_a_fresh_one(
+    wuhai_events: list[Any],
+) -> None:
+    # reads share the state a process decoded once: pricing must leave it as folded
+    store = keeping(wuhai_events)
+    unit = store.unit_by_uscc(WUHAI_SME)
+    assert unit is not None
+    movements = store.movements([unit.unit_id])
+    shared = ready_balance(movements)
+
+    for day in (AFTER_LAST, date(2024, 6, 30), AFTER_LAST):
+        priced = kept_view(unit, shared, day, seeds.POLICIES)
+        fresh = kept_view(unit, ready_balance(movements), day, seeds.POLICIES)
+        assert priced == fresh
+    assert shared == ready_balance(movements)

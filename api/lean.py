@@ -49,6 +49,7 @@ from ledger.application import Ledger
 from ledger.clocks import business_date
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role
+from ledger.logs import get_logger
 from ledger.projections.balance_view import kept_view
 from ledger.projections.sql import SqlViewStore
 from ledger.reports.formats import MEDIA_TYPES, compact_json
@@ -95,7 +96,9 @@ class LeanBalance:
             return False
         try:
             found = await asyncio.get_running_loop().run_in_executor(None, self._read, asked)
-        except Exception:  # the route answers it, as it always has
+        except Exception as exc:  # the route answers it, as it always has
+            # (at debug level: the request's log line stays the one the route writes)
+            get_logger().debug("lean_read_handed_on", error=repr(exc))
             return False
         if found is None:
             return False

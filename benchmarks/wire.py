@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,11 +63,22 @@ class Connection:
 
 
 class Pool:
-    """Connections reused as they come free; new ones opened while none is free."""
+    """Connections reused as they come free; new ones opened while none is free.
+
+    A connection left idle for ``IDLE`` seconds is closed here rather than reused: uvicorn
+    closes a keep-alive connection after 5 s without a request, and a request written
+    into one it has just closed fails ("the server closed the connection"). An open loop
+    opens extra connections while the server stalls; when it is fast again the last-freed
+    ones serve every request and those extra ones sit idle, so without this the failures
+    were the client's (seen once reads got faster than the rate asked for)."""
+
+    #: under uvicorn's default keep-alive timeout (5 s)
+    IDLE = 4.0
 
     def __init__(self, host: str, port: int, limit: int) -> None:
         self.host, self.port = host, port
-        self.free: list[Connection] = []
+        #: free connections and when each was freed, the last freed last
+        self.free: list[tuple[Connection, float]] = []
         self.opened = 0
         self.limit = limit
         self.available = asyncio.Condition()
@@ -75,8 +87,13 @@ class Pool:
         async with self.available:
             while not self.free and self.opened >= self.limit:
                 await self.available.wait()
+            stale = time.monotonic() - self.IDLE
+            while self.free and self.free[0][1] < stale:  # the longest idle come first
+                connection, _ = self.free.pop(0)
+                connection.close()
+                self.opened -= 1
             if self.free:
-                return self.free.pop()
+                return self.free.pop()[0]
             self.opened += 1
         return await Connection.open(self.host, self.port)
 
@@ -85,7 +102,7 @@ class Pool:
             if connection is None:
                 self.opened -= 1
             else:
-                self.free.append(connection)
+                self.free.append((connection, time.monotonic()))
             self.available.notify()
 
     async def request(
@@ -102,5 +119,5 @@ class Pool:
         return answer
 
     def close(self) -> None:
-        for connection in self.free:
+        for connection, _ in self.free:
             connection.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -303,13 +304,14 @@ def audit_detail(event: Any) -> dict[str, Any]:
     }
     for name in _COUNTED:
         if name in detail:
-            detail[name] = len({row[0] for row in fields[name]})
+            detail[name] = len(set(map(_first, fields[name])))
     if isinstance(event, Unit.PeriodAssessed) and event.limits:
         # the persons whose declared base the floor or ceiling changed (a sixth column)
         detail["bases_held"] = sum(1 for row in event.lines if len(row) > 5)
     return detail
 
 
+_first = itemgetter(0)
 #: value types an audit entry's detail keeps as they are (what ``_plain`` returns unchanged)
 _AS_IS = frozenset({str, int, list, bool, type(None)})
 

@@ -85,6 +85,8 @@ class Page:
         #: SQLite's side table of persons (PostgreSQL has a GIN index instead)
         self._keys = self._tables.get(PersonKey)
         self._shortcuts = _SHORTCUTS if shortcuts else {}
+        #: every table's list of rows, for ``mark`` (called before every event)
+        self._lists = tuple(t.rows for t in self._tables.values())
 
     def add_event(self, position: int, event: Any) -> None:
         """The rows of the event with notification id ``position``."""
@@ -97,7 +99,7 @@ class Page:
 
     def mark(self) -> tuple[int, ...]:
         """Where each table's rows end now: ``undo`` drops what was added after."""
-        return (self.person_lines, *(len(t.rows) for t in self._tables.values()))
+        return (self.person_lines, *map(len, self._lists))
 
     def undo(self, mark: tuple[int, ...]) -> None:
         self.person_lines = mark[0]

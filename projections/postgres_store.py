@@ -202,9 +202,26 @@ class PostgresViewStore(SqlViewStore):
             names = ", ".join(self._qualified(t.name) for t in TABLES)
             names += ", " + self._qualified(READY_TABLE)
             conn.execute(f"TRUNCATE {names}")
+            self._byte_order(conn)
             conn.execute(
                 f"UPDATE {self._qualified(TRACKING_TABLE)} SET position = 0 WHERE name = %s",
                 (TRACKING_NAME,),
+            )
+
+    def _byte_order(self, conn: psycopg.Connection[Any]) -> None:
+        """Text arrays made before they were collated "C" (``schema``) are made so once
+        emptied, when the change costs nothing (a rebuild, its GIN index dropped)."""
+        for table, column in conn.execute(
+            "SELECT c.relname, a.attname FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname || '.' || a.attname = ANY(%s) "
+            "AND a.atttypid = 'text[]'::regtype AND a.attcollation <> '\"C\"'::regcollation",
+            (self.schema, [f"{t}.{c}" for t, c in array_columns()]),
+        ).fetchall():
+            conn.execute(
+                f"ALTER TABLE {self._qualified(table)} "
+                f'ALTER COLUMN {column} TYPE text[] COLLATE "C"'
             )
 
     def create_indexes(self) -> None:

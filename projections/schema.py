@@ -65,7 +65,11 @@ _SQL_TYPES = {
     ColumnType.money: ("numeric(14,2)", "TEXT"),
     ColumnType.period: ("text", "TEXT"),
     ColumnType.json: ("json", "TEXT"),
-    ColumnType.texts: ("text[]", "TEXT"),
+    # byte order: the GIN index on resident IDs (a rebuild's longest index) compares its
+    # elements by the collation, and the database's (C.UTF-8 here) goes through strcoll:
+    # 0.53 s against 0.85 s of server CPU for 1M person lines. Equality, the one use of
+    # these elements, is the same in both.
+    ColumnType.texts: ('text[] COLLATE "C"', "TEXT"),
     ColumnType.amounts: ("numeric(14,2)[]", "TEXT"),
 }
 

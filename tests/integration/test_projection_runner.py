@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from benchmarks.history import build_history
+from eventsourcing.persistence import Notification
 
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger, open_view_store
@@ -21,6 +22,7 @@ from ledger.demo import Demo, Story
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
 from ledger.projections import runner
+from ledger.projections.reading import page_reader
 from ledger.projections.rights import RightsRecord, rights_record
 from ledger.projections.sql import PositionMoved, SqlViewStore
 from ledger.projections.store import MemoryViewStore, ViewStore
@@ -186,6 +188,25 @@ def test_postgres_compares_resident_ids_byte_wise_also_in_views_made_before_once
 
     assert resident_ids_collation(settings) == '"C"'
     assert records(views, persons, ledger) == before
+
+
+def test_the_runner_reads_the_log_as_the_library_does(ledger: Ledger) -> None:
+    # PostgreSQL: its own query, in binary (see projections/reading.py)
+    read = page_reader(ledger.recorder)
+    last = ledger.recorder.max_notification_id() or 0
+    assert last > 200
+
+    for start, limit in [(1, 10_000), (1, 1), (137, 50), (last, 5), (last + 1, 5)]:
+        library = ledger.recorder.select_notifications(start, limit)
+        ours = read(start, limit)
+        assert [fields(n) for n in ours] == [fields(n) for n in library], (start, limit)
+        assert [ledger.mapper.to_domain_event(n) for n in ours[:20]] == [
+            ledger.mapper.to_domain_event(n) for n in library[:20]
+        ]
+
+
+def fields(n: Notification) -> tuple[Any, ...]:
+    return (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
 
 
 def test_a_second_rebuild_starts_from_nothing(ledger: Ledger, views: SqlViewStore) -> None:

@@ -1,11 +1,11 @@
 """The views' runner: the notification log in pages, each page one transaction.
 
 For each page: the notifications after the views' position are read
-(``recorder.select_notifications``), decoded with the ledger's mapper, mapped to
-rows (``journal.rows_of``) and written with the new position in one transaction
-(``store.write``), guarded by the position the page was read after. A crash loses
-at most the page in flight, which the next run reads again: nothing is counted
-twice or skipped.
+(``reading.page_reader``: on PostgreSQL a query of its own, in binary), decoded
+with the ledger's mapper, mapped to rows (``journal.rows_of``) and written with the
+new position in one transaction (``store.write``), guarded by the position the page
+was read after. A crash loses at most the page in flight, which the next run reads
+again: nothing is counted twice or skipped.
 
 The three steps overlap: while page N is written (by one writer thread, in order)
 page N+1 is decoded and mapped, and page N+2 is being read. Decoding and mapping

@@ -112,6 +112,45 @@ def _events(conn: psycopg.Connection[Any], schema: str) -> int:
     return int(row[0]) if row else 0
 
 
+class _Cpu:
+    """CPU seconds of this process and of its PostgreSQL backends (those whose
+    application_name is this phase's, set by the parent through PGAPPNAME), from the
+    moment it is made; ``/proc`` of the server's processes must be readable (a local
+    server). Backends that ended before ``used`` are not counted: the phases keep
+    theirs open until the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = time.process_time()
+        self.server = self._backends()
+
+    def _backends(self) -> dict[int, float]:
+        name = os.environ.get("PGAPPNAME", "")
+        with psycopg.connect(self.url, autocommit=True, application_name="bench-cpu") as conn:
+            pids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
+                ).fetchall()
+            ]
+        found = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        return found
+
+    def used(self) -> dict[str, float]:
+        """{"client_cpu": s, "server_cpu": s} since it was made."""
+        now = self._backends()
+        server = sum(cpu - self.server.get(pid, 0.0) for pid, cpu in now.items())
+        return {"client_cpu": time.process_time() - self.client, "server_cpu": server}
+
+
 def phase_read(url: str, size: Size, page_size: int, tuned: bool) -> dict[str, Any]:
     """(a): the notification log read in pages and decoded, nothing else."""
     ledger = Ledger(env=_settings(url, size.schema).eventsourcing_env())
@@ -120,6 +159,7 @@ def phase_read(url: str, size: Size, page_size: int, tuned: bool) -> dict[str, A
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
     recorder, decode = ledger.recorder, ledger.mapper.to_domain_event
+    cpu = _Cpu(url)
     start = time.perf_counter()
     events, position = 0, 0
     while True:
@@ -130,7 +170,7 @@ def phase_read(url: str, size: Size, page_size: int, tuned: bool) -> dict[str, A
             decode(notification)
         events += len(page)
         position = page[-1].id
-    return {"seconds": time.perf_counter() - start, "events": events}
+    return {"seconds": time.perf_counter() - start, "events": events, **cpu.used()}
 
 
 def phase_stock(url: str, size: Size, events: int) -> dict[str, Any]:
@@ -181,6 +221,7 @@ def phase_rebuild(url: str, size: Size, page_size: int) -> dict[str, Any]:
     store = open_view_store(settings)
     _checkpoint(url)
     caught_up = 0.0
+    cpu = _Cpu(url)
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -189,8 +230,9 @@ def phase_rebuild(url: str, size: Size, page_size: int) -> dict[str, Any]:
 
     events = rebuild(ledger, store, page_size=page_size, progress=progress)
     seconds = time.perf_counter() - start
+    used = cpu.used()
     store.close()
-    return {"seconds": seconds, "events": events, "catch_up_seconds": caught_up}
+    return {"seconds": seconds, "events": events, "catch_up_seconds": caught_up, **used}
 
 
 # ------------------------------------------------------------ orchestration
@@ -216,7 +258,9 @@ def _child(args: argparse.Namespace, size: Size, phase: str) -> dict[str, Any]:
         "--schema-prefix",
         size.prefix,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # the phase's PostgreSQL backends carry its name: their CPU is counted (``_Cpu``)
+    env = {**os.environ, "PGAPPNAME": f"bench-rebuild-{phase}-{os.getpid()}"}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     for line in done.stdout.splitlines():
         if line.startswith(RESULT):
             result: dict[str, Any] = json.loads(line.removeprefix(RESULT))
@@ -260,20 +304,30 @@ def _report(size: Size, history: dict[str, Any], results: dict[str, dict[str, An
         ("stock", "(b)  stock ProjectionRunner"),
         ("rebuild", "(c)  rebuild"),
     ):
+        if name not in results:
+            continue
         r = results[name]
         say(
             f"  {label:34} {r['events']:>10,} events {r['seconds']:8.1f} s "
             f"{rate(name):10,.0f} events/s {rate(name) * share:11,.0f} lines/s "
             f"peak RSS {r['rss_kb'] / 1024:6.0f} MB"
         )
+    for name in ("read", "read-tuned", "rebuild"):
+        r = results[name]
+        if "client_cpu" in r:
+            say(
+                f"  {name:10} CPU per event: client {1e6 * r['client_cpu'] / r['events']:5.1f} µs, "
+                f"PostgreSQL backends {1e6 * r['server_cpu'] / r['events']:5.1f} µs"
+            )
     rebuilt = results["rebuild"]
     say(
         f"  (c) catch-up {rebuilt['catch_up_seconds']:.1f} s, indexes and statistics "
         f"{rebuilt['seconds'] - rebuilt['catch_up_seconds']:.1f} s"
     )
+    stock = f"   c/b = {rate('rebuild') / rate('stock'):.1f}" if "stock" in results else ""
     say(
         f"  c/a = {rate('rebuild') / rate('read'):.2f}   c/a* = "
-        f"{rate('rebuild') / rate('read-tuned'):.2f}   c/b = {rate('rebuild') / rate('stock'):.1f}"
+        f"{rate('rebuild') / rate('read-tuned'):.2f}{stock}"
     )
 
 
@@ -284,7 +338,9 @@ def main(argv: list[str] | None = None) -> None:
         "--months", type=int, action="append", help="history sizes (default: 12 and 36)"
     )
     parser.add_argument("--page-size", type=int, default=PAGE_SIZE)
-    parser.add_argument("--stock-events", type=int, default=5_000)
+    parser.add_argument(
+        "--stock-events", type=int, default=5_000, help="0: no stock runner phase (b)"
+    )
     parser.add_argument("--seed", type=int, default=20240501)
     parser.add_argument("--reuse", action="store_true", help="keep histories and reuse them")
     parser.add_argument(
@@ -319,9 +375,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"built {size.schema}: {history['events']:,} events, "
                 f"{history['person_lines']:,} person-lines in {history['seconds']:.0f} s"
             )
-        results = {
-            phase: _child(args, size, phase) for phase in ("read", "read-tuned", "rebuild", "stock")
-        }
+        phases = ("read", "read-tuned", "rebuild", *(("stock",) if args.stock_events else ()))
+        results = {phase: _child(args, size, phase) for phase in phases}
         _report(size, history, results)
         if not args.reuse:
             with psycopg.connect(url, autocommit=True) as conn:

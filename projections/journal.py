@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -257,6 +258,44 @@ _COUNTED = ("lines", "by_person")
 
 
 def audit_entry(event: Any) -> AuditEntry:
+    actor, reason, request_id, document, policy, caused_by, resident_id = audit_texts(event)
+    return AuditEntry(
+        originator_id=event.originator_id,
+        version=event.originator_version,
+        recorded_at=event.timestamp,
+        type=type(event).__name__,
+        actor=actor,
+        reason=reason,
+        request_id=request_id,
+        document=document,
+        policy=policy,
+        caused_by=caused_by,
+        resident_id=resident_id,
+        detail=audit_detail(event),
+    )
+
+
+#: an audit entry's text columns, in its fields' order, each the event's attribute of
+#: that name ("" when it has none)
+AUDIT_TEXTS = (
+    "actor",
+    "reason",
+    "request_id",
+    "document",
+    "policy",
+    "caused_by",
+    "resident_id",
+)
+
+
+def audit_texts(event: Any) -> tuple[Any, ...]:
+    """The event's values of ``AUDIT_TEXTS`` (``pages`` writes them without an entry)."""
+    return tuple(getattr(event, name, "") for name in AUDIT_TEXTS)
+
+
+def audit_detail(event: Any) -> dict[str, Any]:
+    """An audit entry's detail: the event's other fields as JSON values, per-person
+    fields counted."""
     fields = vars(event)
     # one set lookup for the usual values instead of a call per field: every event of a
     # rebuild passes here
@@ -265,26 +304,14 @@ def audit_entry(event: Any) -> AuditEntry:
     }
     for name in _COUNTED:
         if name in detail:
-            detail[name] = len({row[0] for row in fields[name]})
+            detail[name] = len(set(map(_first, fields[name])))
     if isinstance(event, Unit.PeriodAssessed) and event.limits:
         # the persons whose declared base the floor or ceiling changed (a sixth column)
         detail["bases_held"] = sum(1 for row in event.lines if len(row) > 5)
-    return AuditEntry(
-        originator_id=event.originator_id,
-        version=event.originator_version,
-        recorded_at=event.timestamp,
-        type=type(event).__name__,
-        actor=getattr(event, "actor", ""),
-        reason=getattr(event, "reason", ""),
-        request_id=getattr(event, "request_id", ""),
-        document=getattr(event, "document", ""),
-        policy=getattr(event, "policy", ""),
-        caused_by=getattr(event, "caused_by", ""),
-        resident_id=getattr(event, "resident_id", ""),
-        detail=detail,
-    )
+    return detail
 
 
+_first = itemgetter(0)
 #: value types an audit entry's detail keeps as they are (what ``_plain`` returns unchanged)
 _AS_IS = frozenset({str, int, list, bool, type(None)})
 

@@ -30,6 +30,7 @@ from ledger.projections.schema import (
     TABLES,
     TRACKING_NAME,
     TRACKING_TABLE,
+    array_columns,
     create_statements,
     drop_index_statements,
     index_statements,
@@ -73,6 +74,19 @@ class PostgresViewStore(SqlViewStore):
             )
             for statement in create_statements("postgres", self.schema):
                 conn.execute(statement)
+            # Only where not set yet: ALTER TABLE waits behind an index being built (a
+            # rebuild's last phase) and rewrites the catalog row each time.
+            for table, column in conn.execute(
+                "SELECT c.relname, a.attname FROM pg_attribute a "
+                "JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname || '.' || a.attname = ANY(%s) "
+                "AND a.attstattarget IS DISTINCT FROM 0",
+                (self.schema, [f"{t}.{c}" for t, c in array_columns()]),
+            ).fetchall():
+                conn.execute(
+                    f"ALTER TABLE {self._qualified(table)} ALTER COLUMN {column} SET STATISTICS 0"
+                )
             conn.execute(
                 f"INSERT INTO {self._qualified(TRACKING_TABLE)} (name, position) "
                 "VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
@@ -193,9 +207,26 @@ class PostgresViewStore(SqlViewStore):
             names = ", ".join(self._qualified(t.name) for t in TABLES)
             names += ", " + self._qualified(READY_TABLE)
             conn.execute(f"TRUNCATE {names}")
+            self._byte_order(conn)
             conn.execute(
                 f"UPDATE {self._qualified(TRACKING_TABLE)} SET position = 0 WHERE name = %s",
                 (TRACKING_NAME,),
+            )
+
+    def _byte_order(self, conn: psycopg.Connection[Any]) -> None:
+        """Text arrays made before they were collated "C" (``schema``) are made so once
+        emptied, when the change costs nothing (a rebuild, its GIN index dropped)."""
+        for table, column in conn.execute(
+            "SELECT c.relname, a.attname FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname || '.' || a.attname = ANY(%s) "
+            "AND a.atttypid = 'text[]'::regtype AND a.attcollation <> '\"C\"'::regcollation",
+            (self.schema, [f"{t}.{c}" for t, c in array_columns()]),
+        ).fetchall():
+            conn.execute(
+                f"ALTER TABLE {self._qualified(table)} "
+                f'ALTER COLUMN {column} TYPE text[] COLLATE "C"'
             )
 
     def create_indexes(self) -> None:

@@ -1,11 +1,11 @@
 """The views' runner: the notification log in pages, each page one transaction.
 
 For each page: the notifications after the views' position are read
-(``recorder.select_notifications``), decoded with the ledger's mapper, mapped to
-rows (``journal.rows_of``) and written with the new position in one transaction
-(``store.write``), guarded by the position the page was read after. A crash loses
-at most the page in flight, which the next run reads again: nothing is counted
-twice or skipped.
+(``reading.page_reader``: on PostgreSQL a query of its own, in binary), decoded
+with the ledger's mapper, mapped to rows (``journal.rows_of``) and written with the
+new position in one transaction (``store.write``), guarded by the position the page
+was read after. A crash loses at most the page in flight, which the next run reads
+again: nothing is counted twice or skipped.
 
 The three steps overlap: while page N is written (by one writer thread, in order)
 page N+1 is decoded and mapped, and page N+2 is being read. Decoding and mapping
@@ -45,6 +45,7 @@ from ledger.domain.errors import Unavailable
 from ledger.logs import get_logger
 from ledger.projections.journal import PersonLine, Quarantined, Row, rows_of
 from ledger.projections.pages import Page
+from ledger.projections.reading import page_reader
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.store import ViewStore
 
@@ -206,7 +207,7 @@ class _Pipeline:
     """Reads page N+2 and writes page N while page N+1 is mapped (see the module)."""
 
     def __init__(self, ledger: EventLog, store: ViewStore, page_size: int, position: int) -> None:
-        self.recorder = ledger.recorder
+        self.read = page_reader(ledger.recorder)
         self.decode = ledger.mapper.to_domain_event
         self.store = store
         self.page_size = page_size
@@ -243,7 +244,7 @@ class _Pipeline:
             writing = self.writer.submit(self._write, mapped, self.position, after)
 
     def _read(self, start: int) -> Sequence[Notification]:
-        return self.recorder.select_notifications(start, self.page_size)
+        return self.read(start, self.page_size)
 
     def _map(self, notifications: Sequence[Notification]) -> Any:
         decode = self.decode

@@ -10,10 +10,12 @@ other unit answers, and the views' position goes past the damage.
 
 from __future__ import annotations
 
+import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -83,6 +85,55 @@ def test_a_deleted_event_found_by_a_rebuild_withholds_the_unit_instead_of_droppi
     with pytest.raises(HistoryDamaged) as refused:
         balance_of(views, demo, JINAN)
     assert f"version {version} is missing" in refused.value.message
+    assert balance_of(views, demo, CHIFENG) is not None
+
+
+def edit_jinan_event(store: StoreConfig, topic: str, edit: Callable[[dict[str, Any]], None]) -> int:
+    """Edits the stored state of the Jinan unit's first event of ``topic`` as an operator
+    with database access could; returns its version."""
+    oid = JINAN_UNIT.hex if store.kind == "sqlite" else JINAN_UNIT
+    [(notification, version, state), *_] = execute(
+        store,
+        "SELECT {n}, originator_version, state FROM {events} "
+        "WHERE originator_id = ? AND topic = ? ORDER BY {n}",
+        (oid, topic),
+    )
+    decoded = json.loads(bytes(state))
+    edit(decoded)
+    execute(
+        store,
+        "UPDATE {events} SET state = ? WHERE {n} = ?",
+        (json.dumps(decoded).encode(), notification),
+    )
+    return int(version)
+
+
+@pytest.mark.parametrize(
+    ("topic", "field"),
+    [
+        ("ledger.unit.period-assessed", "lines"),
+        ("ledger.unit.period-assessed", "totals"),
+        ("ledger.unit.payment-collected", "allocations"),
+    ],
+)
+def test_a_malformed_amount_in_a_stored_event_sets_it_aside_instead_of_stopping_the_views(
+    demo: Ledger, store: StoreConfig, views: SqlViewStore, topic: str, field: str
+) -> None:
+    # "1.2.3" has only digits and points: PostgreSQL's COPY refused it, every retry
+    # failed the same page and the views stopped there for every unit
+    def malformed(state: dict[str, Any]) -> None:
+        state[field][0][1 if field == "lines" else 2] = "1.2.3"
+
+    version = edit_jinan_event(store, topic, malformed)
+
+    runner.rebuild(demo, views)
+
+    assert views.position() == demo.recorder.max_notification_id()
+    with pytest.raises(HistoryDamaged) as refused:
+        balance_of(views, demo, JINAN)
+    assert f"event version {version}" in refused.value.message
+    [aside] = views.quarantined([JINAN_UNIT])
+    assert aside.reason.startswith("cannot be mapped")
     assert balance_of(views, demo, CHIFENG) is not None
 
 

@@ -18,7 +18,14 @@ import pytest
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
-from ledger.projections.encoding import copy_text, row_encoder, row_reader, utc_text
+from ledger.projections.encoding import (
+    copy_text,
+    copy_text_fields,
+    dumps,
+    row_encoder,
+    row_reader,
+    utc_text,
+)
 from ledger.projections.journal import Kind, Movement
 from ledger.projections.pages import Page
 from ledger.projections.schema import TABLE_OF, Dialect
@@ -88,6 +95,9 @@ def test_odd_values_are_stored_as_the_general_path_stores_them(
             ),
         ),
         (paid[0], odd(paid[1], unallocated=Decimal("12.30"))),
+        # audit texts to escape (the shortcuts write the audit entry themselves)
+        (paid[0], odd(paid[1], reason="a\tb\\c\nd", actor="新\r行", request_id="\0")),
+        (assessed[0], odd(assessed[1], caused_by="x\ty", document="\\")),
         (paid[0], odd(paid[1], allocations=[["2022-07", "individual", "1E+1"]])),
     ]
 
@@ -118,6 +128,25 @@ def by_value(line: bytes) -> list[Any]:
         except ArithmeticError:
             found.append(field)
     return found
+
+
+def test_text_fields_joined_are_escaped_as_each_field_alone() -> None:
+    cases = [
+        ("", "", ""),
+        ("plain", "文本", ""),
+        ("a\tb", "c"),
+        ("a\\b", "c\nd", "e\rf", "g\0h"),
+        ("only",),
+    ]
+    for values in cases:
+        assert copy_text_fields(values) == "\t".join(map(copy_text, values)), values
+
+
+def test_an_audit_text_that_is_not_text_is_refused_by_both_paths() -> None:
+    with pytest.raises(TypeError):
+        copy_text_fields(("actor", 5))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        copy_text(5)  # type: ignore[arg-type]
 
 
 def test_copy_text_escapes_what_copy_would_read_as_separators() -> None:
@@ -158,3 +187,14 @@ def test_a_row_read_back_from_sqlite_values_equals_the_row() -> None:
     assert back == row
     assert back.kind is Kind.called_due  # balance_fold.py compares kinds by identity
     assert str(back.amount) == "420.00"
+
+
+def test_json_is_written_compact_with_non_ascii_as_is() -> None:
+    # the stores' JSON (audit details, SQLite's arrays) made by a C encoder kept once
+    value = {"rates": "缴费比例7%", "lines": 27, "totals": [["2022-01", "a\tb", "1.00"]], "n": None}
+
+    assert dumps(value) == (
+        '{"rates":"缴费比例7%","lines":27,"totals":[["2022-01","a\\tb","1.00"]],"n":null}'
+    )
+    assert dumps("x") == '"x"'
+    assert dumps({"at": date(2024, 1, 2)}) == '{"at":"2024-01-02"}'  # str() as the fallback

@@ -160,6 +160,7 @@ async def own_unit(
     ],
     principal: CaseWorker,
     ledger: LedgerDep,
+    request: Request,
 ) -> str:
     """The USCC of an existing unit of the case worker's agency (else 422, 404 or 403)."""
     # A registered code may carry a bad check character (registered with the override).
@@ -168,7 +169,13 @@ async def own_unit(
     # no trip to the thread pool once it is known
     agency = ledger.known_agency(code)
     if agency is None:
-        agency = await run_in_threadpool(ledger.unit_agency, code)
+
+        def look_up() -> str:
+            # a token taken unconfirmed is confirmed before anything is read for it
+            confirm_principal(request)
+            return ledger.unit_agency(code)
+
+        agency = await run_in_threadpool(look_up)
     check_agency(principal, agency, f"unit {code}")
     return code
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import email.message
 import json
 from collections.abc import Callable, Coroutine
+from inspect import iscoroutinefunction
 from typing import Any
 
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ledger.api.auth import confirms_first, handling_confirmed
 from ledger.api.problems import ApiProblem
 
 JSON_MEDIA = "application/json"
@@ -66,10 +68,36 @@ class StrictJSONRequest(Request):
         return self._json
 
 
+#: the methods of commands
+COMMAND_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class JSONRoute(APIRoute):
-    """A route whose JSON body (if it takes one) is read by :func:`strict_json`."""
+    """A route whose JSON body (if it takes one) is read by :func:`strict_json`.
+
+    A command's sync handler confirms the caller's token in its own trip to the thread
+    pool (``ledger.api.auth.confirms_first``) rather than in one of its own before."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = {m.upper() for m in kwargs.get("methods") or ()}
+        self.confirms_first = bool(methods) and methods <= COMMAND_METHODS
+        self.confirms_first &= not iscoroutinefunction(endpoint)
+        if self.confirms_first:
+            endpoint = confirms_first(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = self._strict_handler()
+        if not self.confirms_first:
+            return handler
+
+        async def confirmed(request: Request) -> Response:
+            handling_confirmed(request)
+            return await handler(request)
+
+        return confirmed
+
+    def _strict_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         # Form bodies (the desk's) declare their own media type; JSON is the default.
         media = getattr(getattr(self.body_field, "field_info", None), "media_type", JSON_MEDIA)

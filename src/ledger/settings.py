@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     #: commands saved in one transaction at most when several wait at once (group
     #: commit); 1 saves each command alone
     group_commit: int = Field(default=64, ge=1)
+    #: units kept folded between commands, each as of its last committed version (a
+    #: unit of 12 months and 20 persons takes about 115 KB); 0 folds every unit again
+    units_kept: int = Field(default=1_000, ge=0)
     #: a directory of catalogue files; the packaged catalogue when unset
     catalogue_dir: Path | None = None
     #: where the API finds policy sets named by reference (one directory of catalogue
@@ -74,6 +77,7 @@ class Settings(BaseSettings):
                 # every event hash-chained in its save's transaction (ledger.chain)
                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
                 "GROUP_COMMIT_MAX_MEMBERS": str(self.group_commit),
+                "UNITS_KEPT": str(self.units_kept),
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -87,6 +91,7 @@ class Settings(BaseSettings):
             "POSTGRES_CONNECT_TIMEOUT": str(self.postgres_connect_timeout),
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
             "GROUP_COMMIT_MAX_MEMBERS": str(self.group_commit),
+            "UNITS_KEPT": str(self.units_kept),
         }
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

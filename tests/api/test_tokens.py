@@ -101,6 +101,32 @@ def test_a_token_revoked_by_another_process_is_refused_at_its_next_use(
     assert after["code"] == read_after["code"] == "unauthenticated"
 
 
+def test_a_token_revoked_by_another_process_records_no_command_at_its_next_use(
+    desk: Desk, prepared: Prepared
+) -> None:
+    desk.region(CHIFENG)
+    issued = ok(
+        desk.admin("/tokens", {"role": "case_worker", "agency": AGENCY, "name": "temp"}), 201
+    )
+    uscc = desk.unit(CHIFENG, token=issued["token"])  # the server now keeps the token
+    payment = {"amount": "10.00", "paid_on": "2020-03-10"}
+    ok(desk.post(f"/units/{uscc}/payments", payment, token=issued["token"]), 201)
+    elsewhere = build_ledger(settings_for(prepared.store), configure_logs=False)
+    try:  # as ``ledger token revoke`` or another ``ledger serve`` worker would
+        elsewhere.revoke_token(issued["token_id"], SETUP)
+    finally:
+        elsewhere.close()
+    high_water = desk.high_water()
+
+    refused = problem(desk.post(f"/units/{uscc}/payments", payment, token=issued["token"]), 401)
+    other_unit = problem(
+        desk.post(f"/units/{desk.uscc(CHIFENG)}/payments", payment, token=issued["token"]), 401
+    )
+
+    assert refused["code"] == other_unit["code"] == "unauthenticated"
+    assert desk.high_water() == high_water
+
+
 def test_revoking_twice_is_a_conflict_and_an_unknown_id_is_not_found(desk: Desk) -> None:
     issued = ok(desk.admin("/tokens", {"role": "inspector"}), 201)
     ok(desk.admin(f"/tokens/{issued['token_id']}/revocation"))

@@ -83,7 +83,7 @@ async def _own(request: Request, uscc: str, principal: Principal) -> str:
     """The API's checks of a unit command: a case worker, of the unit's agency."""
     await case_worker(principal)
     ledger: Ledger = request.app.state.ledger
-    return await own_unit(uscc, principal, ledger)
+    return await own_unit(uscc, principal, ledger, request)
 
 
 def _form(

@@ -134,7 +134,8 @@ class Assessment:
     rates: str
     #: the fixed amount per person each part includes (none: empty)
     fixed: dict[Part, Decimal] = field(default_factory=dict)
-    _lines: dict[str, Line] | None = None
+    #: ``lines``, once asked for: derived from ``rows``, so no part of what a month is
+    _lines: dict[str, Line] | None = field(default=None, compare=False, repr=False)
 
     @property
     def lines(self) -> dict[str, Line]:

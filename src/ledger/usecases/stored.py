@@ -37,7 +37,9 @@ from ledger.domain.text import check_plain_fields
 from ledger.domain.unit import Unit
 from ledger.domain.years import check_day, check_founded, check_period, check_range
 from ledger.usecases.base import LedgerBase
+from ledger.usecases.keptunits import UNITS_KEPT, KeptUnits
 from ledger.usecases.ports import Actor, Ports, Result, Saved, Work
+from ledger.usecases.repository import fold
 
 __all__ = [
     "ATTEMPTS",
@@ -54,20 +56,33 @@ __all__ = [
 ATTEMPTS = 5
 #: seconds of the first back-off (doubled, jittered) between those attempts
 BACKOFF = 0.002
+#: the application's setting (``Settings.units_kept``): units kept folded between commands
+UNITS_KEPT_ENV = "UNITS_KEPT"
 
 
 def stored_ports(app: LedgerBase) -> Ports:
     """The ports of a ledger on its own event store."""
-    return Ports(StoredUnits(app), StoredRegions(app), StoredPolicies(app), StoredSaver(app))
+    kept = KeptUnits(int(app.env.get(UNITS_KEPT_ENV) or UNITS_KEPT))
+    return Ports(
+        StoredUnits(app, kept), StoredRegions(app), StoredPolicies(app), StoredSaver(app, kept)
+    )
 
 
 class StoredUnits:
-    def __init__(self, app: LedgerBase) -> None:
+    """Units folded from the store, or kept from the last command on them
+    (``ledger.usecases.keptunits``) with what was recorded since folded on."""
+
+    def __init__(self, app: LedgerBase, kept: KeptUnits | None = None) -> None:
         self.app = app
+        self.kept = kept if kept is not None else KeptUnits(0)
 
     def unit(self, uscc: str) -> Unit:
+        uid = unit_id(uscc)
+        kept = self.kept.take(uid)
+        if kept is not None:
+            return cast(Unit, fold(kept, self.app.events.get(uid, gt=kept.version)))
         try:
-            return cast(Unit, self.app.repository.get(unit_id(uscc)))
+            return cast(Unit, self.app.repository.get(uid))
         except AggregateNotFoundError:
             raise NotFound(f"no unit registered with USCC {uscc}", field="uscc") from None
 
@@ -113,8 +128,10 @@ class StoredPolicies:
 class StoredSaver:
     """Runs a use case once: refused commands save nothing; retries replay."""
 
-    def __init__(self, app: LedgerBase) -> None:
+    def __init__(self, app: LedgerBase, kept: KeptUnits | None = None) -> None:
         self.app = app
+        #: where a unit goes back once the command's events are committed
+        self.kept = kept if kept is not None else KeptUnits(0)
 
     def run(
         self,
@@ -157,6 +174,9 @@ class StoredSaver:
                 # Saved with the commands of other threads waiting at the same moment,
                 # in one transaction; returns once that transaction has committed.
                 self.app.group_commit.commit(_collect(saved))
+                for obj in saved:
+                    if isinstance(obj, Unit):
+                        self.kept.keep(obj)  # as committed: the next command's start
                 break
             except IntegrityError:
                 # Someone else saved first: the same key replays; otherwise the command

@@ -129,3 +129,20 @@ def test_a_command_whose_save_failed_leaves_nothing_of_itself_to_the_next(
     unit = _folded(ledger, assessed)
     assert _paid(ledger, assessed) == ["100.00", "25.00"]
     assert _state(_kept(ledger, assessed) or unit) == _state(unit)
+
+
+def test_a_kept_unit_the_store_no_longer_holds_is_folded_afresh(
+    agency: Agency, assessed: str
+) -> None:
+    agency.pay(assessed, "100.00", PAID_ON)
+    kept = _kept(agency.ledger, assessed)
+    assert kept is not None
+    # as after a restore of the store under a running server: the kept unit is ahead
+    kept.version = kept.version + 1
+
+    agency.pay(assessed, "30.00", PAID_ON)
+
+    unit = _folded(agency.ledger, assessed)
+    versions = [e.originator_version for e in agency.ledger.unit_history(assessed)]
+    assert versions == list(range(1, unit.version + 1))  # no gap: decided on the store's unit
+    assert _paid(agency.ledger, assessed) == ["100.00", "30.00"]

@@ -80,7 +80,13 @@ class StoredUnits:
         uid = unit_id(uscc)
         kept = self.kept.take(uid)
         if kept is not None:
-            return cast(Unit, fold(kept, self.app.events.get(uid, gt=kept.version)))
+            # From the kept unit's own last event on: the store must still hold it (one
+            # row more), else the store was rewound under this process (a restore) and
+            # the kept unit stands for events it no longer has: fold afresh.
+            stored = self.app.recorder.select_events(uid, gt=kept.version - 1)
+            if stored and stored[0].originator_version == kept.version:
+                since = map(self.app.mapper.to_domain_event, stored[1:])
+                return cast(Unit, fold(kept, since))
         try:
             return cast(Unit, self.app.repository.get(uid))
         except AggregateNotFoundError:

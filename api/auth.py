@@ -16,7 +16,8 @@ each command saves a trip to the thread pool (issue 11.2).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -75,10 +76,16 @@ def confirms_first(handler: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def handling_confirmed(request: Request) -> None:
-    """Called (in the request's task) before the dependencies of a route whose handler
-    is ``confirms_first``."""
-    _handled.set(request)
+@contextmanager
+def handling_confirmed(request: Request) -> Iterator[None]:
+    """Around the dependencies and handler of a route whose handler is
+    ``confirms_first`` (in the request's task); unmarked after, so that no later
+    request run in the same context (an in-process client's) is taken for one."""
+    marked = _handled.set(request)
+    try:
+        yield
+    finally:
+        _handled.reset(marked)
 
 
 def _unauthenticated(detail: str, error: str = "") -> ApiProblem:

@@ -92,8 +92,8 @@ class JSONRoute(APIRoute):
             return handler
 
         async def confirmed(request: Request) -> Response:
-            handling_confirmed(request)
-            return await handler(request)
+            with handling_confirmed(request):
+                return await handler(request)
 
         return confirmed
 

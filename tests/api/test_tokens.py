@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID
+
+import httpx
+from fastapi import FastAPI
 
 from ledger.bootstrap import build_ledger
 from ledger.domain.token import Token
@@ -155,3 +159,32 @@ def test_only_administrators_manage_tokens(desk: Desk) -> None:
 
     assert by_case_worker["rule"] == "role"
     assert listing.status_code == 403
+
+
+def test_a_token_revoked_after_a_command_is_refused_by_a_read_in_the_same_task(
+    desk: Desk, app: FastAPI, prepared: Prepared
+) -> None:
+    # An in-process ASGI client runs every request in the caller's own task and context:
+    # a command's mark (its handler confirms the token) must not outlive its request,
+    # or a later read there would take the kept token unconfirmed.
+    desk.region(CHIFENG)
+    issued = ok(
+        desk.admin("/tokens", {"role": "case_worker", "agency": AGENCY, "name": "temp"}), 201
+    )
+    uscc = desk.unit(CHIFENG, token=issued["token"])
+    headers = {"Authorization": f"Bearer {issued['token']}", "Idempotency-Key": "k-1"}
+    payment = {"amount": "10.00", "paid_on": "2020-03-10"}
+
+    async def pay_then_read() -> tuple[int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger.test") as c:
+            paid = await c.post(f"/units/{uscc}/payments", json=payment, headers=headers)
+            elsewhere = build_ledger(settings_for(prepared.store), configure_logs=False)
+            try:
+                elsewhere.revoke_token(issued["token_id"], SETUP)
+            finally:
+                elsewhere.close()
+            read = await c.get("/regions", headers={"Authorization": headers["Authorization"]})
+            return paid.status_code, read.status_code
+
+    assert asyncio.run(pay_then_read()) == (201, 401)

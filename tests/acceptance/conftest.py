@@ -206,3 +206,15 @@ def agency(ledger: Ledger) -> Agency:
 def bare_agency(bare_ledger: Ledger) -> Agency:
     """The desk of a ledger with nothing enacted: the test enacts what it needs, when."""
     return Agency(bare_ledger)
+
+
+@pytest.fixture
+def other_process(store: StoreConfig) -> Iterator[Ledger]:
+    """A second ledger on the test's store, as another process (a second ``ledger
+    serve`` worker, a desk elsewhere) would open it."""
+    settings = Settings(
+        database_url=store.database_url, postgres_schema=store.postgres_schema or ""
+    )
+    ledger = build_ledger(settings, configure_logs=False)
+    yield ledger
+    ledger.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,11 +18,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from ledger.application import Ledger, Result
-from ledger.bootstrap import build_ledger
 from ledger.domain.unit import Unit
-from ledger.settings import Settings
 from tests.acceptance.conftest import ACTOR, CHIFENG, Agency
-from tests.conftest import StoreConfig
 
 DESKS = 6
 PAID_ON = date(2020, 3, 10)
@@ -38,16 +35,6 @@ def units(agency: Agency) -> list[str]:
         agency.assess(uscc, "2020-02", date(2020, 3, 2))
         found.append(uscc)
     return found
-
-
-@pytest.fixture
-def other_desk(store: StoreConfig) -> Iterator[Ledger]:
-    settings = Settings(
-        database_url=store.database_url, postgres_schema=store.postgres_schema or ""
-    )
-    ledger = build_ledger(settings, configure_logs=False)
-    yield ledger
-    ledger.close()
 
 
 def _hold_first_save(
@@ -128,16 +115,16 @@ def test_payments_of_desks_at_once_are_saved_in_groups_each_exactly_once(
 
 
 def test_a_member_that_lost_its_race_is_decided_again_and_its_group_is_saved(
-    agency: Agency, units: list[str], other_desk: Ledger
+    agency: Agency, units: list[str], other_process: Ledger
 ) -> None:
     ledger = agency.ledger
     loser = units[3]
 
-    def another_desk_pays_first() -> None:
+    def another_process_pays_first() -> None:
         # decided on the unit before this payment: the grouped save of ``loser`` loses
-        other_desk.collect_payment(loser, PAID_ON, "1.00", ACTOR, key="the-other-desk")
+        other_process.collect_payment(loser, PAID_ON, "1.00", ACTOR, key="the-other-desk")
 
-    _hold_first_save(ledger, waiting=DESKS - 1, before=another_desk_pays_first)
+    _hold_first_save(ledger, waiting=DESKS - 1, before=another_process_pays_first)
 
     answers = _pay_at_once(ledger, units)
 

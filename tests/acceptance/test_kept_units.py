@@ -4,7 +4,6 @@ exactly as on the unit folded from the store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -12,13 +11,10 @@ import pytest
 from eventsourcing.persistence import OperationalError
 
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
-from ledger.settings import Settings
 from ledger.usecases.stored import StoredUnits
 from tests.acceptance.conftest import ACTOR, CHIFENG, Agency
-from tests.conftest import StoreConfig
 
 PAID_ON = date(2020, 3, 10)
 
@@ -69,16 +65,6 @@ def assessed(agency: Agency) -> str:
     agency.person(uscc, "7300.50")
     agency.assess(uscc, "2020-02", date(2020, 3, 2))
     return uscc
-
-
-@pytest.fixture
-def other_process(store: StoreConfig) -> Iterator[Ledger]:
-    settings = Settings(
-        database_url=store.database_url, postgres_schema=store.postgres_schema or ""
-    )
-    ledger = build_ledger(settings, configure_logs=False)
-    yield ledger
-    ledger.close()
 
 
 def test_the_unit_a_command_starts_from_is_the_unit_its_events_fold_to(

@@ -50,10 +50,9 @@ from ledger.clocks import business_date
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role
 from ledger.logs import get_logger
-from ledger.projections.balance_view import kept_view
 from ledger.projections.sql import SqlViewStore
-from ledger.reports.formats import MEDIA_TYPES, compact_json
-from ledger.reports.unit_reads import balance_document, balance_totals
+from ledger.reports.formats import MEDIA_TYPES
+from ledger.reports.kept_body import KeptBodies
 
 ROUTE = "/units/{uscc}/balance"
 _PREFIX, _SUFFIX = "/units/", "/balance"
@@ -79,6 +78,7 @@ class LeanBalance:
         self.enabled = True
         #: reads answered here (tests check which path answered)
         self.answered = 0
+        self.bodies = KeptBodies()
         #: the route this read stands in for: its template names the read in the request
         #: log line and the metrics, as when the route answers
         self.route = next(
@@ -136,10 +136,9 @@ class LeanBalance:
             return None
         if kept.through != views.last or as_of < kept.valid_from:
             return None
-        view = kept_view(unit, kept, as_of, side.policies())
         # the route's body (``respond``: ``render_json`` of the table), without the rows
         # and notes the other formats take
-        body = compact_json(balance_document(view, balance_totals(view)))
+        body = self.bodies.body(unit, kept, as_of, side.policies())
         return body, Principal(token.id, token.role, token.agency, token.name).actor
 
 

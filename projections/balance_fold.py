@@ -309,6 +309,13 @@ def _take(
             item._settled.append((take, s.due, paid_on))
 
 
+def settled(item: ItemBalance) -> bool:
+    """Nothing of the folded item is unpaid: closed as of any day, it is the same item
+    (no slice is deferred, called due or overdue, and its late fee is priced on what
+    was paid, through the days it was paid)."""
+    return all(s.unpaid <= ZERO for s in item._slices)
+
+
 def _close(item: ItemBalance, as_of: date, rates: DailyRates) -> None:
     fee: Decimal = ZERO
     for take, due, paid_on in item._settled:

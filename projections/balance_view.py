@@ -23,7 +23,13 @@ from ledger.clocks import ReadClocks
 from ledger.domain.money import ZERO
 from ledger.domain.period import Period
 from ledger.domain.terms import Part
-from ledger.projections.balance_fold import UnitBalance, close_items, in_business_order, to_close
+from ledger.projections.balance_fold import (
+    ItemBalance,
+    UnitBalance,
+    close_items,
+    in_business_order,
+    to_close,
+)
 from ledger.projections.balance_ready import ReadyBalance, extend, ready_balance
 from ledger.projections.items import balances, called_due_on, daily_rates, find_unit
 from ledger.projections.journal import UnitRegistered
@@ -146,12 +152,18 @@ def kept_view(
     assert as_of >= ready.valid_from
     rates = daily_rates(policies, unit.region)
     balance = close_items([to_close(i) for i in ready.items], ready.credit, as_of, rates)
+    return _shaped(unit, ReadClocks(as_of, None), policies, balance, kept_called_on(ready))
+
+
+def kept_called_on(ready: ReadyBalance) -> Callable[[Period, Part], date | None]:
+    """The day an item's deferred principal was last called due, as the balance kept
+    holds it (``item_line``'s ``called_on``)."""
     kept = ready.called_due_on
 
     def called_on(period: Period, part: Part) -> date | None:
         return kept.get((period, part))
 
-    return _shaped(unit, ReadClocks(as_of, None), policies, balance, called_on)
+    return called_on
 
 
 def unit_balance_view(
@@ -183,38 +195,51 @@ def _shaped(
     balance: UnitBalance,
     called_on: Callable[[Period, Part], date | None],
 ) -> UnitBalanceView:
-    as_of = clocks.as_of
-    cited = policies.late_fee(unit.region, as_of)
-    lines = [
-        ItemLine(
-            period=i.period,
-            part=i.part,
-            due_date=i.due_date,
-            assessed=i.assessed,
-            reduced=i.reduced,
-            paid=i.paid,
-            credit_applied=i.credit_applied,
-            refunded=i.refunded,
-            carried_forward=i.carried_forward,
-            deferred=i.deferred,
-            deadline=i.deadline,
-            called_due=i.called_due,
-            called_due_on=called_on(i.period, i.part) if i.called_due else None,
-            outstanding=i.outstanding,
-            overdue=i.overdue,
-            late_fee=i.late_fee,
-        )
-        for i in balance.items
-    ]
+    lines = [item_line(i, called_on) for i in balance.items]
+    return shaped(unit, clocks, policies, lines, balance.credit_held)
+
+
+def item_line(item: ItemBalance, called_on: Callable[[Period, Part], date | None]) -> ItemLine:
+    """The line of a closed item (``close_items``); ``called_on`` names the day its
+    deferred principal was called due, asked only of an item with some called due."""
+    return ItemLine(
+        period=item.period,
+        part=item.part,
+        due_date=item.due_date,
+        assessed=item.assessed,
+        reduced=item.reduced,
+        paid=item.paid,
+        credit_applied=item.credit_applied,
+        refunded=item.refunded,
+        carried_forward=item.carried_forward,
+        deferred=item.deferred,
+        deadline=item.deadline,
+        called_due=item.called_due,
+        called_due_on=called_on(item.period, item.part) if item.called_due else None,
+        outstanding=item.outstanding,
+        overdue=item.overdue,
+        late_fee=item.late_fee,
+    )
+
+
+def shaped(
+    unit: UnitRegistered,
+    clocks: ReadClocks,
+    policies: PolicySet,
+    lines: list[ItemLine],
+    credit_held: Decimal,
+) -> UnitBalanceView:
+    """The unit's view of ``lines``, with the late-fee rule in force on the as-of day."""
+    cited = policies.late_fee(unit.region, clocks.as_of)
     return UnitBalanceView(
         uscc=unit.uscc,
         name=unit.name,
         region=unit.region,
         agency=unit.agency,
-        as_of=as_of,
+        as_of=clocks.as_of,
         known_at=clocks.known_at,
         daily_rate=cited.rule.daily_rate,
         late_fee_rule=cited.citation,
         items=lines,
-        credit_held=balance.credit_held,
+        credit_held=credit_held,
     )

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from ledger import __version__
 from ledger.api import desk, docs, ops, problems
 from ledger.api.lean import LeanBalance
+from ledger.api.lean_payment import LeanPayment
 from ledger.api.middleware import BodyLimit, RequestContext
 from ledger.api.readside import ReadSide
 from ledger.api.replays import ReplayJobs
@@ -130,7 +131,8 @@ def create_app(settings: Settings) -> FastAPI:
     # The last added is the outermost: the request id is set before the size is checked.
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     app.state.lean = LeanBalance(app)
-    app.add_middleware(RequestContext, lean=app.state.lean)
+    app.state.lean_payment = LeanPayment(app)
+    app.add_middleware(RequestContext, lean=app.state.lean, payment=app.state.lean_payment)
     for module in ROUTERS:
         app.include_router(module.router)
     app.include_router(ops.router)

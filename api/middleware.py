@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.api.lean import LeanBalance
+from ledger.api.lean_payment import LeanPayment
 from ledger.api.ops import command_routes
 from ledger.api.problems import problem, slug
 from ledger.logs import get_logger
@@ -38,12 +39,16 @@ def accepted_request_id(header: str | None) -> str:
 
 
 class RequestContext:
-    """``lean``: answers the plain balance read before the application routes it
-    (``ledger.api.lean``); whatever it does not answer goes on to the application."""
+    """``lean`` and ``payment``: answer the plain balance read and the plain payment
+    before the application routes them (``ledger.api.lean``, ``ledger.api.lean_payment``);
+    whatever they do not answer goes on to the application."""
 
-    def __init__(self, app: ASGIApp, lean: LeanBalance | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, lean: LeanBalance | None = None, payment: LeanPayment | None = None
+    ) -> None:
         self.app = app
         self.lean = lean
+        self.payment = payment
         self.log = get_logger()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -65,8 +70,12 @@ class RequestContext:
             await send(message)
 
         try:
-            lean = self.lean
-            if lean is None or not await lean.answer(scope, receive, send_with_id):
+            answered = self.lean is not None and await self.lean.answer(
+                scope, receive, send_with_id
+            )
+            if not answered and self.payment is not None:
+                answered, receive = await self.payment.answer(scope, receive, send_with_id)
+            if not answered:
                 await self.app(scope, receive, send_with_id)
         except Exception:
             # Anything the exception handlers did not turn into a problem: logged with

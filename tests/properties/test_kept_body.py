@@ -83,14 +83,14 @@ def test_a_unit_kept_again_through_a_later_movement_is_rendered_afresh(
     assert bodies.body(unit, after, as_of, POLICIES) == _reference(unit, after, as_of)
 
 
-def test_a_settled_item_is_rendered_once_for_every_day_and_the_parts_kept_are_bounded() -> None:
+def test_a_settled_line_is_rendered_once_for_every_day_and_the_lines_kept_are_bounded() -> None:
     on = date(2022, 1, 10)
     item = (Period.parse("2022-01"), Part.unit_medical, Decimal("2881.54"))
     history = [
         Movement(UNIT, 1, datetime(2022, 1, 10, tzinfo=UTC), on, Kind.assessed, *item, on),
         Movement(UNIT, 2, datetime(2022, 3, 1, tzinfo=UTC), date(2022, 3, 1), Kind.paid, *item),
     ]
-    kept, bodies = _kept(history), KeptBodies(limit=1)
+    kept, bodies = _kept(history), KeptBodies(budget=1)
     first = bodies.body(_unit(), kept, date(2022, 3, 1), POLICIES)
     parts = bodies._rendered[UNIT]
     assert parts.fragments[0] is not None  # settled: its late fee priced to the day paid

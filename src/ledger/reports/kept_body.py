@@ -53,12 +53,14 @@ class _Rendered:
 
 
 class KeptBodies:
-    """Renders kept balances (the ``_Rendered`` parts of each unit's last one kept; one
-    per unit, at most ``limit``, for the process's life)."""
+    """Renders kept balances, keeping the ``_Rendered`` parts of each unit's last kept
+    state, up to about ``budget`` bytes of rendered lines in all (then it starts again:
+    a process reading a city's units one after another holds a bounded few)."""
 
-    def __init__(self, limit: int = 20_000) -> None:
-        self.limit = limit
+    def __init__(self, budget: int = 64 * 1024 * 1024) -> None:
+        self.budget = budget
         self._rendered: dict[UUID, _Rendered] = {}
+        self._held = 0
         self._lock = threading.Lock()
 
     def body(
@@ -95,10 +97,16 @@ class KeptBodies:
         if found is not None and found.ready is ready and found.rates == rates:
             return found
         made = _render(ready, rates)
+        size = sum(len(f) for f in made.fragments if f is not None)
         with self._lock:
-            if len(self._rendered) >= self.limit:
+            if self._held + size > self.budget:
                 self._rendered.clear()
+                self._held = 0
+            replaced = self._rendered.get(unit_id)
+            if replaced is not None:
+                self._held -= sum(len(f) for f in replaced.fragments if f is not None)
             self._rendered[unit_id] = made
+            self._held += size
         return made
 
 

@@ -23,7 +23,9 @@ _ORDER = {part: n for n, part in enumerate(ALLOCATION_ORDER)}
 
 
 def in_allocation_order(items: Iterable[Item]) -> list[Item]:
-    return sorted(items, key=lambda i: (i.period, _ORDER[i.part]))
+    # (year, month) as plain ints, the order of Period: a Period compares in Python,
+    # and these sorts were a payment's largest single cost (issue 11.2)
+    return sorted(items, key=lambda i: (i.period.year, i.period.month, _ORDER[i.part]))
 
 
 def apply_credit(unit: Unit, ctx: Context) -> None:

@@ -132,6 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     app.state.lean = LeanBalance(app)
     app.state.lean_payment = LeanPayment(app)
+    app.state.lean.enabled = app.state.lean_payment.enabled = settings.lean
     app.add_middleware(RequestContext, lean=app.state.lean, payment=app.state.lean_payment)
     for module in ROUTERS:
         app.include_router(module.router)

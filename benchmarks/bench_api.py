@@ -21,7 +21,10 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
    shows its queue (no coordinated omission); requests time out after 30 s.
 6. pgbench ``-S`` (select-only, ``-c 8 -j 2``) on the same server: what the database
    itself answers per second, the ceiling of any read path through it.
-7. ``--phases stack``: the closed loops of reads, then of payments, on uvicorn's
+7. ``--phases routes``: the closed loop of reads with ``LEDGER_LEAN=false`` (every read
+   through FastAPI's route: the baseline of the lean read); the payments phase runs its
+   grouped loop that way too, beside the lean one.
+8. ``--phases stack``: the closed loops of reads, then of payments, on uvicorn's
    pure-Python HTTP parser and event loop (h11 + asyncio, the baseline) and on the
    compiled ones the lock installs (httptools + uvloop), one process each
    (``benchmarks.serve_stack``).
@@ -147,6 +150,7 @@ def serve(
     log: Path,
     group_commit: int = 0,
     stack: tuple[str, str] | None = None,
+    lean: bool = True,
 ) -> subprocess.Popen[bytes]:
     """``ledger serve``; with ``stack`` (uvicorn's HTTP parser and event loop), one
     process of the same app through ``benchmarks.serve_stack`` instead."""
@@ -159,6 +163,8 @@ def serve(
     }
     if group_commit:
         env["LEDGER_GROUP_COMMIT"] = str(group_commit)
+    if not lean:
+        env["LEDGER_LEAN"] = "false"
     ledger_cli = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
     command = [ledger_cli, "serve", "--port", str(port), "--workers", str(workers)]
     if stack is not None:
@@ -346,7 +352,7 @@ def last_notification(url: str, schema: str) -> int:
 #: folds the unit's movements up to it, as a read of the past does)
 AS_OF = "2024-06-30"
 
-PHASES = ("reads", "payments", "open", "pgbench", "stack")
+PHASES = ("reads", "payments", "open", "routes", "pgbench", "stack")
 #: uvicorn's pure-Python HTTP stack (the baseline) and the compiled one the lock installs
 STACKS = (("h11", "asyncio"), ("httptools", "uvloop"))
 
@@ -360,9 +366,10 @@ class Server:
         schema: str,
         group_commit: int = 0,
         stack: tuple[str, str] | None = None,
+        lean: bool = True,
     ) -> None:
         self.args, self.schema, self.group_commit = args, schema, group_commit
-        self.stack = stack
+        self.stack, self.lean = stack, lean
         self.scratch = tempfile.TemporaryDirectory()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -370,7 +377,7 @@ class Server:
         log = Path(self.scratch.name) / "serve.log"
         a = self.args
         self.process = serve(
-            a.url, self.schema, a.port, a.workers, log, self.group_commit, self.stack
+            a.url, self.schema, a.port, a.workers, log, self.group_commit, self.stack, self.lean
         )
         return self
 
@@ -398,11 +405,17 @@ class Server:
 
 
 def payments(args: argparse.Namespace, schema: str, worker: str, usccs: list[str]) -> str:
-    """Payments with every command saved alone (the baseline), then in groups: the same
-    server, build and history, one after the other in this run."""
+    """Payments with every command saved alone (the baseline of grouping), in groups
+    through FastAPI's route (``LEDGER_LEAN=false``: the baseline of the lean payment),
+    then in groups as served: the same build and history, one after the other in this run."""
     figures = {}
-    for label, group in (("each saved alone", 1), ("saved in groups", 0)):
-        with Server(args, schema, group) as server:
+    runs = (
+        ("each saved alone", 1, True),
+        ("in groups, through the route", 0, False),
+        ("saved in groups", 0, True),
+    )
+    for label, group, lean in runs:
+        with Server(args, schema, group, lean=lean) as server:
             wait_ready(f"http://127.0.0.1:{args.port}", worker, usccs[0])
             before = last_notification(args.url, schema)
             cpu = server.cpu_seconds()
@@ -416,9 +429,12 @@ def payments(args: argparse.Namespace, schema: str, worker: str, usccs: list[str
             f"server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
         )
         figures[label] = sent.count / sent.seconds
-    alone, grouped = figures["each saved alone"], figures["saved in groups"]
-    gain = grouped / alone
-    return f"payments {grouped:.0f}/s in groups against {alone:.0f}/s alone (x{gain:.2f})"
+    alone, routed = figures["each saved alone"], figures["in groups, through the route"]
+    grouped = figures["saved in groups"]
+    return (
+        f"payments {grouped:.0f}/s in groups against {alone:.0f}/s alone "
+        f"(x{grouped / alone:.2f}) and {routed:.0f}/s through the route (x{grouped / routed:.2f})"
+    )
 
 
 def stacks(args: argparse.Namespace, schema: str, tokens: tuple[str, str], usccs: list[str]) -> str:
@@ -510,6 +526,23 @@ def main(argv: list[str] | None = None) -> None:
                     got.line(f"balance reads at {args.rate:.0f}/s, open loop")
                     + f"; server CPU {1000 * cpu / max(1, got.count):.2f} ms a read"
                 )
+    if "routes" in phases:
+        with Server(args, schema, lean=False) as server:
+            wait_ready(base, inspector, usccs[0])
+            asyncio.run(warm(args.port, inspector, usccs))
+            cpu = server.cpu_seconds()
+            routed = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
+            cpu = server.cpu_seconds() - cpu
+        say(
+            routed.line("balance reads through the route (LEDGER_LEAN=false), closed loop of 8")
+            + f"; server CPU {1000 * cpu / max(1, routed.count):.2f} ms a read"
+        )
+        if most is not None:
+            lean_rate, route_rate = most.count / most.seconds, routed.count / routed.seconds
+            summary.append(
+                f"balance reads {lean_rate:.0f}/s lean against {route_rate:.0f}/s through "
+                f"the route (x{lean_rate / route_rate:.2f})"
+            )
     if "payments" in phases:
         summary.append(payments(args, schema, worker, usccs))
         after = []

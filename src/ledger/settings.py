@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     #: units kept folded between commands, each as of its last committed version (a
     #: unit of 12 months and 20 persons takes about 115 KB); 0 folds every unit again
     units_kept: int = Field(default=1_000, ge=0)
+    #: the API answers the plain balance read and the plain payment before FastAPI's
+    #: routing, as the routes would (``ledger.api.lean``, ``ledger.api.lean_payment``);
+    #: false: every request takes its route (a way back, and the benchmarks' baseline)
+    lean: bool = True
     #: a directory of catalogue files; the packaged catalogue when unset
     catalogue_dir: Path | None = None
     #: where the API finds policy sets named by reference (one directory of catalogue

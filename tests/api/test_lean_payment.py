@@ -293,3 +293,22 @@ def lean_store(served: Served) -> StoreConfig:
         settings.database_url,
         settings.postgres_schema or None,
     )
+
+
+def test_with_the_lean_paths_off_every_read_and_payment_takes_its_route(
+    store: StoreConfig,
+) -> None:
+    settings = settings_for(store, "INFO").model_copy(update={"lean": False})
+    tokens = demo_with_tokens(settings, HOLDERS)
+    app = create_app(settings)
+    with TestClient(app, base_url="http://ledger.test") as http:
+        served = Served(http, app, tokens)
+        for n in range(2):
+            headers = {**JSON, "Idempotency-Key": f"off-{n}"}
+            assert served.send("chifeng", CHIFENG, _json(PAYMENT), headers).status == 201
+            assert http.get(
+                f"/units/{CHIFENG}/balance",
+                headers={"Authorization": f"Bearer {tokens['chifeng']}"},
+            ).is_success
+
+    assert app.state.lean_payment.answered == app.state.lean.answered == 0

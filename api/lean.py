@@ -144,13 +144,10 @@ class LeanBalance:
 
 def _asked(scope: Scope) -> _Asked | None:
     """The unit, day and bearer secret of a plain balance read (None: not one)."""
-    path: str = scope["path"]
-    if scope["method"] != "GET" or scope.get("root_path"):
+    if scope["method"] != "GET":
         return None
-    if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
-        return None
-    uscc = path[len(_PREFIX) : -len(_SUFFIX)]
-    if not uscc or "/" in uscc:
+    uscc = unit_in_path(scope, _SUFFIX)
+    if uscc is None:
         return None
     query: dict[str, str] = {}
     for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
@@ -166,6 +163,16 @@ def _asked(scope: Scope) -> _Asked | None:
         return None
     secret = _bearer(scope["headers"])
     return None if secret is None else _Asked(uscc, as_of, secret)
+
+
+def unit_in_path(scope: Scope, suffix: str) -> str | None:
+    """The ``{uscc}`` of a request for exactly ``/units/{uscc}<suffix>`` at no root path
+    (as the route's template matches it: one path segment), else None."""
+    path: str = scope["path"]
+    if scope.get("root_path") or not (path.startswith(_PREFIX) and path.endswith(suffix)):
+        return None
+    uscc = path[len(_PREFIX) : -len(suffix)]
+    return uscc if uscc and "/" not in uscc else None
 
 
 def _bearer(headers: Any) -> str | None:

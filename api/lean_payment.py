@@ -46,6 +46,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ledger.api.auth import Principal
 from ledger.api.deps import KEY_PATTERN
 from ledger.api.jsonbody import is_json_media, strict_json
+from ledger.api.lean import unit_in_path
 from ledger.api.routers import payments
 from ledger.api.schemas.payments import PaymentCollection
 from ledger.application import Actor, Ledger
@@ -53,7 +54,7 @@ from ledger.domain.identifiers import parse_uscc
 from ledger.domain.token import Role, Token
 
 ROUTE = "/units/{uscc}/payments"
-_PREFIX, _SUFFIX = "/units/", "/payments"
+_SUFFIX = "/payments"
 _KEY = re.compile(KEY_PATTERN)
 #: the largest body answered here (a payment's is a few hundred bytes; one naming
 #: a thousand items a few dozen kilobytes): larger ones take the route
@@ -163,13 +164,10 @@ def _command(
 
 def _asked(scope: Scope) -> tuple[str, str, str, int] | None:
     """The unit, bearer secret, idempotency key and body length of a plain payment."""
-    path: str = scope["path"]
-    if scope["method"] != "POST" or scope.get("root_path") or scope["query_string"]:
+    if scope["method"] != "POST" or scope["query_string"]:
         return None
-    if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
-        return None
-    uscc = path[len(_PREFIX) : -len(_SUFFIX)]
-    if not uscc or "/" in uscc:
+    uscc = unit_in_path(scope, _SUFFIX)
+    if uscc is None:
         return None
     seen: dict[bytes, str] = {}
     for name, value in scope["headers"]:

@@ -28,6 +28,7 @@ from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.demo import Demo, Story
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
+from ledger.domain.token import token_digest, token_id
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
 
@@ -37,6 +38,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 SETUP = Actor("test:setup", "api test fixture", "req-setup")
+REVOKER = Actor("test:admin", "revoked in a test", "req-revoke")
 CHIFENG, LINCANG, WUHAI, JINAN = "150400", "530900", "150300", "370100"
 REGIONS = {
     CHIFENG: ("赤峰市", "150000"),
@@ -263,3 +265,28 @@ def desk(app: FastAPI, prepared: Prepared) -> Iterator[Desk]:
     client = TestClient(app, base_url="http://ledger.test")
     yield Desk(client, prepared.tokens, app.state.ledger)
     client.close()
+
+
+def counted(app: FastAPI, route: str) -> float:
+    """Requests the app's metrics counted under a route's template, whatever their status."""
+    (family,) = app.state.metrics.requests.collect()
+    return sum(
+        float(s.value)
+        for s in family.samples
+        if s.name.endswith("_count") and s.labels.get("route") == route
+    )
+
+
+def demo_app(
+    settings: Settings, holders: Mapping[str, tuple[str, str, str]]
+) -> tuple[FastAPI, dict[str, str]]:
+    """The API over the demo's history, with a token for each holder; the holder named
+    ``revoked`` (if any) has had theirs revoked."""
+    tokens = demo_with_tokens(settings, holders)
+    if "revoked" in tokens:
+        ledger = build_ledger(settings, configure_logs=False)
+        try:
+            ledger.revoke_token(str(token_id(token_digest(tokens["revoked"]))), REVOKER)
+        finally:
+            ledger.close()
+    return create_app(settings), tokens

@@ -17,12 +17,11 @@ import pytest
 from fastapi import FastAPI
 from structlog.testing import capture_logs
 
-from ledger.api.app import create_app
 from ledger.application import Actor
 from ledger.bootstrap import build_ledger
 from ledger.demo import make_uscc
 from ledger.domain.token import token_digest, token_id
-from tests.api.conftest import DEMO_READERS, demo_with_tokens, settings_for
+from tests.api.conftest import DEMO_READERS, counted, demo_app, settings_for
 from tests.conftest import StoreConfig
 
 with warnings.catch_warnings():
@@ -95,25 +94,13 @@ class Client:
         return full, fast, lean.answered > answered
 
     def _counted(self) -> float:
-        """Requests counted under the route's template, whatever their status."""
-        (family,) = self.app.state.metrics.requests.collect()
-        return sum(
-            float(s.value)
-            for s in family.samples
-            if s.name.endswith("_count") and s.labels.get("route") == ROUTE
-        )
+        return counted(self.app, ROUTE)
 
 
 @pytest.fixture
 def client(store: StoreConfig) -> Iterator[Client]:
-    settings = settings_for(store, "INFO")
-    tokens = demo_with_tokens(settings, {**DEMO_READERS, "other": OTHER, "revoked": OTHER})
-    ledger = build_ledger(settings, configure_logs=False)
-    try:
-        ledger.revoke_token(str(token_id(token_digest(tokens["revoked"]))), ADMIN)
-    finally:
-        ledger.close()
-    app = create_app(settings)
+    holders = {**DEMO_READERS, "other": OTHER, "revoked": OTHER}
+    app, tokens = demo_app(settings_for(store, "INFO"), holders)
     http = TestClient(app, base_url="http://ledger.test")
     yield Client(http, app, tokens)
     http.close()

@@ -22,12 +22,11 @@ from fastapi import FastAPI
 from psycopg import sql
 from structlog.testing import capture_logs
 
-from ledger.api.app import create_app
 from ledger.application import Actor
 from ledger.bootstrap import build_ledger
 from ledger.demo import make_uscc
 from ledger.domain.token import token_digest, token_id
-from tests.api.conftest import DEMO_READERS, demo_with_tokens, settings_for
+from tests.api.conftest import DEMO_READERS, counted, demo_app, settings_for
 from tests.conftest import StoreConfig
 
 with warnings.catch_warnings():
@@ -82,12 +81,7 @@ class Served:
         )
 
     def counted(self) -> float:
-        (family,) = self.app.state.metrics.requests.collect()
-        return sum(
-            float(s.value)
-            for s in family.samples
-            if s.name.endswith("_count") and s.labels.get("route") == ROUTE
-        )
+        return counted(self.app, ROUTE)
 
     def balance(self, uscc: str) -> bytes:
         headers = {"Authorization": f"Bearer {self.tokens['inspector']}"}
@@ -106,14 +100,7 @@ def _without(line: dict[str, Any], ids: set[str]) -> dict[str, Any]:
 
 
 def _serve(config: StoreConfig, lean: bool) -> Served:
-    settings = settings_for(config, "INFO")
-    tokens = demo_with_tokens(settings, HOLDERS)
-    ledger = build_ledger(settings, configure_logs=False)
-    try:
-        ledger.revoke_token(str(token_id(token_digest(tokens["revoked"]))), ADMIN)
-    finally:
-        ledger.close()
-    app = create_app(settings)
+    app, tokens = demo_app(settings_for(config, "INFO"), HOLDERS)
     app.state.lean_payment.enabled = lean
     return Served(TestClient(app, base_url="http://ledger.test"), app, tokens)
 
@@ -299,8 +286,7 @@ def test_with_the_lean_paths_off_every_read_and_payment_takes_its_route(
     store: StoreConfig,
 ) -> None:
     settings = settings_for(store, "INFO").model_copy(update={"lean": False})
-    tokens = demo_with_tokens(settings, HOLDERS)
-    app = create_app(settings)
+    app, tokens = demo_app(settings, HOLDERS)
     with TestClient(app, base_url="http://ledger.test") as http:
         served = Served(http, app, tokens)
         for n in range(2):

@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
+from uuid import UUID
 
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
@@ -191,22 +194,39 @@ def _items(rows: list[list[str]]) -> list[tuple[str, str, str]]:
     return [(_period_text(p), _part(part), amount) for p, part, amount in rows]
 
 
-def _audit(page: Page, position: int, event: Any) -> None:
+class Audit(NamedTuple):
+    """What an event's audit entry holds besides its position: its unit, version and
+    recorded instant, its type's name, its ``AUDIT_TEXTS`` and its detail as JSON."""
+
+    uid: UUID
+    version: int
+    at: datetime
+    name: str
+    texts: tuple[Any, ...]
+    detail: str
+
+
+def _audit_of(event: Any) -> Audit:
+    texts = audit_texts(event)
+    detail = dumps(audit_detail(event))
+    uid, version = event.originator_id, event.originator_version
+    return Audit(uid, version, event.timestamp, type(event).__name__, texts, detail)
+
+
+def _audit(page: Page, position: int, audit: Audit) -> None:
     """The event's audit entry at ordinal 0, as the encoder of ``view_audit`` writes an
     ``audit_entry``: without the entry (a frozen dataclass of twelve fields costs a
     fifth of the audit row), the text columns escaped in one pass."""
-    texts = audit_texts(event)
-    detail = dumps(audit_detail(event))
-    uid, version = uuid_text(event.originator_id), event.originator_version
-    name = type(event).__name__
+    uid, version, name = uuid_text(audit.uid), audit.version, audit.name
     if page.dialect == "postgres":
         page.rows(AuditEntry).append(
-            f"{position}\t0\t{uid}\t{version}\t{iso_text(event.timestamp)}\t"
-            f"{copy_text(name)}\t{copy_text_fields(texts)}\t{copy_text(detail)}\n"
+            f"{position}\t0\t{uid}\t{version}\t{iso_text(audit.at)}\t"
+            f"{copy_text(name)}\t{copy_text_fields(audit.texts)}\t{copy_text(audit.detail)}\n"
         )
         return
-    at = utc_iso_text(event.timestamp)
-    page.rows(AuditEntry).append((position, 0, uid, version, at, name, *map(str, texts), detail))
+    at = utc_iso_text(audit.at)
+    texts = map(str, audit.texts)
+    page.rows(AuditEntry).append((position, 0, uid, version, at, name, *texts, audit.detail))
 
 
 def _text(value: str) -> str:
@@ -259,7 +279,21 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
     return _Persons(columns, declared, joined) if plain else None
 
 
-def _assessment(page: Page, position: int, event: Any) -> None:
+class Assessed(NamedTuple):
+    """What the shortcut reads of a PeriodAssessed (besides its audit entry): its
+    strings as the event holds them, its dates as ISO text."""
+
+    period: str
+    lines: list[list[str]]
+    totals: list[list[str]]
+    fixed: list[list[str]]
+    on: str
+    due: str
+
+
+def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool:
+    """Writes the rows of a PeriodAssessed; False (and nothing written) where the
+    general path must take it (person lines or amounts not as the use cases write them)."""
     persons = _person_columns(event.lines, page.dialect) if event.lines else None
     fixed = dict(event.fixed)
     # fixed unit medical and individual amounts per person, the same for every line
@@ -269,17 +303,16 @@ def _assessment(page: Page, position: int, event: Any) -> None:
         # PostgreSQL takes the amounts as they are (SQLite's go through canonical_amount)
         postgres and not _NUMERALS(",".join([*(row[2] for row in event.totals), *tail]))
     ):
-        page.add_rows(position, rows_of(event))
-        return
-    _audit(page, position, event)
-    uid, version = uuid_text(event.originator_id), event.originator_version
+        return False
+    _audit(page, position, audit)
+    uid, version = uuid_text(audit.uid), audit.version
     period = _period_text(event.period)
-    on, due = event.assessed_on.isoformat(), event.due_date.isoformat()
+    on, due = event.on, event.due
     totals = _items(event.totals)
     moves, lines = page.rows(Movement), page.rows(AssessedLines)
     first = 1 + len(totals)
     if postgres:
-        head = f"\t{uid}\t{version}\t{iso_text(event.timestamp)}\t"
+        head = f"\t{uid}\t{version}\t{iso_text(audit.at)}\t"
         moves.extend(
             f"{position}\t{i}{head}{on}\t{ASSESSED}\t{p}\t{part}\t{a}\t{due}\t\t\n"
             for i, (p, part, a) in enumerate(totals, 1)
@@ -294,8 +327,8 @@ def _assessment(page: Page, position: int, event: Any) -> None:
                 f"{text_array(rids)}\t{{{arrays}}}\t{held}\n"
             )
             page.person_lines += len(rids)
-        return
-    at = utc_iso_text(event.timestamp)
+        return True
+    at = utc_iso_text(audit.at)
     moves.extend(
         (position, i, uid, version, at, on, ASSESSED, p, part, canonical_amount(a), due, "", "")
         for i, (p, part, a) in enumerate(totals, 1)
@@ -319,21 +352,32 @@ def _assessment(page: Page, position: int, event: Any) -> None:
         page.person_lines += len(rids)
         keys = page.rows(PersonKey)
         keys.extend((position, first, rid) for rid in rids)
+    return True
 
 
-def _payment(page: Page, position: int, event: Any) -> None:
+class Paid(NamedTuple):
+    """What the shortcut reads of a PaymentCollected (besides its audit entry)."""
+
+    allocations: list[list[str]]
+    on: str
+    #: what was not allocated: rows_of writes a movement when it is not 0
+    credit: Decimal
+
+
+def payment(page: Page, position: int, audit: Audit, event: Paid) -> bool:
+    """Writes the rows of a PaymentCollected; False (and nothing written) where the
+    general path must take it (an allocated amount PostgreSQL could not read)."""
     postgres = page.dialect == "postgres"
     if postgres and not _NUMERALS(",".join(row[2] for row in event.allocations) or "0"):
-        page.add_rows(position, rows_of(event))  # refuses what it cannot read
-        return
-    _audit(page, position, event)
-    uid, version = uuid_text(event.originator_id), event.originator_version
-    on = event.paid_on.isoformat()
+        return False
+    _audit(page, position, audit)
+    uid, version = uuid_text(audit.uid), audit.version
+    on = event.on
     items = _items(event.allocations)
     moves = page.rows(Movement)
-    credit = event.unallocated  # a Decimal: rows_of writes a movement when it is not 0
+    credit = event.credit
     if postgres:
-        head = f"\t{uid}\t{version}\t{iso_text(event.timestamp)}\t{on}\t"
+        head = f"\t{uid}\t{version}\t{iso_text(audit.at)}\t{on}\t"
         moves.extend(
             f"{position}\t{i}{head}{PAID}\t{p}\t{part}\t{a}\t\\N\t\t\n"
             for i, (p, part, a) in enumerate(items, 1)
@@ -342,8 +386,8 @@ def _payment(page: Page, position: int, event: Any) -> None:
             moves.append(
                 f"{position}\t{len(items) + 1}{head}{CREDIT}\t\\N\t\\N\t{credit!s}\t\\N\t\t\n"
             )
-        return
-    at = utc_iso_text(event.timestamp)
+        return True
+    at = utc_iso_text(audit.at)
     moves.extend(
         (position, i, uid, version, at, on, PAID, p, part, canonical_amount(a), None, "", "")
         for i, (p, part, a) in enumerate(items, 1)
@@ -353,6 +397,26 @@ def _payment(page: Page, position: int, event: Any) -> None:
         moves.append(
             (position, ordinal, uid, version, at, on, CREDIT, None, None, str(credit), None, "", "")
         )
+    return True
+
+
+def _assessment(page: Page, position: int, event: Any) -> None:
+    fields = Assessed(
+        event.period,
+        event.lines,
+        event.totals,
+        event.fixed,
+        event.assessed_on.isoformat(),
+        event.due_date.isoformat(),
+    )
+    if not assessment(page, position, _audit_of(event), fields):
+        page.add_rows(position, rows_of(event))
+
+
+def _payment(page: Page, position: int, event: Any) -> None:
+    fields = Paid(event.allocations, event.paid_on.isoformat(), event.unallocated)
+    if not payment(page, position, _audit_of(event), fields):
+        page.add_rows(position, rows_of(event))  # refuses what it cannot read
 
 
 _SHORTCUTS: dict[type, Callable[[Page, int, Any], None]] = {

@@ -265,7 +265,7 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
     an event takes the general path, which refuses or normalises as rows_of does."""
     widths = set(map(len, lines))
     if widths == {5}:
-        columns: Columns = tuple(zip(*lines, strict=True))
+        columns: Columns = tuple(zip(*lines, strict=False))  # one width: none is short
         declared = None
     elif widths <= {5, 6}:
         columns = tuple(zip(*(row[:5] for row in lines), strict=True))

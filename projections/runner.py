@@ -217,8 +217,8 @@ class _Pipeline:
         self.position = position
         self.reader = ThreadPoolExecutor(1, thread_name_prefix="views-reader")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="views-writer")
-        #: the last version of each aggregate of the page mapped before
-        self._previous: dict[UUID, int] = {}
+        #: the last version of each aggregate of the page mapped before (by ``UUID.int``)
+        self._previous: dict[int, int] = {}
 
     def __enter__(self) -> _Pipeline:
         return self
@@ -260,19 +260,20 @@ class _Pipeline:
                     rows.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
             return rows, len(notifications)
         page = self.store.new_page()
-        last = self._last_versions(notifications)
+        # aggregates by their UUID's number: a UUID hashes and compares in Python
+        keys = [_originator(n).int for n in notifications]
+        last = self._last_versions(notifications, keys)
         add_stored = self.stored
-        for n in notifications:
+        for n, key in zip(notifications, keys, strict=True):
             aside = []
-            originator = _originator(n)
-            expected = last.get(originator, 0) + 1
+            expected = last.get(key, 0) + 1
             if n.originator_version != expected:
                 # a stored event deleted: a balance folded without it would be wrong
                 missing = f"{expected}" + (
                     f"..{n.originator_version - 1}" if n.originator_version - 1 > expected else ""
                 )
                 aside.append(_set_aside(n, f"follows a gap (version {missing} is missing)"))
-            last[originator] = n.originator_version
+            last[key] = n.originator_version
             if add_stored is not None and self._add_stored(add_stored, page, n):
                 if aside:
                     page.add_rows(n.id, aside)
@@ -291,7 +292,7 @@ class _Pipeline:
                     aside.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
             if aside:
                 page.add_rows(n.id, aside)
-        self._previous = {o: last[o] for o in map(_originator, notifications)}
+        self._previous = {key: last[key] for key in keys}
         return page
 
     @staticmethod
@@ -305,16 +306,23 @@ class _Pipeline:
             page.undo(mark)  # the general path refuses it or sets it aside, as before
             return False
 
-    def _last_versions(self, notifications: Sequence[Notification]) -> dict[UUID, int]:
-        """Each aggregate's last version before this page: the page before (which may
-        still be being written) from memory, earlier ones from the views."""
+    def _last_versions(
+        self, notifications: Sequence[Notification], keys: list[int]
+    ) -> dict[int, int]:
+        """Each aggregate's last version before this page, by ``UUID.int``: the page
+        before (which may still be being written) from memory, earlier ones from the views."""
         assert isinstance(self.store, SqlViewStore)
         last = dict(self._previous)
-        first: dict[UUID, int] = {}
-        for n in notifications:
-            first.setdefault(_originator(n), n.originator_version)
-        unknown = [o for o, v in first.items() if v > 1 and o not in last]
-        last.update(self.store.last_versions(unknown))
+        first: dict[int, Notification] = {}
+        for n, key in zip(notifications, keys, strict=True):
+            if key not in first:
+                first[key] = n
+        unknown = [
+            _originator(n)
+            for key, n in first.items()
+            if n.originator_version > 1 and key not in last
+        ]
+        last.update((o.int, v) for o, v in self.store.last_versions(unknown).items())
         return last
 
     def _write(self, mapped: Any, position: int, after: int) -> _Written:

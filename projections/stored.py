@@ -143,21 +143,17 @@ class _Reader:
         due, on = self._day(state["due_date"]), self._day(state["assessed_on"])
         if at is None or texts is None or due is None or on is None:
             return False
-        # journal.audit_detail: the fields other than metadata, the person lines counted
-        detail: dict[str, Any] = {
-            "period": period,
-            "lines": len(set(map(_first, lines))),
-            "totals": totals,
-            "due_date": due,
-            "assessed_on": on,
-            "rates": rates,
-            "limits": limits,
-            "limits_policy": limits_policy,
-            "fixed": fixed,
-            "fixed_policy": fixed_policy,
-        }
-        if limits:
-            detail["bases_held"] = sum(1 for row in lines if len(row) > 5)
+        # journal.audit_detail: the fields other than metadata, the person lines counted,
+        # as JSON (dumps of that dict), its pieces joined: the texts repeat (the rates'
+        # citation, the policies) and are encoded once; dates and counts need no escaping
+        held = f',"bases_held":{sum(1 for row in lines if len(row) > 5)}' if limits else ""
+        detail = (
+            f'{{"period":{_json(period)},"lines":{len(set(map(_first, lines)))},'
+            f'"totals":{dumps(totals)},"due_date":"{due}","assessed_on":"{on}",'
+            f'"rates":{_json(rates)},"limits":{dumps(limits) if limits else "[]"},'
+            f'"limits_policy":{_json(limits_policy)},"fixed":{dumps(fixed) if fixed else "[]"},'
+            f'"fixed_policy":{_json(fixed_policy)}{held}}}'
+        )
         audit = _audit(n, at, "PeriodAssessed", texts, detail)
         if not assessment(page, n.id, audit, Assessed(period, lines, totals, fixed, on, due)):
             return False
@@ -173,8 +169,11 @@ class _Reader:
         amount, credit = self._amount(state["amount"]), self._amount(state["unallocated"])
         if at is None or texts is None or on is None or amount is None or credit is None:
             return False
-        detail = {"paid_on": on, "amount": str(amount), "allocations": allocations}
-        detail["unallocated"] = str(credit)
+        # str() of a Decimal needs no escaping
+        detail = (
+            f'{{"paid_on":"{on}","amount":"{amount}","allocations":{dumps(allocations)},'
+            f'"unallocated":"{credit}"}}'
+        )
         audit = _audit(n, at, "PaymentCollected", texts, detail)
         if not payment(page, n.id, audit, Paid(allocations, on, credit)):
             return False
@@ -206,10 +205,23 @@ class _Reader:
         return amount if type(amount) is Decimal else None
 
 
-def _audit(n: Notification, at: datetime, name: str, texts: Any, detail: Any) -> Audit:
+def _audit(n: Notification, at: datetime, name: str, texts: Any, detail: str) -> Audit:
     o = n.originator_id
     uid = o if isinstance(o, UUID) else UUID(o)
-    return Audit(uid, n.originator_version, at, name, texts, dumps(detail))
+    return Audit(uid, n.originator_version, at, name, texts, detail)
+
+
+#: texts as JSON, memoised (the rates' citation and the policies repeat on every event)
+_JSON: dict[str, str] = {}
+
+
+def _json(text: Any) -> str:
+    found = _JSON.get(text)
+    if found is None:
+        found = dumps(text)
+        if len(_JSON) < 10_000:
+            _JSON[text] = found
+    return found
 
 
 def _texts(state: dict[str, Any]) -> tuple[str, ...] | None:

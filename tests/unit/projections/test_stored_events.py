@@ -128,6 +128,8 @@ ODD_ASSESSMENTS = {
     "an actor not text": _set("actor", 5),
     "an actor transcoded": _set("actor", transcoded("date_iso", "2022-01-05")),
     "texts to escape": _set("reason", "a\tb\\c\nd"),
+    "rates to escape": _set("rates", 'a"b\\c\nd\t新\u2028'),
+    "policies to escape": lambda s: s.update(limits_policy='"\\', fixed_policy="\x01"),
     "an amount in exponent form": lambda s: s["lines"][0].__setitem__(2, "1E+2"),
     "no lines": _set("lines", []),
     "a short line": lambda s: s["lines"][0].pop(),
@@ -186,6 +188,25 @@ def test_states_with_nested_values_are_left_to_the_decoded_path(
     ):
         taken, _ = from_json(ledger, with_state(assessed, change), "postgres")
         assert not taken
+
+
+def test_texts_to_escape_and_limits_are_written_from_the_json_too(
+    ledger: Ledger, notifications: list[Notification]
+) -> None:
+    assessed = next(n for n in notifications if n.topic == Unit.PeriodAssessed.TOPIC)
+    for name in (
+        "texts to escape",
+        "rates to escape",
+        "policies to escape",
+        "limits and a held base",
+        "a fixed amount",
+        "a compact period",
+    ):
+        for dialect in DIALECTS:
+            n = with_state(assessed, ODD_ASSESSMENTS[name])
+            taken, outcome = from_json(ledger, n, dialect)
+            assert taken, name
+            assert outcome == decoded(ledger, n, dialect), name
 
 
 def test_the_audit_texts_these_events_lack_are_not_attributes_of_their_classes() -> None:

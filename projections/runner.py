@@ -106,9 +106,10 @@ def rebuild(
 ) -> int:
     """Empties the views and their position, then applies the whole log; returns events.
 
-    The read paths' indexes are dropped while the views fill and built at the end
-    (one sort instead of millions of inserts). If the rebuild is stopped, the next
-    ``ledger.bootstrap.open_view_store`` builds them again and ``catch_up`` finishes the work.
+    The read paths' indexes (on PostgreSQL the primary keys too) are dropped while the
+    views fill and built at the end (one sort instead of millions of inserts). If the
+    rebuild is stopped, the next ``ledger.bootstrap.open_view_store`` builds them again
+    and ``catch_up`` finishes the work.
     """
     start = time.perf_counter()
     store.clear()

@@ -12,8 +12,9 @@ history, which are written straight from the event's own strings:
   ``credit_received`` movement for what was not allocated.
 
 On PostgreSQL their amounts are written as the event has them, once checked to be
-plain numbers (``_NUMERALS``): one that is not (``1.2.3``) sends the event down the
-general path, which refuses it, and the runner sets it aside.
+plain numbers (``_plain``: as many as there are, each matching ``_NUMERALS``): one that
+is not (``1.2.3``, or ``1,2``, which the check's join would read as two) sends the event
+down the general path, which refuses it, and the runner sets it aside.
 
 Building a frozen ``Movement`` or ``PersonLine`` with its ``Period`` and ``Decimal``
 values, then formatting them again, costs more than decoding the event did: the
@@ -275,8 +276,16 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
     else:
         return None
     joined = [",".join(c) for c in (*columns[1:], *([declared] if declared else []))]
-    plain = (_NUMERALS if dialect == "postgres" else _PLAIN)(",".join(joined))
+    plain = _plain(",".join(joined), len(joined) * len(lines), dialect)
     return _Persons(columns, declared, joined) if plain else None
+
+
+def _plain(joined: str, count: int, dialect: Dialect) -> bool:
+    """Whether ``joined`` is ``count`` amounts in plain form joined by commas (an amount
+    with a comma in it would read as two)."""
+    if joined.count(",") != count - 1:
+        return False
+    return (_NUMERALS if dialect == "postgres" else _PLAIN)(joined) is not None
 
 
 class Assessed(NamedTuple):
@@ -301,7 +310,10 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
     postgres = page.dialect == "postgres"
     if (event.lines and persons is None) or (
         # PostgreSQL takes the amounts as they are (SQLite's go through canonical_amount)
-        postgres and not _NUMERALS(",".join([*(row[2] for row in event.totals), *tail]))
+        postgres
+        and not _plain(
+            ",".join([*(row[2] for row in event.totals), *tail]), len(event.totals) + 2, "postgres"
+        )
     ):
         return False
     _audit(page, position, audit)
@@ -368,7 +380,9 @@ def payment(page: Page, position: int, audit: Audit, event: Paid) -> bool:
     """Writes the rows of a PaymentCollected; False (and nothing written) where the
     general path must take it (an allocated amount PostgreSQL could not read)."""
     postgres = page.dialect == "postgres"
-    if postgres and not _NUMERALS(",".join(row[2] for row in event.allocations) or "0"):
+    allocations = event.allocations
+    amounts = ",".join(row[2] for row in allocations)
+    if postgres and allocations and not _plain(amounts, len(allocations), "postgres"):
         return False
     _audit(page, position, audit)
     uid, version = uuid_text(audit.uid), audit.version

@@ -214,20 +214,28 @@ def _audit_of(event: Any) -> Audit:
     return Audit(uid, version, event.timestamp, type(event).__name__, texts, detail)
 
 
-def _audit(page: Page, position: int, audit: Audit) -> None:
+def _audit(page: Page, position: int, audit: Audit) -> tuple[str, str]:
     """The event's audit entry at ordinal 0, as the encoder of ``view_audit`` writes an
     ``audit_entry``: without the entry (a frozen dataclass of twelve fields costs a
-    fifth of the audit row), the text columns escaped in one pass."""
+    fifth of the audit row), the text columns escaped in one pass. Returns the unit's
+    UUID and the recorded instant as the dialect writes them, for the event's other rows."""
     uid, version, name = uuid_text(audit.uid), audit.version, audit.name
     if page.dialect == "postgres":
+        at = iso_text(audit.at)
+        # JSON holds no tab, newline, return or NUL (it escapes them): only a backslash
+        # can need COPY's escaping
+        detail = audit.detail
+        if "\\" in detail:
+            detail = copy_text(detail)
         page.rows(AuditEntry).append(
-            f"{position}\t0\t{uid}\t{version}\t{iso_text(audit.at)}\t"
-            f"{copy_text(name)}\t{copy_text_fields(audit.texts)}\t{copy_text(audit.detail)}\n"
+            f"{position}\t0\t{uid}\t{version}\t{at}\t"
+            f"{copy_text(name)}\t{copy_text_fields(audit.texts)}\t{detail}\n"
         )
-        return
+        return uid, at
     at = utc_iso_text(audit.at)
     texts = map(str, audit.texts)
     page.rows(AuditEntry).append((position, 0, uid, version, at, name, *texts, audit.detail))
+    return uid, at
 
 
 def _text(value: str) -> str:
@@ -316,15 +324,15 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
         )
     ):
         return False
-    _audit(page, position, audit)
-    uid, version = uuid_text(audit.uid), audit.version
+    uid, at = _audit(page, position, audit)
+    version = audit.version
     period = _period_text(event.period)
     on, due = event.on, event.due
     totals = _items(event.totals)
     moves, lines = page.rows(Movement), page.rows(AssessedLines)
     first = 1 + len(totals)
     if postgres:
-        head = f"\t{uid}\t{version}\t{iso_text(audit.at)}\t"
+        head = f"\t{uid}\t{version}\t{at}\t"
         moves.extend(
             f"{position}\t{i}{head}{on}\t{ASSESSED}\t{p}\t{part}\t{a}\t{due}\t\t\n"
             for i, (p, part, a) in enumerate(totals, 1)
@@ -340,7 +348,6 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
             )
             page.person_lines += len(rids)
         return True
-    at = utc_iso_text(audit.at)
     moves.extend(
         (position, i, uid, version, at, on, ASSESSED, p, part, canonical_amount(a), due, "", "")
         for i, (p, part, a) in enumerate(totals, 1)
@@ -384,14 +391,14 @@ def payment(page: Page, position: int, audit: Audit, event: Paid) -> bool:
     amounts = ",".join(row[2] for row in allocations)
     if postgres and allocations and not _plain(amounts, len(allocations), "postgres"):
         return False
-    _audit(page, position, audit)
-    uid, version = uuid_text(audit.uid), audit.version
+    uid, at = _audit(page, position, audit)
+    version = audit.version
     on = event.on
     items = _items(event.allocations)
     moves = page.rows(Movement)
     credit = event.credit
     if postgres:
-        head = f"\t{uid}\t{version}\t{iso_text(audit.at)}\t{on}\t"
+        head = f"\t{uid}\t{version}\t{at}\t{on}\t"
         moves.extend(
             f"{position}\t{i}{head}{PAID}\t{p}\t{part}\t{a}\t\\N\t\t\n"
             for i, (p, part, a) in enumerate(items, 1)
@@ -401,7 +408,6 @@ def payment(page: Page, position: int, audit: Audit, event: Paid) -> bool:
                 f"{position}\t{len(items) + 1}{head}{CREDIT}\t\\N\t\\N\t{credit!s}\t\\N\t\t\n"
             )
         return True
-    at = utc_iso_text(audit.at)
     moves.extend(
         (position, i, uid, version, at, on, PAID, p, part, canonical_amount(a), None, "", "")
         for i, (p, part, a) in enumerate(items, 1)

@@ -111,7 +111,7 @@ class PostgresViewStore(SqlViewStore):
                 conn.execute(statement)
             for table in self._keyless(conn):  # a rebuild stopped before its end
                 for statement in key_statements(self.schema, table):
-                    conn.execute(statement)
+                    conn.execute(statement)  # the index, then the constraint over it
 
     def _keyless(self, conn: psycopg.Connection[Any]) -> list[str]:
         """The view tables without their primary key (dropped by ``clear``)."""
@@ -253,28 +253,32 @@ class PostgresViewStore(SqlViewStore):
     def create_indexes(self) -> None:
         # Two at a time, on two connections: the GIN index on resident IDs alone takes
         # about as long as every other index and ANALYZE together, and each build uses
-        # one core (PostgreSQL builds a GIN index in one process).
+        # one core (PostgreSQL builds a GIN index in one process). A primary key's unique
+        # index is built with the others; the constraint is put over it once they are all
+        # built (it locks its table, and would wait for a build on it, holding a builder).
         with self._pool.connection() as conn:
             keys = [key_statements(self.schema, table) for table in self._keyless(conn)]
-        steps = [
-            *([s] for s in index_statements("postgres", self.schema)),
-            *keys,
-            *([f"ANALYZE {self._qualified(t.name)}"] for t in TABLES),
+        statements = [
+            *index_statements("postgres", self.schema),
+            *(build for build, _ in keys),
+            *(f"ANALYZE {self._qualified(t.name)}" for t in TABLES),
         ]
-        steps.sort(key=lambda step: "USING gin" not in step[0])  # the longest first
+        statements.sort(key=lambda s: "USING gin" not in s)  # the longest first
 
-        def run(statements: list[str]) -> None:
+        def run(statement: str) -> None:
             with self._pool.connection() as conn:
                 conn.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
                 try:
-                    for statement in statements:
-                        conn.execute(statement)
+                    conn.execute(statement)
                 finally:
                     conn.execute("RESET maintenance_work_mem")
 
         with ThreadPoolExecutor(INDEX_BUILDERS, thread_name_prefix="views-index") as builders:
-            for done in [builders.submit(run, step) for step in steps]:
+            for done in [builders.submit(run, s) for s in statements]:
                 done.result()
+        with self._pool.connection() as conn:
+            for _, constrain in keys:
+                conn.execute(constrain)
 
     def close(self) -> None:
         self._pool.close()

@@ -286,15 +286,15 @@ def index_statements(dialect: Dialect, schema: str | None = None) -> list[str]:
     return statements
 
 
-def key_statements(schema: str, table: str) -> list[str]:
+def key_statements(schema: str, table: str) -> tuple[str, str]:
     """PostgreSQL: a view table's primary key ``(position, ordinal)`` built again after a
-    rebuild (``clear`` drops it): its unique index first, which other index builds on the
+    rebuild (``clear`` drops it): its unique index, which other index builds on the
     table need not wait for, then the constraint over it (a moment's lock)."""
     name = _name(table, schema)
-    return [
+    return (
         f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_key ON {name} (position, ordinal)",
         f"ALTER TABLE {name} ADD CONSTRAINT {table}_pkey PRIMARY KEY USING INDEX {table}_key",
-    ]
+    )
 
 
 def drop_index_statements(dialect: Dialect, schema: str | None = None) -> list[str]:

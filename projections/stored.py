@@ -135,8 +135,8 @@ class _Reader:
             type(rates) is str
             and type(limits_policy) is str
             and type(fixed_policy) is str
-            and _strings(limits)
-            and _rows(fixed)
+            and (limits == [] or _strings(limits))
+            and (fixed == [] or _rows(fixed))
         ):
             return False
         at, texts = self._at(state["timestamp"]), _texts(state)
@@ -225,10 +225,10 @@ def _json(text: Any) -> str:
 
 
 def _texts(state: dict[str, Any]) -> tuple[str, ...] | None:
-    texts = (state["actor"], state["reason"], state["request_id"])
-    if not all(type(t) is str for t in texts):
+    actor, reason, request_id = state["actor"], state["reason"], state["request_id"]
+    if type(actor) is not str or type(reason) is not str or type(request_id) is not str:
         return None
-    return (*texts, *_ABSENT)
+    return (actor, reason, request_id, *_ABSENT)
 
 
 def _strings(values: Any) -> bool:

@@ -12,8 +12,9 @@ history, which are written straight from the event's own strings:
   ``credit_received`` movement for what was not allocated.
 
 On PostgreSQL their amounts are written as the event has them, once checked to be
-plain numbers (``_NUMERALS``): one that is not (``1.2.3``) sends the event down the
-general path, which refuses it, and the runner sets it aside.
+plain numbers (``_plain``: as many as there are, each matching ``_NUMERALS``): one that
+is not (``1.2.3``, or ``1,2``, which the check's join would read as two) sends the event
+down the general path, which refuses it, and the runner sets it aside.
 
 Building a frozen ``Movement`` or ``PersonLine`` with its ``Period`` and ``Decimal``
 values, then formatting them again, costs more than decoding the event did: the
@@ -29,7 +30,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
+from uuid import UUID
 
 from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
@@ -191,22 +195,47 @@ def _items(rows: list[list[str]]) -> list[tuple[str, str, str]]:
     return [(_period_text(p), _part(part), amount) for p, part, amount in rows]
 
 
-def _audit(page: Page, position: int, event: Any) -> None:
-    """The event's audit entry at ordinal 0, as the encoder of ``view_audit`` writes an
-    ``audit_entry``: without the entry (a frozen dataclass of twelve fields costs a
-    fifth of the audit row), the text columns escaped in one pass."""
+class Audit(NamedTuple):
+    """What an event's audit entry holds besides its position: its unit, version and
+    recorded instant, its type's name, its ``AUDIT_TEXTS`` and its detail as JSON."""
+
+    uid: UUID
+    version: int
+    at: datetime
+    name: str
+    texts: tuple[Any, ...]
+    detail: str
+
+
+def _audit_of(event: Any) -> Audit:
     texts = audit_texts(event)
     detail = dumps(audit_detail(event))
-    uid, version = uuid_text(event.originator_id), event.originator_version
-    name = type(event).__name__
+    uid, version = event.originator_id, event.originator_version
+    return Audit(uid, version, event.timestamp, type(event).__name__, texts, detail)
+
+
+def _audit(page: Page, position: int, audit: Audit) -> tuple[str, str]:
+    """The event's audit entry at ordinal 0, as the encoder of ``view_audit`` writes an
+    ``audit_entry``: without the entry (a frozen dataclass of twelve fields costs a
+    fifth of the audit row), the text columns escaped in one pass. Returns the unit's
+    UUID and the recorded instant as the dialect writes them, for the event's other rows."""
+    uid, version, name = uuid_text(audit.uid), audit.version, audit.name
     if page.dialect == "postgres":
+        at = iso_text(audit.at)
+        # JSON holds no tab, newline, return or NUL (it escapes them): only a backslash
+        # can need COPY's escaping
+        detail = audit.detail
+        if "\\" in detail:
+            detail = copy_text(detail)
         page.rows(AuditEntry).append(
-            f"{position}\t0\t{uid}\t{version}\t{iso_text(event.timestamp)}\t"
-            f"{copy_text(name)}\t{copy_text_fields(texts)}\t{copy_text(detail)}\n"
+            f"{position}\t0\t{uid}\t{version}\t{at}\t"
+            f"{copy_text(name)}\t{copy_text_fields(audit.texts)}\t{detail}\n"
         )
-        return
-    at = utc_iso_text(event.timestamp)
-    page.rows(AuditEntry).append((position, 0, uid, version, at, name, *map(str, texts), detail))
+        return uid, at
+    at = utc_iso_text(audit.at)
+    texts = map(str, audit.texts)
+    page.rows(AuditEntry).append((position, 0, uid, version, at, name, *texts, audit.detail))
+    return uid, at
 
 
 def _text(value: str) -> str:
@@ -245,7 +274,7 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
     an event takes the general path, which refuses or normalises as rows_of does."""
     widths = set(map(len, lines))
     if widths == {5}:
-        columns: Columns = tuple(zip(*lines, strict=True))
+        columns: Columns = tuple(zip(*lines, strict=False))  # one width: none is short
         declared = None
     elif widths <= {5, 6}:
         columns = tuple(zip(*(row[:5] for row in lines), strict=True))
@@ -255,11 +284,33 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
     else:
         return None
     joined = [",".join(c) for c in (*columns[1:], *([declared] if declared else []))]
-    plain = (_NUMERALS if dialect == "postgres" else _PLAIN)(",".join(joined))
+    plain = _plain(",".join(joined), len(joined) * len(lines), dialect)
     return _Persons(columns, declared, joined) if plain else None
 
 
-def _assessment(page: Page, position: int, event: Any) -> None:
+def _plain(joined: str, count: int, dialect: Dialect) -> bool:
+    """Whether ``joined`` is ``count`` amounts in plain form joined by commas (an amount
+    with a comma in it would read as two)."""
+    if joined.count(",") != count - 1:
+        return False
+    return (_NUMERALS if dialect == "postgres" else _PLAIN)(joined) is not None
+
+
+class Assessed(NamedTuple):
+    """What the shortcut reads of a PeriodAssessed (besides its audit entry): its
+    strings as the event holds them, its dates as ISO text."""
+
+    period: str
+    lines: list[list[str]]
+    totals: list[list[str]]
+    fixed: list[list[str]]
+    on: str
+    due: str
+
+
+def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool:
+    """Writes the rows of a PeriodAssessed; False (and nothing written) where the
+    general path must take it (person lines or amounts not as the use cases write them)."""
     persons = _person_columns(event.lines, page.dialect) if event.lines else None
     fixed = dict(event.fixed)
     # fixed unit medical and individual amounts per person, the same for every line
@@ -267,19 +318,21 @@ def _assessment(page: Page, position: int, event: Any) -> None:
     postgres = page.dialect == "postgres"
     if (event.lines and persons is None) or (
         # PostgreSQL takes the amounts as they are (SQLite's go through canonical_amount)
-        postgres and not _NUMERALS(",".join([*(row[2] for row in event.totals), *tail]))
+        postgres
+        and not _plain(
+            ",".join([*(row[2] for row in event.totals), *tail]), len(event.totals) + 2, "postgres"
+        )
     ):
-        page.add_rows(position, rows_of(event))
-        return
-    _audit(page, position, event)
-    uid, version = uuid_text(event.originator_id), event.originator_version
+        return False
+    uid, at = _audit(page, position, audit)
+    version = audit.version
     period = _period_text(event.period)
-    on, due = event.assessed_on.isoformat(), event.due_date.isoformat()
+    on, due = event.on, event.due
     totals = _items(event.totals)
     moves, lines = page.rows(Movement), page.rows(AssessedLines)
     first = 1 + len(totals)
     if postgres:
-        head = f"\t{uid}\t{version}\t{iso_text(event.timestamp)}\t"
+        head = f"\t{uid}\t{version}\t{at}\t"
         moves.extend(
             f"{position}\t{i}{head}{on}\t{ASSESSED}\t{p}\t{part}\t{a}\t{due}\t\t\n"
             for i, (p, part, a) in enumerate(totals, 1)
@@ -294,8 +347,7 @@ def _assessment(page: Page, position: int, event: Any) -> None:
                 f"{text_array(rids)}\t{{{arrays}}}\t{held}\n"
             )
             page.person_lines += len(rids)
-        return
-    at = utc_iso_text(event.timestamp)
+        return True
     moves.extend(
         (position, i, uid, version, at, on, ASSESSED, p, part, canonical_amount(a), due, "", "")
         for i, (p, part, a) in enumerate(totals, 1)
@@ -319,21 +371,34 @@ def _assessment(page: Page, position: int, event: Any) -> None:
         page.person_lines += len(rids)
         keys = page.rows(PersonKey)
         keys.extend((position, first, rid) for rid in rids)
+    return True
 
 
-def _payment(page: Page, position: int, event: Any) -> None:
+class Paid(NamedTuple):
+    """What the shortcut reads of a PaymentCollected (besides its audit entry)."""
+
+    allocations: list[list[str]]
+    on: str
+    #: what was not allocated: rows_of writes a movement when it is not 0
+    credit: Decimal
+
+
+def payment(page: Page, position: int, audit: Audit, event: Paid) -> bool:
+    """Writes the rows of a PaymentCollected; False (and nothing written) where the
+    general path must take it (an allocated amount PostgreSQL could not read)."""
     postgres = page.dialect == "postgres"
-    if postgres and not _NUMERALS(",".join(row[2] for row in event.allocations) or "0"):
-        page.add_rows(position, rows_of(event))  # refuses what it cannot read
-        return
-    _audit(page, position, event)
-    uid, version = uuid_text(event.originator_id), event.originator_version
-    on = event.paid_on.isoformat()
+    allocations = event.allocations
+    amounts = ",".join(row[2] for row in allocations)
+    if postgres and allocations and not _plain(amounts, len(allocations), "postgres"):
+        return False
+    uid, at = _audit(page, position, audit)
+    version = audit.version
+    on = event.on
     items = _items(event.allocations)
     moves = page.rows(Movement)
-    credit = event.unallocated  # a Decimal: rows_of writes a movement when it is not 0
+    credit = event.credit
     if postgres:
-        head = f"\t{uid}\t{version}\t{iso_text(event.timestamp)}\t{on}\t"
+        head = f"\t{uid}\t{version}\t{at}\t{on}\t"
         moves.extend(
             f"{position}\t{i}{head}{PAID}\t{p}\t{part}\t{a}\t\\N\t\t\n"
             for i, (p, part, a) in enumerate(items, 1)
@@ -342,8 +407,7 @@ def _payment(page: Page, position: int, event: Any) -> None:
             moves.append(
                 f"{position}\t{len(items) + 1}{head}{CREDIT}\t\\N\t\\N\t{credit!s}\t\\N\t\t\n"
             )
-        return
-    at = utc_iso_text(event.timestamp)
+        return True
     moves.extend(
         (position, i, uid, version, at, on, PAID, p, part, canonical_amount(a), None, "", "")
         for i, (p, part, a) in enumerate(items, 1)
@@ -353,6 +417,26 @@ def _payment(page: Page, position: int, event: Any) -> None:
         moves.append(
             (position, ordinal, uid, version, at, on, CREDIT, None, None, str(credit), None, "", "")
         )
+    return True
+
+
+def _assessment(page: Page, position: int, event: Any) -> None:
+    fields = Assessed(
+        event.period,
+        event.lines,
+        event.totals,
+        event.fixed,
+        event.assessed_on.isoformat(),
+        event.due_date.isoformat(),
+    )
+    if not assessment(page, position, _audit_of(event), fields):
+        page.add_rows(position, rows_of(event))
+
+
+def _payment(page: Page, position: int, event: Any) -> None:
+    fields = Paid(event.allocations, event.paid_on.isoformat(), event.unallocated)
+    if not payment(page, position, _audit_of(event), fields):
+        page.add_rows(position, rows_of(event))  # refuses what it cannot read
 
 
 _SHORTCUTS: dict[type, Callable[[Page, int, Any], None]] = {

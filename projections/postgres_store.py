@@ -34,6 +34,7 @@ from ledger.projections.schema import (
     create_statements,
     drop_index_statements,
     index_statements,
+    key_statements,
 )
 from ledger.projections.sql import PositionMoved, SqlViewStore, Where
 
@@ -108,6 +109,19 @@ class PostgresViewStore(SqlViewStore):
                 )
             for statement in index_statements("postgres", self.schema):
                 conn.execute(statement)
+            for table in self._keyless(conn):  # a rebuild stopped before its end
+                for statement in key_statements(self.schema, table):
+                    conn.execute(statement)  # the index, then the constraint over it
+
+    def _keyless(self, conn: psycopg.Connection[Any]) -> list[str]:
+        """The view tables without their primary key (dropped by ``clear``)."""
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = ANY(%s) AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')",
+            (self.schema, [t.name for t in TABLES]),
+        ).fetchall()
+        return sorted(name for (name,) in rows)
 
     def database(self) -> tuple[str, str, str]:
         """The server and database the views are in: (host, port, dbname)."""
@@ -204,6 +218,13 @@ class PostgresViewStore(SqlViewStore):
             )
             for statement in drop_index_statements("postgres", self.schema):
                 conn.execute(statement)
+            # The primary keys too: the tracking row guards every page of a rebuild (its
+            # position checked under lock), the keys are built again at its end.
+            for table in TABLES:
+                conn.execute(
+                    f"ALTER TABLE {self._qualified(table.name)} "
+                    f"DROP CONSTRAINT IF EXISTS {table.name}_pkey"
+                )
             names = ", ".join(self._qualified(t.name) for t in TABLES)
             names += ", " + self._qualified(READY_TABLE)
             conn.execute(f"TRUNCATE {names}")
@@ -232,9 +253,14 @@ class PostgresViewStore(SqlViewStore):
     def create_indexes(self) -> None:
         # Two at a time, on two connections: the GIN index on resident IDs alone takes
         # about as long as every other index and ANALYZE together, and each build uses
-        # one core (PostgreSQL builds a GIN index in one process).
+        # one core (PostgreSQL builds a GIN index in one process). A primary key's unique
+        # index is built with the others; the constraint is put over it once they are all
+        # built (it locks its table, and would wait for a build on it, holding a builder).
+        with self._pool.connection() as conn:
+            keys = [key_statements(self.schema, table) for table in self._keyless(conn)]
         statements = [
             *index_statements("postgres", self.schema),
+            *(build for build, _ in keys),
             *(f"ANALYZE {self._qualified(t.name)}" for t in TABLES),
         ]
         statements.sort(key=lambda s: "USING gin" not in s)  # the longest first
@@ -250,6 +276,9 @@ class PostgresViewStore(SqlViewStore):
         with ThreadPoolExecutor(INDEX_BUILDERS, thread_name_prefix="views-index") as builders:
             for done in [builders.submit(run, s) for s in statements]:
                 done.result()
+        with self._pool.connection() as conn:
+            for _, constrain in keys:
+                conn.execute(constrain)
 
     def close(self) -> None:
         self._pool.close()

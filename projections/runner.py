@@ -43,6 +43,7 @@ from psycopg import sql
 
 from ledger.domain.errors import Unavailable
 from ledger.logs import get_logger
+from ledger.projections import stored
 from ledger.projections.journal import PersonLine, Quarantined, Row, rows_of
 from ledger.projections.pages import Page
 from ledger.projections.reading import page_reader
@@ -105,9 +106,10 @@ def rebuild(
 ) -> int:
     """Empties the views and their position, then applies the whole log; returns events.
 
-    The read paths' indexes are dropped while the views fill and built at the end
-    (one sort instead of millions of inserts). If the rebuild is stopped, the next
-    ``ledger.bootstrap.open_view_store`` builds them again and ``catch_up`` finishes the work.
+    The read paths' indexes (on PostgreSQL the primary keys too) are dropped while the
+    views fill and built at the end (one sort instead of millions of inserts). If the
+    rebuild is stopped, the next ``ledger.bootstrap.open_view_store`` builds them again
+    and ``catch_up`` finishes the work.
     """
     start = time.perf_counter()
     store.clear()
@@ -209,13 +211,15 @@ class _Pipeline:
     def __init__(self, ledger: EventLog, store: ViewStore, page_size: int, position: int) -> None:
         self.read = page_reader(ledger.recorder)
         self.decode = ledger.mapper.to_domain_event
+        #: the two events that make up nearly all of a history, mapped from their JSON
+        self.stored = stored.reader(ledger.mapper)
         self.store = store
         self.page_size = page_size
         self.position = position
         self.reader = ThreadPoolExecutor(1, thread_name_prefix="views-reader")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="views-writer")
-        #: the last version of each aggregate of the page mapped before
-        self._previous: dict[UUID, int] = {}
+        #: the last version of each aggregate of the page mapped before (by ``UUID.int``)
+        self._previous: dict[int, int] = {}
 
     def __enter__(self) -> _Pipeline:
         return self
@@ -257,18 +261,24 @@ class _Pipeline:
                     rows.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
             return rows, len(notifications)
         page = self.store.new_page()
-        last = self._last_versions(notifications)
-        for n in notifications:
+        # aggregates by their UUID's number: a UUID hashes and compares in Python
+        keys = [_originator(n).int for n in notifications]
+        last = self._last_versions(notifications, keys)
+        add_stored = self.stored
+        for n, key in zip(notifications, keys, strict=True):
             aside = []
-            originator = _originator(n)
-            expected = last.get(originator, 0) + 1
+            expected = last.get(key, 0) + 1
             if n.originator_version != expected:
                 # a stored event deleted: a balance folded without it would be wrong
                 missing = f"{expected}" + (
                     f"..{n.originator_version - 1}" if n.originator_version - 1 > expected else ""
                 )
                 aside.append(_set_aside(n, f"follows a gap (version {missing} is missing)"))
-            last[originator] = n.originator_version
+            last[key] = n.originator_version
+            if add_stored is not None and self._add_stored(add_stored, page, n):
+                if aside:
+                    page.add_rows(n.id, aside)
+                continue
             try:
                 event = decode(n)
             except Exception as exc:
@@ -283,19 +293,37 @@ class _Pipeline:
                     aside.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
             if aside:
                 page.add_rows(n.id, aside)
-        self._previous = {o: last[o] for o in map(_originator, notifications)}
+        self._previous = {key: last[key] for key in keys}
         return page
 
-    def _last_versions(self, notifications: Sequence[Notification]) -> dict[UUID, int]:
-        """Each aggregate's last version before this page: the page before (which may
-        still be being written) from memory, earlier ones from the views."""
+    @staticmethod
+    def _add_stored(add: stored.Map, page: Page, n: Notification) -> bool:
+        """Whether ``n``'s rows were added from its stored JSON (``stored``); if not,
+        nothing was, and the event is decoded as any other."""
+        mark = page.mark()
+        try:
+            return add(page, n)
+        except Exception:
+            page.undo(mark)  # the general path refuses it or sets it aside, as before
+            return False
+
+    def _last_versions(
+        self, notifications: Sequence[Notification], keys: list[int]
+    ) -> dict[int, int]:
+        """Each aggregate's last version before this page, by ``UUID.int``: the page
+        before (which may still be being written) from memory, earlier ones from the views."""
         assert isinstance(self.store, SqlViewStore)
         last = dict(self._previous)
-        first: dict[UUID, int] = {}
-        for n in notifications:
-            first.setdefault(_originator(n), n.originator_version)
-        unknown = [o for o, v in first.items() if v > 1 and o not in last]
-        last.update(self.store.last_versions(unknown))
+        first: dict[int, Notification] = {}
+        for n, key in zip(notifications, keys, strict=True):
+            if key not in first:
+                first[key] = n
+        unknown = [
+            _originator(n)
+            for key, n in first.items()
+            if n.originator_version > 1 and key not in last
+        ]
+        last.update((o.int, v) for o, v in self.store.last_versions(unknown).items())
         return last
 
     def _write(self, mapped: Any, position: int, after: int) -> _Written:

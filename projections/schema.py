@@ -9,6 +9,9 @@ a row came from and the row's place among that event's rows (``append`` outside 
 runner uses the page's position and the row's place in the page). Their primary key
 orders rows as they were appended (the order ``MemoryViewStore`` keeps) and makes a
 row impossible to store twice: a page applied again fails instead of double-counting.
+PostgreSQL drops the keys while a rebuild fills the views (each page is guarded by the
+tracking row's position, checked under its lock) and builds them at its end
+(``key_statements``); opening the views builds any a stopped rebuild left dropped.
 
 Columns have logical types (``ColumnType``) mapped to each dialect: amounts are
 NUMERIC(14,2) in PostgreSQL and TEXT in SQLite (a Decimal's string round-trips
@@ -281,6 +284,17 @@ def index_statements(dialect: Dialect, schema: str | None = None) -> list[str]:
                 f"ON {_name(table.name, schema)} {using}({columns}){options}"
             )
     return statements
+
+
+def key_statements(schema: str, table: str) -> tuple[str, str]:
+    """PostgreSQL: a view table's primary key ``(position, ordinal)`` built again after a
+    rebuild (``clear`` drops it): its unique index, which other index builds on the
+    table need not wait for, then the constraint over it (a moment's lock)."""
+    name = _name(table, schema)
+    return (
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_key ON {name} (position, ordinal)",
+        f"ALTER TABLE {name} ADD CONSTRAINT {table}_pkey PRIMARY KEY USING INDEX {table}_key",
+    )
 
 
 def drop_index_statements(dialect: Dialect, schema: str | None = None) -> list[str]:

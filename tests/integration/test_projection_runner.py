@@ -24,6 +24,7 @@ from ledger.domain.unit import Unit
 from ledger.projections import runner
 from ledger.projections.reading import page_reader
 from ledger.projections.rights import RightsRecord, rights_record
+from ledger.projections.schema import TABLES
 from ledger.projections.sql import PositionMoved, SqlViewStore
 from ledger.projections.store import MemoryViewStore, ViewStore
 from ledger.settings import Settings
@@ -303,6 +304,62 @@ def test_a_rebuild_leaves_the_read_indexes_in_place(
     )
     assert person in index_names(settings)
     assert "view_audit_recorded_at_idx" in index_names(settings)
+
+
+def keyless_tables(settings: Settings) -> set[str]:
+    """PostgreSQL's view tables without a primary key."""
+    with psycopg.connect(settings.database_url) as pg:
+        rows = pg.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname LIKE 'view%%' "
+            "AND c.relname NOT IN ('view_tracking', 'view_balance_ready') AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')",
+            (settings.postgres_schema,),
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def write_a_page_twice(ledger: Ledger, views: SqlViewStore) -> None:
+    decode = ledger.mapper.to_domain_event
+    notifications = ledger.recorder.select_notifications(1, 10)
+    page = views.new_page()
+    for n in notifications:
+        page.add_event(n.id, decode(n))
+    views.write(page, notifications[-1].id, after=views.position())
+    views.write(page, notifications[-1].id)  # unguarded: only the keys stop it
+
+
+def test_postgres_fills_the_views_of_a_rebuild_without_their_keys_and_builds_them_after(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    if settings.store_kind == "sqlite":
+        pytest.skip("SQLite keeps its rows in key order: the key is the table")
+    views.clear()
+    assert keyless_tables(settings) == {t.name for t in TABLES}  # while the views fill
+
+    runner.rebuild(ledger, views)
+
+    assert keyless_tables(settings) == set()
+    views.clear()
+    views.create_indexes()
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        write_a_page_twice(ledger, views)
+
+
+def test_a_rebuild_stopped_before_its_end_gets_its_keys_back_when_the_views_are_opened(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    if settings.store_kind == "sqlite":
+        pytest.skip("SQLite keeps its rows in key order: the key is the table")
+    views.clear()  # the rebuild stops here
+
+    again = open_view_store(settings)
+    try:
+        assert keyless_tables(settings) == set()
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            write_a_page_twice(ledger, again)
+    finally:
+        again.close()
 
 
 @pytest.mark.postgres

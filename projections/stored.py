@@ -1,0 +1,248 @@
+"""The two events that make up nearly all of a history, mapped from their stored JSON.
+
+The runner decodes an event with the ledger's mapper (``mapper.to_domain_event``:
+the JSON parsed with an object hook called for every object, then an event object
+made) only to read some of its strings back. For a ``PeriodAssessed`` or a
+``PaymentCollected`` stored as the use cases store them, ``reader(mapper)`` gives a
+function that parses the state as plain JSON and hands its values to the page's
+shortcuts (``pages.assessment``, ``pages.payment``) directly: the same values the
+decoded event would have given them, checked as the mapper would decode them (the
+instant, the dates and the amounts parsed by the same functions), and the audit
+entry's detail made as ``journal.audit_detail`` makes it.
+
+Anything else answers False and writes nothing: another topic, a state with other or
+more fields, another class version, a value of another type, a nested object (which
+the mapper would decode and this would not), a mapper that encrypts or compresses, or
+a transcoder with other names for its types. The runner then decodes the event and
+takes the path it always took, which refuses, upcasts or sets aside as before.
+``tests/unit/projections/test_stored_events.py`` compares both paths event by event,
+byte for byte, on every event of the demo and of a synthetic history, and on odd
+states.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    Transcoding,
+)
+from eventsourcing.utils import get_topic
+
+from ledger.domain.unit import Unit
+from ledger.projections.encoding import dumps
+from ledger.projections.journal import AUDIT_TEXTS
+from ledger.projections.pages import Assessed, Audit, Page, Paid, assessment, payment
+
+Map = Callable[[Page, Notification], bool]
+"""``add(page, notification)``: the event's rows added to the page (True), or nothing
+added (False: the caller decodes the event and maps it as before)."""
+
+#: a state's fields, in the order the use cases write them (the transcoder keeps the
+#: event's field order; the detail of an audit entry is written in that order)
+ASSESSED_FIELDS = (
+    "timestamp",
+    "actor",
+    "reason",
+    "request_id",
+    "period",
+    "lines",
+    "totals",
+    "due_date",
+    "assessed_on",
+    "rates",
+    "limits",
+    "limits_policy",
+    "fixed",
+    "fixed_policy",
+    "class_version",
+)
+PAID_FIELDS = (
+    "timestamp",
+    "actor",
+    "reason",
+    "request_id",
+    "paid_on",
+    "amount",
+    "allocations",
+    "unallocated",
+)
+#: the audit texts these events do not have ("" in their audit entries)
+_ABSENT = ("",) * (len(AUDIT_TEXTS) - 3)
+_decode = json.JSONDecoder().decode
+_first = itemgetter(0)
+
+
+def reader(mapper: Mapper[UUID]) -> Map | None:
+    """How the runner maps the two events from their stored JSON, or None where the
+    mapper does not store states as plain JSON or has no transcodings for an instant,
+    a date and an amount by the names the ledger's have."""
+    transcoder = mapper.transcoder
+    if mapper.cipher is not None or mapper.compressor is not None:
+        return None
+    if type(transcoder) is not JSONTranscoder or type(mapper).to_domain_event is not (
+        Mapper.to_domain_event
+    ):
+        return None
+    names = transcoder.names
+    kinds = {"datetime_iso": datetime, "date_iso": date, "decimal_str": Decimal}
+    if any(getattr(names.get(name), "type", None) is not kind for name, kind in kinds.items()):
+        return None
+    return _Reader(names).add
+
+
+class _Reader:
+    """Maps the two events with the transcoder's own decoding of their instant, dates
+    and amounts (what the mapper would call for them)."""
+
+    def __init__(self, names: dict[str, Transcoding]) -> None:
+        self._instant = names["datetime_iso"].decode
+        self._date = names["date_iso"].decode
+        self._decimal = names["decimal_str"].decode
+        #: dates as their ISO text, memoised (a history has few)
+        self._days: dict[str, str] = {}
+        self._by_topic: dict[str, Callable[[Page, Notification], bool]] = {
+            get_topic(Unit.PeriodAssessed): self._assessed,
+            get_topic(Unit.PaymentCollected): self._paid,
+        }
+
+    def add(self, page: Page, n: Notification) -> bool:
+        """The rows of ``n`` if it is one of the two events as the use cases store them."""
+        found = self._by_topic.get(n.topic)
+        return False if found is None else found(page, n)
+
+    def _assessed(self, page: Page, n: Notification) -> bool:
+        state = _decode(n.state.decode("utf8"))
+        if tuple(state) != ASSESSED_FIELDS or state["class_version"] != 2:
+            return False
+        period, lines, totals = state["period"], state["lines"], state["totals"]
+        rates, limits, fixed = state["rates"], state["limits"], state["fixed"]
+        limits_policy, fixed_policy = state["limits_policy"], state["fixed_policy"]
+        # Values the shortcut only copies must be as the mapper leaves them (no nested
+        # object): the period, lines, totals and their strings are each read by a check
+        # or a parse that refuses anything else, and a refusal (an exception) sends the
+        # event down the general path.
+        if not (
+            type(rates) is str
+            and type(limits_policy) is str
+            and type(fixed_policy) is str
+            and (limits == [] or _strings(limits))
+            and (fixed == [] or _rows(fixed))
+        ):
+            return False
+        at, texts = self._at(state["timestamp"]), _texts(state)
+        due, on = self._day(state["due_date"]), self._day(state["assessed_on"])
+        if at is None or texts is None or due is None or on is None:
+            return False
+        # journal.audit_detail: the fields other than metadata, the person lines counted,
+        # as JSON (dumps of that dict), its pieces joined: the texts repeat (the rates'
+        # citation, the policies) and are encoded once; dates and counts need no escaping
+        held = f',"bases_held":{sum(1 for row in lines if len(row) > 5)}' if limits else ""
+        detail = (
+            f'{{"period":{_json(period)},"lines":{len(set(map(_first, lines)))},'
+            f'"totals":{dumps(totals)},"due_date":"{due}","assessed_on":"{on}",'
+            f'"rates":{_json(rates)},"limits":{dumps(limits) if limits else "[]"},'
+            f'"limits_policy":{_json(limits_policy)},"fixed":{dumps(fixed) if fixed else "[]"},'
+            f'"fixed_policy":{_json(fixed_policy)}{held}}}'
+        )
+        audit = _audit(n, at, "PeriodAssessed", texts, detail)
+        if not assessment(page, n.id, audit, Assessed(period, lines, totals, fixed, on, due)):
+            return False
+        page.events += 1
+        return True
+
+    def _paid(self, page: Page, n: Notification) -> bool:
+        state = _decode(n.state.decode("utf8"))
+        if tuple(state) != PAID_FIELDS:
+            return False
+        allocations = state["allocations"]  # read by checks that refuse anything else
+        at, texts, on = self._at(state["timestamp"]), _texts(state), self._day(state["paid_on"])
+        amount, credit = self._amount(state["amount"]), self._amount(state["unallocated"])
+        if at is None or texts is None or on is None or amount is None or credit is None:
+            return False
+        # str() of a Decimal needs no escaping
+        detail = (
+            f'{{"paid_on":"{on}","amount":"{amount}","allocations":{dumps(allocations)},'
+            f'"unallocated":"{credit}"}}'
+        )
+        audit = _audit(n, at, "PaymentCollected", texts, detail)
+        if not payment(page, n.id, audit, Paid(allocations, on, credit)):
+            return False
+        page.events += 1
+        return True
+
+    def _at(self, value: Any) -> datetime | None:
+        text = _data(value, "datetime_iso")
+        at = None if text is None else self._instant(text)
+        return at if type(at) is datetime else None
+
+    def _day(self, value: Any) -> str | None:
+        text = _data(value, "date_iso")
+        if text is None:
+            return None
+        found = self._days.get(text)
+        if found is None:
+            day = self._date(text)
+            if type(day) is not date:
+                return None
+            found = day.isoformat()
+            if len(self._days) < 10_000:
+                self._days[text] = found
+        return found
+
+    def _amount(self, value: Any) -> Decimal | None:
+        text = _data(value, "decimal_str")
+        amount = None if text is None else self._decimal(text)
+        return amount if type(amount) is Decimal else None
+
+
+def _audit(n: Notification, at: datetime, name: str, texts: Any, detail: str) -> Audit:
+    o = n.originator_id
+    uid = o if isinstance(o, UUID) else UUID(o)
+    return Audit(uid, n.originator_version, at, name, texts, detail)
+
+
+#: texts as JSON, memoised (the rates' citation and the policies repeat on every event)
+_JSON: dict[str, str] = {}
+
+
+def _json(text: Any) -> str:
+    found = _JSON.get(text)
+    if found is None:
+        found = dumps(text)
+        if len(_JSON) < 10_000:
+            _JSON[text] = found
+    return found
+
+
+def _texts(state: dict[str, Any]) -> tuple[str, ...] | None:
+    actor, reason, request_id = state["actor"], state["reason"], state["request_id"]
+    if type(actor) is not str or type(reason) is not str or type(request_id) is not str:
+        return None
+    return (actor, reason, request_id, *_ABSENT)
+
+
+def _strings(values: Any) -> bool:
+    return type(values) is list and all(type(v) is str for v in values)
+
+
+def _rows(rows: Any) -> bool:
+    """A list of lists of strings (what the mapper would leave as they are)."""
+    return type(rows) is list and all(_strings(row) for row in rows)
+
+
+def _data(value: Any, name: str) -> str | None:
+    """The text of a transcoded value ``{"_type_": name, "_data_": text}``."""
+    if type(value) is not dict or len(value) != 2 or value.get("_type_") != name:
+        return None
+    data = value.get("_data_")
+    return data if type(data) is str else None

@@ -24,7 +24,9 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
 7. ``--phases routes``: the closed loop of reads with ``LEDGER_LEAN=false`` (every read
    through FastAPI's route: the baseline of the lean read); the payments phase runs its
    grouped loop that way too, beside the lean one.
-8. ``--phases stack``: the closed loops of reads, then of payments, on uvicorn's
+8. ``--phases steady``: payments in groups on one server after a first pass over the
+   units (each one kept from then on, with ``LEDGER_UNITS_KEPT`` above ``--units``).
+9. ``--phases stack``: the closed loops of reads, then of payments, on uvicorn's
    pure-Python HTTP parser and event loop (h11 + asyncio, the baseline) and on the
    compiled ones the lock installs (httptools + uvloop), one process each
    (``benchmarks.serve_stack``).
@@ -352,7 +354,7 @@ def last_notification(url: str, schema: str) -> int:
 #: folds the unit's movements up to it, as a read of the past does)
 AS_OF = "2024-06-30"
 
-PHASES = ("reads", "payments", "open", "routes", "pgbench", "stack")
+PHASES = ("reads", "payments", "steady", "open", "routes", "pgbench", "stack")
 #: uvicorn's pure-Python HTTP stack (the baseline) and the compiled one the lock installs
 STACKS = (("h11", "asyncio"), ("httptools", "uvloop"))
 
@@ -550,6 +552,18 @@ def main(argv: list[str] | None = None) -> None:
             wait_ready(base, inspector, usccs[0])
             after.append(asyncio.run(read_capacity(args.port, inspector, usccs, 8, 5)))
         say(after[0].line("balance reads after the payments (views caught up first)"))
+    if "steady" in phases:
+        with Server(args, schema) as server:
+            wait_ready(base, worker, usccs[0])
+            passes = asyncio.run(commands(args.port, worker, usccs, args.concurrency, 12))
+            say(passes.line("payments, a first pass over the units (not counted)"))
+            cpu = server.cpu_seconds()
+            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
+            cpu = server.cpu_seconds() - cpu
+        say(
+            sent.line(f"payments in groups, steady (units kept), closed loop of {args.concurrency}")
+            + f"; server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
+        )
     if "stack" in phases:
         summary.append(stacks(args, schema, (inspector, worker), usccs))
     if "pgbench" in phases:

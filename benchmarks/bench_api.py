@@ -52,8 +52,10 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -89,6 +91,10 @@ class Sample:
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+    def cpu(self, seconds: float, what: str) -> str:
+        """The server's CPU per request, as a line's tail."""
+        return f"; server CPU {1000 * seconds / max(1, self.count):.2f} ms a {what}"
 
     def line(self, name: str) -> str:
         failed = sum(n for s, n in self.statuses.items() if s >= 400) + sum(self.errors.values())
@@ -383,6 +389,12 @@ class Server:
         )
         return self
 
+    def measured(self, load: Coroutine[Any, Any, Sample]) -> tuple[Sample, float]:
+        """The load's sample and the server's CPU seconds while it ran."""
+        before = self.cpu_seconds()
+        sample = asyncio.run(load)
+        return sample, self.cpu_seconds() - before
+
     def cpu_seconds(self) -> float:
         """CPU time (user + system) the server's processes have used so far."""
         assert self.process is not None
@@ -420,15 +432,15 @@ def payments(args: argparse.Namespace, schema: str, worker: str, usccs: list[str
         with Server(args, schema, group, lean=lean) as server:
             wait_ready(f"http://127.0.0.1:{args.port}", worker, usccs[0])
             before = last_notification(args.url, schema)
-            cpu = server.cpu_seconds()
-            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
-            cpu = server.cpu_seconds() - cpu
+            sent, cpu = server.measured(
+                commands(args.port, worker, usccs, args.concurrency, args.seconds)
+            )
             events, transactions = transactions_since(args.url, schema, before)
         per = sent.count / max(1, transactions)
         say(
             sent.line(f"payments ({label}), closed loop of {args.concurrency} clients")
-            + f"; {events} events in {transactions} transactions ({per:.1f} payments each); "
-            f"server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
+            + f"; {events} events in {transactions} transactions ({per:.1f} payments each)"
+            + sent.cpu(cpu, "payment")
         )
         figures[label] = sent.count / sent.seconds
     alone, routed = figures["each saved alone"], figures["in groups, through the route"]
@@ -449,23 +461,21 @@ def stacks(args: argparse.Namespace, schema: str, tokens: tuple[str, str], usccs
         with Server(args, schema, stack=stack) as server:
             wait_ready(f"http://127.0.0.1:{args.port}", inspector, usccs[0])
             asyncio.run(warm(args.port, inspector, usccs))
-            cpu = server.cpu_seconds()
-            got = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
-            cpu = server.cpu_seconds() - cpu
+            got, cpu = server.measured(read_capacity(args.port, inspector, usccs, 8, args.seconds))
             say(
                 got.line(f"balance reads on {' + '.join(stack)}, closed loop of 8")
-                + f"; server CPU {1000 * cpu / max(1, got.count):.2f} ms a read"
+                + got.cpu(cpu, "read")
             )
             rates[stack] = got.count / got.seconds
     for stack in STACKS:
         with Server(args, schema, stack=stack) as server:
             wait_ready(f"http://127.0.0.1:{args.port}", inspector, usccs[0])
-            cpu = server.cpu_seconds()
-            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
-            cpu = server.cpu_seconds() - cpu
+            sent, cpu = server.measured(
+                commands(args.port, worker, usccs, args.concurrency, args.seconds)
+            )
             say(
                 sent.line(f"payments on {' + '.join(stack)}, closed loop of {args.concurrency}")
-                + f"; server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
+                + sent.cpu(cpu, "payment")
             )
     plain, compiled = (rates[s] for s in STACKS)
     return (
@@ -512,32 +522,32 @@ def main(argv: list[str] | None = None) -> None:
             say(f"server: {args.workers} worker(s), views ready after {ready:.1f} s")
             asyncio.run(warm(args.port, inspector, usccs))
             if "reads" in phases:
-                cpu = server.cpu_seconds()
-                most = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
-                cpu = server.cpu_seconds() - cpu
+                most, cpu = server.measured(
+                    read_capacity(args.port, inspector, usccs, 8, args.seconds)
+                )
                 say(
                     most.line("balance reads, closed loop of 8 clients (capacity)")
-                    + f"; server CPU {1000 * cpu / max(1, most.count):.2f} ms a read"
+                    + most.cpu(cpu, "read")
                 )
             if "open" in phases:
                 # last: an open loop above capacity leaves the server a queue to work off
-                cpu = server.cpu_seconds()
-                got = asyncio.run(reads(args.port, inspector, usccs, args.rate, args.seconds))
-                cpu = server.cpu_seconds() - cpu
+                got, cpu = server.measured(
+                    reads(args.port, inspector, usccs, args.rate, args.seconds)
+                )
                 say(
                     got.line(f"balance reads at {args.rate:.0f}/s, open loop")
-                    + f"; server CPU {1000 * cpu / max(1, got.count):.2f} ms a read"
+                    + got.cpu(cpu, "read")
                 )
     if "routes" in phases:
         with Server(args, schema, lean=False) as server:
             wait_ready(base, inspector, usccs[0])
             asyncio.run(warm(args.port, inspector, usccs))
-            cpu = server.cpu_seconds()
-            routed = asyncio.run(read_capacity(args.port, inspector, usccs, 8, args.seconds))
-            cpu = server.cpu_seconds() - cpu
+            routed, cpu = server.measured(
+                read_capacity(args.port, inspector, usccs, 8, args.seconds)
+            )
         say(
             routed.line("balance reads through the route (LEDGER_LEAN=false), closed loop of 8")
-            + f"; server CPU {1000 * cpu / max(1, routed.count):.2f} ms a read"
+            + routed.cpu(cpu, "read")
         )
         if most is not None:
             lean_rate, route_rate = most.count / most.seconds, routed.count / routed.seconds
@@ -557,12 +567,12 @@ def main(argv: list[str] | None = None) -> None:
             wait_ready(base, worker, usccs[0])
             passes = asyncio.run(commands(args.port, worker, usccs, args.concurrency, 12))
             say(passes.line("payments, a first pass over the units (not counted)"))
-            cpu = server.cpu_seconds()
-            sent = asyncio.run(commands(args.port, worker, usccs, args.concurrency, args.seconds))
-            cpu = server.cpu_seconds() - cpu
+            sent, cpu = server.measured(
+                commands(args.port, worker, usccs, args.concurrency, args.seconds)
+            )
         say(
             sent.line(f"payments in groups, steady (units kept), closed loop of {args.concurrency}")
-            + f"; server CPU {1000 * cpu / max(1, sent.count):.2f} ms a payment"
+            + sent.cpu(cpu, "payment")
         )
     if "stack" in phases:
         summary.append(stacks(args, schema, (inspector, worker), usccs))

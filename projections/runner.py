@@ -365,8 +365,7 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-@contextmanager
-def _batch_gc() -> Iterator[None]:
+class _BatchGC:
     """Fewer garbage collections while pages are mapped.
 
     A page allocates hundreds of thousands of small objects, nearly all freed by
@@ -374,15 +373,38 @@ def _batch_gc() -> Iterator[None]:
     collection over the whole heap every few pages and halve the rate. The heap
     that exists before the run is frozen (not scanned), and young collections run
     less often; both are restored afterwards.
+
+    The collector is the process's: runs that overlap in one process (a server's
+    follower beside a background catch-up, two stores in one test) share one setting,
+    made by the first in and restored by the last out. (Each saving and restoring its
+    own left the batch thresholds in force for good when two overlapped: full
+    collections then came rarely and took seconds.)
     """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._saved = gc.get_threshold()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._runs == 0:
+                self._saved = gc.get_threshold()
+                gc.freeze()
+                gc.set_threshold(50_000, 20, 100)
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if self._runs == 0:
+                    gc.set_threshold(*self._saved)
+                    gc.unfreeze()
+
+
+_batch_gc = _BatchGC()
 
 
 def _fields(applied: Applied) -> dict[str, Any]:

@@ -148,3 +148,19 @@ def test_garbage_collection_settings_are_restored_after_a_run(ledger: Ledger) ->
 
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_overlapping_runs_restore_the_collectors_settings_when_the_last_one_ends() -> None:
+    # a server's follower and a background catch-up, or two stores in one process: the
+    # first in sets the batch thresholds, the last out restores what was there before
+    before: Any = gc.get_threshold()
+    first, second = runner._batch_gc(), runner._batch_gc()
+
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() != before  # the second run still maps pages
+    second.__exit__(None, None, None)
+
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

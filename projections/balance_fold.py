@@ -131,10 +131,15 @@ def close_items(
 ) -> UnitBalance:
     """The balance as of ``as_of`` of items folded up to it: each item's unpaid slices
     split into deferred, called due and overdue, and its late fee priced."""
-    ordered = sorted(items, key=lambda i: (i.period, i.part))
+    ordered = sorted(items, key=item_order)
     for item in ordered:
         _close(item, as_of, rates)
     return UnitBalance(ordered, credit)
+
+
+def item_order(item: ItemBalance) -> tuple[Period, Part]:
+    """The order a balance lists its items in: by period, then part."""
+    return (item.period, item.part)
 
 
 def fold_items(movements: Iterable[Movement], as_of: date) -> tuple[list[ItemBalance], Decimal]:

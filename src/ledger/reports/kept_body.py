@@ -23,7 +23,13 @@ from ledger.catalogue.policyset import PolicySet
 from ledger.clocks import ReadClocks
 from ledger.domain.latefee import DailyRates
 from ledger.domain.money import ZERO
-from ledger.projections.balance_fold import ItemBalance, close_items, settled, to_close
+from ledger.projections.balance_fold import (
+    ItemBalance,
+    close_items,
+    item_order,
+    settled,
+    to_close,
+)
 from ledger.projections.balance_ready import ReadyBalance
 from ledger.projections.balance_view import AMOUNTS, ItemLine, item_line, kept_called_on, shaped
 from ledger.projections.items import daily_rates
@@ -50,6 +56,8 @@ class _Rendered:
     fragments: tuple[bytes | None, ...]
     #: the settled items' amounts summed, in ``AMOUNTS`` order
     settled_totals: tuple[Decimal, ...]
+    #: bytes of rendered lines held (what ``KeptBodies``' budget counts)
+    size: int
 
 
 class KeptBodies:
@@ -84,8 +92,7 @@ class KeptBodies:
             if fragment is None:
                 line = next(lines)
                 fragment = _item_json(line)
-                for n, name in enumerate(AMOUNTS):
-                    sums[n] += getattr(line, name)
+                _add(sums, line)
             fragments.append(fragment)
         head = shaped(unit, ReadClocks(as_of, None), policies, [], ready.credit)
         document = compact_json(balance_document(head, dict(zip(AMOUNTS, sums, strict=True))))
@@ -97,23 +104,22 @@ class KeptBodies:
         if found is not None and found.ready is ready and found.rates == rates:
             return found
         made = _render(ready, rates)
-        size = sum(len(f) for f in made.fragments if f is not None)
         with self._lock:
-            if self._held + size > self.budget:
+            if self._held + made.size > self.budget:
                 self._rendered.clear()
                 self._held = 0
             replaced = self._rendered.get(unit_id)
             if replaced is not None:
-                self._held -= sum(len(f) for f in replaced.fragments if f is not None)
+                self._held -= replaced.size
             self._rendered[unit_id] = made
-            self._held += size
+            self._held += made.size
         return made
 
 
 def _render(ready: ReadyBalance, rates: DailyRates) -> _Rendered:
-    items = tuple(sorted(ready.items, key=lambda i: (i.period, i.part)))
+    items = tuple(sorted(ready.items, key=item_order))  # as ``close_items`` lists them
     called_on = kept_called_on(ready)
-    sums = [ZERO] * len(AMOUNTS)
+    sums: list[Decimal] = [ZERO] * len(AMOUNTS)
     fragments: list[bytes | None] = []
     for item in items:
         if not settled(item):
@@ -123,9 +129,15 @@ def _render(ready: ReadyBalance, rates: DailyRates) -> _Rendered:
         (closed,) = close_items([to_close(item)], ZERO, ready.valid_from, rates).items
         line = item_line(closed, called_on)
         fragments.append(_item_json(line))
-        for n, name in enumerate(AMOUNTS):
-            sums[n] += getattr(line, name)
-    return _Rendered(ready, rates, items, tuple(fragments), tuple(sums))
+        _add(sums, line)
+    size = sum(len(f) for f in fragments if f is not None)
+    return _Rendered(ready, rates, items, tuple(fragments), tuple(sums), size)
+
+
+def _add(sums: list[Decimal], line: ItemLine) -> None:
+    """Adds a line's amounts to totals kept in ``AMOUNTS`` order."""
+    for n, name in enumerate(AMOUNTS):
+        sums[n] += getattr(line, name)
 
 
 def _item_json(line: ItemLine) -> bytes:

@@ -183,9 +183,14 @@ def _bearer(headers: Any) -> str | None:
     for name, value in headers:
         if name == b"authorization" and not seen:
             seen = True
-            scheme, _, given = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and given.strip():
-                secret = given.strip()
+            secret = bearer_secret(value.decode("latin-1"))
         elif name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
             return None
     return secret
+
+
+def bearer_secret(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <secret>`` header's value, as
+    ``HTTPBearer`` reads it (the scheme in any case), else None."""
+    scheme, _, given = authorization.partition(" ")
+    return given.strip() if scheme.lower() == "bearer" and given.strip() else None

@@ -47,7 +47,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ledger.api.auth import Principal
 from ledger.api.deps import KEY_PATTERN
 from ledger.api.jsonbody import is_json_media, strict_json
-from ledger.api.lean import unit_in_path
+from ledger.api.lean import bearer_secret, unit_in_path
 from ledger.api.routers import payments
 from ledger.api.schemas.payments import PaymentCollection
 from ledger.application import Actor, Ledger
@@ -176,16 +176,16 @@ def _asked(scope: Scope) -> tuple[str, str, str, int] | None:
             return None
         if name in (b"authorization", b"idempotency-key", b"content-type", b"content-length"):
             seen[name] = value.decode("latin-1")
-    scheme, _, secret = seen.get(b"authorization", "").partition(" ")
+    secret = bearer_secret(seen.get(b"authorization", ""))
     key = seen.get(b"idempotency-key", "")
     length = seen.get(b"content-length", "")
-    if scheme.lower() != "bearer" or not secret.strip() or not _KEY.fullmatch(key):
+    if secret is None or not _KEY.fullmatch(key):
         return None
     if not (length.isdigit() and 0 < int(length) <= MAX_BODY):
         return None
     if not is_json_media(seen.get(b"content-type", "")):
         return None
-    return uscc, secret.strip(), key, int(length)
+    return uscc, secret, key, int(length)
 
 
 async def _body(receive: Receive, length: int) -> tuple[bytes, bool]:

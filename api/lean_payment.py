@@ -152,13 +152,14 @@ def _command(
     key: str,
 ) -> Callable[[], dict[str, Any]]:
     def run() -> dict[str, Any]:
-        if not ledger.still_active(token):
-            raise _HandOn
-        items = command.items
-        named = [(i.period, i.part.value, i.amount) for i in items] if items else None
-        return ledger.collect_payment(
-            uscc, command.paid_on, command.amount, actor, items=named, key=key
-        )
+        with ledger.asking_ahead(token, key, uscc):
+            if not ledger.still_active(token):
+                raise _HandOn
+            items = command.items
+            named = [(i.period, i.part.value, i.amount) for i in items] if items else None
+            return ledger.collect_payment(
+                uscc, command.paid_on, command.amount, actor, items=named, key=key
+            )
 
     return run
 

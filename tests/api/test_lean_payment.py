@@ -298,3 +298,32 @@ def test_with_the_lean_paths_off_every_read_and_payment_takes_its_route(
             ).is_success
 
     assert app.state.lean_payment.answered == app.state.lean.answered == 0
+
+
+def test_a_lean_payment_of_a_kept_unit_takes_every_look_up_from_one_ask_ahead(
+    store: StoreConfig,
+) -> None:
+    served = _serve(store, lean=True)
+    ledger = served.app.state.ledger
+    taken: list[bool] = []
+    original = ledger.lookahead.taken
+
+    def spying(ask: Any) -> Any:
+        answer = original(ask)
+        taken.append(answer is not None)
+        return answer
+
+    try:
+        first = {**JSON, "Idempotency-Key": "kept-1"}
+        assert served.send("chifeng", CHIFENG, _json(PAYMENT), first).status == 201
+        ledger.lookahead.taken = spying
+        again = {**JSON, "Idempotency-Key": "kept-2"}
+        assert served.send("chifeng", CHIFENG, _json(PAYMENT), again).status == 201
+    finally:
+        served.http.close()
+        served.app.state.close()
+
+    # the token's revocation, the key's record and the kept unit's events since
+    assert taken == [True, True, True]
+    # the first took the route (token and unit not yet known here), the second not
+    assert served.app.state.lean_payment.answered == 1

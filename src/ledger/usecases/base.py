@@ -35,6 +35,7 @@ from ledger.domain.unit import Unit
 from ledger.logs import get_logger
 from ledger.measures.context import Context
 from ledger.usecases.groupcommit import MAX_MEMBERS, GroupCommit
+from ledger.usecases.lookahead import Lookahead
 from ledger.usecases.ports import Actor as Actor
 from ledger.usecases.ports import Ports, Work
 from ledger.usecases.ports import Result as Result
@@ -78,6 +79,8 @@ class LedgerBase(Application[UUID]):
             lambda events: self.save(*events),
             max_members=int(self.env.get(GROUP_COMMIT_ENV) or MAX_MEMBERS),
         )
+        #: look-ups a command will make, asked of the store together beforehand
+        self.lookahead = Lookahead(self.recorder)
         #: what the use cases load units, regions and policies from and save through
         self.ports = ports(self)
 

@@ -50,6 +50,11 @@ class KeptUnits:
                 self.taken += 1
             return unit
 
+    def version(self, unit_id: UUID) -> int | None:
+        """The version of the unit kept, if one is (it may be taken before it is used)."""
+        unit = self._units.get(unit_id)
+        return None if unit is None else int(unit.version)
+
     def keep(self, unit: Any) -> None:
         """Keeps a unit whose every event is committed (called after the commit)."""
         if self._size == 0 or unit.pending_events:

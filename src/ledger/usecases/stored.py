@@ -38,6 +38,7 @@ from ledger.domain.unit import Unit
 from ledger.domain.years import check_day, check_founded, check_period, check_range
 from ledger.usecases.base import LedgerBase
 from ledger.usecases.keptunits import UNITS_KEPT, KeptUnits
+from ledger.usecases.lookahead import Ask
 from ledger.usecases.ports import Actor, Ports, Result, Saved, Work
 from ledger.usecases.repository import fold
 
@@ -76,6 +77,12 @@ class StoredUnits:
         self.app = app
         self.kept = kept if kept is not None else KeptUnits(0)
 
+    def ask_ahead(self, uscc: str) -> Ask | None:
+        """What ``unit`` will ask the store for ``uscc`` if a unit is kept for it now."""
+        uid = unit_id(uscc)
+        version = self.kept.version(uid)
+        return None if version is None else Ask(uid, version - 1)
+
     def unit(self, uscc: str) -> Unit:
         uid = unit_id(uscc)
         kept = self.kept.take(uid)
@@ -83,7 +90,10 @@ class StoredUnits:
             # From the kept unit's own last event on: the store must still hold it (one
             # row more), else the store was rewound under this process (a restore) and
             # the kept unit stands for events it no longer has: fold afresh.
-            stored = self.app.recorder.select_events(uid, gt=kept.version - 1)
+            ask = Ask(uid, kept.version - 1)
+            stored = self.app.lookahead.taken(ask)
+            if stored is None:
+                stored = self.app.recorder.select_events(uid, gt=ask.gt)
             if stored and stored[0].originator_version == kept.version:
                 since = map(self.app.mapper.to_domain_event, stored[1:])
                 return cast(Unit, fold(kept, since))
@@ -209,6 +219,11 @@ class StoredSaver:
         return result
 
     def _command(self, key: str) -> CommandRecord | None:
+        asked = self.app.lookahead.taken(Ask(command_id(key), 0))
+        if asked is not None:
+            if not asked:
+                return None
+            return cast(CommandRecord, fold(None, map(self.app.mapper.to_domain_event, asked)))
         try:
             return cast(CommandRecord, self.app.repository.get(command_id(key)))
         except AggregateNotFoundError:

@@ -23,6 +23,7 @@ from ledger.domain.token import (
     token_id,
 )
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved
+from ledger.usecases.lookahead import Ask
 
 #: a recognisable prefix, so a leaked token is easy to spot in logs and scanners
 PREFIX = "ldg_"
@@ -158,7 +159,11 @@ class TokenCases(LedgerBase):
     def still_active(self, token: Token) -> bool:
         """Whether nothing happened to the token since it was found active (its next
         event could only revoke it)."""
-        return not self.events.recorder.select_events(token.id, gt=token.version, limit=1)
+        ask = Ask(token.id, token.version, 1)
+        later = self.lookahead.taken(ask)
+        if later is None:
+            later = self.events.recorder.select_events(token.id, gt=ask.gt, limit=ask.limit)
+        return not later
 
     def get_token(self, tid: UUID) -> Token:
         try:

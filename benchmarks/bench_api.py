@@ -167,7 +167,7 @@ def serve(
         "LEDGER_DATABASE_URL": url,
         "LEDGER_POSTGRES_SCHEMA": schema,
         "LEDGER_LOG_FORMAT": "json",
-        "LEDGER_LOG_LEVEL": "INFO",
+        "LEDGER_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
     }
     if group_commit:
         env["LEDGER_GROUP_COMMIT"] = str(group_commit)

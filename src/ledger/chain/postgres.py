@@ -102,7 +102,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "RETURNING notification_id"
         ).format(t[LINKS])
         #: select_several's statements, by number of asks
-        self._several: dict[int, Composed] = {}
+        self._several: dict[int, bytes] = {}
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_several(
@@ -111,21 +111,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """For each (originator id, after version, limit or None), its events in version
         order, as ``select_events`` answers it: all in one statement (one round trip,
         one snapshot; ``ledger.usecases.lookahead``)."""
-        statement = self._several.get(len(asks))
-        if statement is None:
-            one = SQL(
-                "(SELECT {}::int AS ask, originator_id, originator_version, topic, state "
-                "FROM {}.{} WHERE originator_id = %s AND originator_version > %s "
-                "ORDER BY originator_version LIMIT %s::bigint)"
-            )
-            table = (Identifier(self.datastore.schema), Identifier(self.events_table_name))
-            statement = SQL(" UNION ALL ").join(
-                one.format(Literal(n), *table) for n in range(len(asks))
-            ) + SQL(" ORDER BY 1, 3")
-            self._several[len(asks)] = statement
         params = [value for ask in asks for value in ask]
         answers: list[list[StoredEvent]] = [[] for _ in asks]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            statement = self._several.get(len(asks))
+            if statement is None:
+                # rendered to bytes once, not composed again for every command
+                statement = self._several_statement(len(asks)).as_bytes(conn)
+                self._several[len(asks)] = statement
             curs.execute(statement, params, prepare=True)
             for row in curs.fetchall():
                 answers[row["ask"]].append(
@@ -138,6 +131,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 )
         return answers
 
+    def _several_statement(self, count: int) -> Composed:
+        one = SQL(
+            "(SELECT {}::int AS ask, originator_id, originator_version, topic, state "
+            "FROM {}.{} WHERE originator_id = %s AND originator_version > %s "
+            "ORDER BY originator_version LIMIT %s::bigint)"
+        )
+        table = (Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        asks = (one.format(Literal(n), *table) for n in range(count))
+        return SQL(" UNION ALL ").join(asks) + SQL(" ORDER BY 1, 3")
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -149,12 +152,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # Every head, locked: a save touches few chains and a store holds few (one per
         # region plus the global one), and ordered locking cannot deadlock.
         curs.execute(self._select_heads, prepare=True)
-        heads = {
-            r["chain"]: Head(r["chain"], r["length"], r["notification_id"], bytes(r["hash"]))
-            for r in curs.fetchall()
-        }
-        curs.execute(self._select_members, (list({r.originator_id for r in records}),))
-        members: dict[UUID | str, str] = {r["originator_id"]: r["chain"] for r in curs.fetchall()}
+        # Sent with the heads' query, before either is read: one round trip for both
+        # while the table lock is held (the save runs in pipeline mode).
+        with curs.connection.cursor() as beside:
+            beside.execute(self._select_members, (list({r.originator_id for r in records}),))
+            heads = {
+                r["chain"]: Head(r["chain"], r["length"], r["notification_id"], bytes(r["hash"]))
+                for r in curs.fetchall()
+            }
+            members: dict[UUID | str, str] = {
+                r["originator_id"]: r["chain"] for r in beside.fetchall()
+            }
         links = extend(records, members, heads)
         ids = self._insert_event_rows(curs, stored_events)
         self._append(curs, links, ids, heads)

@@ -65,7 +65,6 @@ from benchmarks import generate
 from benchmarks.history import build_history
 from benchmarks.wire import Connection, Pool
 from ledger.application import Actor, Ledger
-from ledger.importing.pgrecorder import TOPIC as FAST_RECORDER
 from ledger.settings import Settings
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -122,8 +121,7 @@ def prepare(url: str, schema: str, units: int, months: int, fresh: bool) -> None
     from ledger.bootstrap import ensure_schema
 
     ensure_schema(settings)
-    env = {**settings.eventsourcing_env(), "APPLICATION_RECORDER_TOPIC": FAST_RECORDER}
-    ledger = Ledger(env=env)
+    ledger = Ledger(env=settings.eventsourcing_env())
     start = time.perf_counter()
     built = build_history(ledger, units=units, months=months)
     ledger.close()

@@ -28,17 +28,17 @@ from psycopg.rows import DictRow
 from benchmarks import generate
 from benchmarks.region import prepare_ledger, register_units
 from ledger.application import Actor, Ledger
+from ledger.chain import POSTGRES_RECORDER_TOPIC as CHAINED
+from ledger.chain.postgres import ChainedPostgresRecorder
 from ledger.importer import import_assessments
-from ledger.importing.pgrecorder import TOPIC as CHAINED
-from ledger.importing.pgrecorder import BinaryArrayRecorder
 from ledger.settings import Settings
 
 ACTOR = Actor("benchmark-chain", "chain cost", "bench-chain")
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-class UnchainedRecorder(BinaryArrayRecorder):
-    """The importer's recorder without the chain: the baseline."""
+class UnchainedRecorder(ChainedPostgresRecorder):
+    """The ledger's recorder without the chain: the baseline."""
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -42,7 +42,6 @@ from benchmarks.history import build_history
 from benchmarks.stock import StockProjection, StockView
 from ledger.application import Ledger
 from ledger.bootstrap import open_view_store
-from ledger.importing.pgrecorder import TOPIC as FAST_RECORDER
 from ledger.projections.reading import page_reader
 from ledger.projections.runner import PAGE_SIZE, rebuild
 from ledger.settings import Settings
@@ -82,8 +81,7 @@ def _checkpoint(url: str) -> None:
 
 def phase_build(url: str, size: Size, seed: int) -> dict[str, Any]:
     settings = _settings(url, size.schema)
-    env = {**settings.eventsourcing_env(), "APPLICATION_RECORDER_TOPIC": FAST_RECORDER}
-    ledger = Ledger(env=env)
+    ledger = Ledger(env=settings.eventsourcing_env())
     start = time.perf_counter()
     built = build_history(ledger, units=size.units, months=size.months, seed=seed)
     seconds = time.perf_counter() - start

@@ -31,8 +31,6 @@ from ledger.importing.batch import Batches, Spec, gc_paused
 from ledger.importing.csvfile import CsvSource, UnitRecords
 from ledger.importing.outcome import ImportSummary, Rejection, Timings
 from ledger.importing.parallel import run_in_workers
-from ledger.importing.pgrecorder import TOPIC as RECORDER_TOPIC
-from ledger.importing.pgrecorder import BinaryArrayRecorder
 from ledger.importing.xlsxfile import open_source
 
 __all__ = [
@@ -124,18 +122,13 @@ def _import(
             progress(source.bytes_read)
 
     with source:
-        writer = _bulk_writer(ledger)
-        try:
-            batches = _batches(source, batch_units, summary.timings)
-            if workers > 1:
-                run_in_workers(writer, spec, batches, workers, done)
-            else:
-                runner = Batches(writer, spec)
-                for batch in batches:
-                    done(runner.run(batch))
-        finally:
-            if writer is not ledger:
-                writer.close()
+        batches = _batches(source, batch_units, summary.timings)
+        if workers > 1:
+            run_in_workers(ledger, spec, batches, workers, done)
+        else:
+            runner = Batches(ledger, spec)
+            for batch in batches:
+                done(runner.run(batch))
     summary.rejections.sort(key=lambda r: r.line)
     summary.elapsed = time.perf_counter() - start
     ledger.logger.info(
@@ -145,17 +138,6 @@ def _import(
         **summary.as_log(),
     )
     return summary
-
-
-def _bulk_writer(ledger: Ledger) -> Ledger:
-    """The ledger to write through: on PostgreSQL, one whose recorder sends binary arrays
-    (see ``importing.pgrecorder``), unless the given one already does."""
-    recorder = ledger.recorder
-    if not isinstance(recorder, PostgresAggregateRecorder) or isinstance(
-        recorder, BinaryArrayRecorder
-    ):
-        return ledger
-    return type(ledger)(env={**ledger.env, "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC})
 
 
 def _batches(source: CsvSource, units: int, timings: Timings) -> Iterator[list[UnitRecords]]:

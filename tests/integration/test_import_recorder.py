@@ -1,4 +1,5 @@
-"""The bulk writer's PostgreSQL recorder stores what the library's recorder stores."""
+"""The chaining PostgreSQL recorder, which sends a save's events as binary arrays, stores
+what the library's own reads read back."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Actor, Ledger
+from ledger.chain.postgres import ChainedPostgresRecorder
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
-from ledger.importing.pgrecorder import TOPIC, BinaryArrayRecorder
 from ledger.settings import Settings
 
 pytestmark = pytest.mark.postgres
@@ -21,9 +22,9 @@ ACTOR = Actor("case-worker:recorder-test", "", "req-recorder")
 
 @pytest.fixture
 def ledgers(postgres_url: str, pg_schema: str) -> Iterator[tuple[Ledger, Ledger]]:
-    """A ledger writing through the binary recorder, and a plain one on the same schema."""
+    """A ledger writing, and another reading, on the same schema."""
     env = Settings(database_url=postgres_url, postgres_schema=pg_schema).eventsourcing_env()
-    bulk = Ledger(env={**env, "APPLICATION_RECORDER_TOPIC": TOPIC})
+    bulk = Ledger(env=env)
     plain = Ledger(env=env)
     yield bulk, plain
     bulk.close()
@@ -45,7 +46,7 @@ def new_unit(n: int) -> Unit:
     )
 
 
-def test_events_saved_as_binary_arrays_read_back_through_the_plain_recorder(
+def test_events_saved_as_binary_arrays_read_back_through_the_librarys_reads(
     ledgers: tuple[Ledger, Ledger],
 ) -> None:
     bulk, plain = ledgers
@@ -53,7 +54,7 @@ def test_events_saved_as_binary_arrays_read_back_through_the_plain_recorder(
 
     recordings = bulk.save(*units)
 
-    assert isinstance(bulk.recorder, BinaryArrayRecorder)
+    assert isinstance(bulk.recorder, ChainedPostgresRecorder)
     ids = [r.notification.id for r in recordings]
     assert ids == sorted(ids)
     assert [r.notification.originator_id for r in recordings] == [u.id for u in units]

@@ -1,13 +1,15 @@
 """The PostgreSQL application recorder that chains every event it stores.
 
-The library's insert (in its transaction, under its EXCLUSIVE lock on the event
-table, with its NOTIFY) is kept; around it, in the same transaction:
+The library's save (its transaction, its EXCLUSIVE lock on the event table that keeps
+notification ids in commit order, its NOTIFY) is kept; in the same transaction:
 
 1. the heads of the chains touched are read ``FOR UPDATE`` (the table lock already
-   serialises our writers; the row lock also holds off anyone else updating a head);
-2. the region of each unit or region not registered in this save is looked up;
-3. the events are inserted and their notification ids read back;
-4. the heads are moved, new members stored, and the links inserted, the last
+   serialises our writers; the row lock also holds off anyone else updating a head),
+   and the region of each unit or region not registered in this save is looked up,
+   both in one round trip;
+2. the events are inserted, as four binary arrays rather than the library's array of
+   a composite type in text, and their notification ids read back;
+3. the heads are moved, new members stored, and the links inserted, the last
    statement ``RETURNING notification_id`` so that the library reads the ids it
    expects from it.
 
@@ -28,7 +30,6 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.postgres import (
-    PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
 )
@@ -101,6 +102,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(t[LINKS])
+        # The library passes a save's events as one array of a composite type in text
+        # form: psycopg escapes every event's state (bytea as hex, inside a composite
+        # literal, inside an array literal) in Python, about 100 us of client CPU per
+        # 1.5 kB event, seven times the insert itself. Four binary arrays instead (ids,
+        # versions, topics, states): the same rows, notification ids returned in the
+        # order of the events as the library's statement returns them.
+        self.insert_arrays_statement = SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(Identifier(datastore.schema), Identifier(self.events_table_name), id_type)
         #: select_several's statements, by number of asks
         self._several: dict[int, bytes] = {}
 
@@ -170,8 +182,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def _insert_event_rows(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
     ) -> list[int]:
-        """Inserts the events (the library's statement) and returns their notification ids."""
-        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+        """Inserts the events and returns their notification ids, in the events' order."""
+        curs.execute(
+            self.insert_arrays_statement,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
         return [row["notification_id"] for row in curs.fetchall()]
 
     def _append(

@@ -47,15 +47,7 @@ class UnchainedRecorder(ChainedPostgresRecorder):
         # notification ids from this statement.
         self._lock_table(curs)
         self._notify_channel(curs)
-        curs.execute(
-            self.insert_arrays_statement,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-        )
+        self._insert_arrays(curs, stored_events)
 
 
 UNCHAINED = get_topic(UnchainedRecorder)

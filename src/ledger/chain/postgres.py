@@ -183,6 +183,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
     ) -> list[int]:
         """Inserts the events and returns their notification ids, in the events' order."""
+        self._insert_arrays(curs, stored_events)
+        return [row["notification_id"] for row in curs.fetchall()]
+
+    def _insert_arrays(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
+        """The insert, its notification ids left to be read from ``curs``."""
         curs.execute(
             self.insert_arrays_statement,
             (
@@ -192,7 +197,6 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 [e.state for e in stored_events],
             ),
         )
-        return [row["notification_id"] for row in curs.fetchall()]
 
     def _append(
         self, curs: Cursor[DictRow], links: Links, ids: list[int], heads: dict[str, Head]

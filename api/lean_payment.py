@@ -5,7 +5,8 @@ payment of a kept unit spent about a fifth of its server CPU (0.7 of 3.2 ms) on 
 a dozen dependencies, body and response validation and a second thread-pool trip
 (issue 11.2). ``LeanPayment`` answers
 the plain case from the request middleware (``RequestContext``), as ``LeanBalance``
-answers the plain balance read: the same use case with the same arguments, the same
+answers the plain balance read: the same use case with the same arguments (decided and
+saved with the other plain payments in flight, ``ledger.api.batches``), the same
 status, bytes and headers, the same log lines and metrics; anything else it hands on,
 untouched, to the application (with the body it read, replayed), so every refusal of
 input or caller is answered by the route as before.
@@ -19,9 +20,9 @@ It answers only when all of these hold, and hands the request on otherwise:
 - one ``Idempotency-Key`` of the route's pattern, no ``X-Reason`` (the route takes it);
 - a JSON media type, a ``Content-Length`` of at most ``MAX_BODY`` and no chunking;
 - a body that is strict JSON (``jsonbody.strict_json``) and a valid ``PaymentCollection``;
-- the token still active, confirmed in the command's own thread-pool trip before
-  anything is read for it (as ``auth.confirms_first``): if it was revoked the route
-  answers (401), with nothing read or written.
+- the token still active, confirmed in the payment's thread-pool trip before anything
+  is decided for it (as ``auth.confirms_first``): if it was revoked the route answers
+  (401), with nothing decided or written.
 
 What the use case raises is answered by the application's own exception handlers, as
 when the route runs it; the use case itself logs its one event, in the request's context.
@@ -39,12 +40,12 @@ import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, serialize_response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ledger.api.auth import Principal
+from ledger.api.batches import PaymentBatches
 from ledger.api.deps import KEY_PATTERN
 from ledger.api.jsonbody import is_json_media, strict_json
 from ledger.api.lean import bearer_secret, unit_in_path
@@ -52,7 +53,8 @@ from ledger.api.routers import payments
 from ledger.api.schemas.payments import PaymentCollection
 from ledger.application import Actor, Ledger
 from ledger.domain.identifiers import parse_uscc
-from ledger.domain.token import Role, Token
+from ledger.domain.token import Role
+from ledger.usecases.together import PaymentAsked, Revoked
 
 ROUTE = "/units/{uscc}/payments"
 _SUFFIX = "/payments"
@@ -60,10 +62,6 @@ _KEY = re.compile(KEY_PATTERN)
 #: the largest body answered here (a payment's is a few hundred bytes; one naming
 #: a thousand items a few dozen kilobytes): larger ones take the route
 MAX_BODY = 256 * 1024
-
-
-class _HandOn(Exception):
-    """The token was revoked since it was kept: the route answers."""
 
 
 class LeanPayment:
@@ -77,6 +75,8 @@ class LeanPayment:
         self.answered = 0
         #: the route this command stands in for: its template names the command in the
         #: request log line and the metrics, and its response field makes the body
+        #: the payments' batches (``ledger.api.batches``)
+        self.batches = PaymentBatches(lambda: app.state.ledger)
         self.route = next(
             r
             for r in payments.router.routes
@@ -88,10 +88,10 @@ class LeanPayment:
         the one given, or one replaying the body read here)."""
         if not self.enabled:
             return False, receive
-        asked = _asked(scope)
-        if asked is None:
+        plain = _asked(scope)
+        if plain is None:
             return False, receive
-        uscc, secret, key, length = asked
+        uscc, secret, key, length = plain
         ledger: Ledger = self.app.state.ledger
         token = ledger.kept_token(secret)
         if token is None or token.role is not Role.case_worker:
@@ -115,13 +115,21 @@ class LeanPayment:
         # request's log line) and in its log context (for the use case's)
         scope.setdefault("state", {})["actor"] = principal.actor
         structlog.contextvars.bind_contextvars(actor=principal.actor)
-        actor = Actor(principal.actor, "", scope["state"]["request_id"])
-        run = _command(ledger, token, code, command, actor, f"{key} (token {token.id})")
+        items = command.items
+        payment = PaymentAsked(
+            token,
+            code,
+            command.paid_on,
+            command.amount,
+            [(i.period, i.part.value, i.amount) for i in items] if items else None,
+            Actor(principal.actor, "", scope["state"]["request_id"]),
+            f"{key} (token {token.id})",
+            contextvars.copy_context(),
+        )
         try:
-            # anyio's pool, as the route's handler: commands in flight together are
-            # what group commit saves together
-            result = await run_in_threadpool(contextvars.copy_context().run, run)
-        except _HandOn:
+            # with the payments that arrive meanwhile, in one thread-pool trip
+            result = await self.batches.collect(payment)
+        except Revoked:
             return False, replay
         except Exception as exc:
             handler = _handler(self.app, exc)
@@ -141,27 +149,6 @@ class LeanPayment:
         self.answered += 1
         await Response(content, status_code=201, media_type="application/json")(scope, replay, send)
         return True, replay
-
-
-def _command(
-    ledger: Ledger,
-    token: Token,
-    uscc: str,
-    command: PaymentCollection,
-    actor: Actor,
-    key: str,
-) -> Callable[[], dict[str, Any]]:
-    def run() -> dict[str, Any]:
-        with ledger.asking_ahead(token, key, uscc):
-            if not ledger.still_active(token):
-                raise _HandOn
-            items = command.items
-            named = [(i.period, i.part.value, i.amount) for i in items] if items else None
-            return ledger.collect_payment(
-                uscc, command.paid_on, command.amount, actor, items=named, key=key
-            )
-
-    return run
 
 
 def _asked(scope: Scope) -> tuple[str, str, str, int] | None:

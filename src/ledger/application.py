@@ -13,24 +13,28 @@ the default), a replay its scratch ones (``ledger.replay.scratch``).
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-
-from ledger.domain.region import command_id
-from ledger.domain.token import Token
 from ledger.usecases.assessments import AssessmentCases
 from ledger.usecases.base import Actor, DateAsISO, LedgerBase, PortsOf, Result, Saved
 from ledger.usecases.deferrals import DeferralCases
-from ledger.usecases.lookahead import Ask
 from ledger.usecases.policies import PolicyCases
 from ledger.usecases.regions import RegionCases
-from ledger.usecases.stored import StoredUnits, stored_ports
+from ledger.usecases.stored import stored_ports
+from ledger.usecases.together import PaymentsTogether
 from ledger.usecases.tokens import TokenCases
 from ledger.usecases.units import UnitCases
 
 __all__ = ["Actor", "DateAsISO", "Ledger", "LedgerBase", "Result", "Saved"]
 
 
-class Ledger(RegionCases, PolicyCases, UnitCases, AssessmentCases, DeferralCases, TokenCases):
+class Ledger(
+    PaymentsTogether,
+    RegionCases,
+    PolicyCases,
+    UnitCases,
+    AssessmentCases,
+    DeferralCases,
+    TokenCases,
+):
     """The write side of one pooling region's (or one store's) ledger."""
 
     # The stored table is named after the application: keep it whatever the class is.
@@ -38,12 +42,3 @@ class Ledger(RegionCases, PolicyCases, UnitCases, AssessmentCases, DeferralCases
 
     def __init__(self, env: dict[str, str] | None = None, *, ports: PortsOf = stored_ports) -> None:
         super().__init__(env, ports=ports)
-
-    def asking_ahead(self, token: Token, key: str, uscc: str) -> AbstractContextManager[None]:
-        """Inside the block, the look-ups of a command on ``uscc`` under ``key`` by
-        ``token`` (``still_active``, the key's record, the kept unit's events since) are
-        answered from one round trip made now (``ledger.usecases.lookahead``)."""
-        asks = [Ask(token.id, token.version, 1), Ask(command_id(key), 0)]
-        if isinstance(self.ports.units, StoredUnits) and (unit := self.ports.units.ask_ahead(uscc)):
-            asks.append(unit)
-        return self.lookahead.ahead(asks)

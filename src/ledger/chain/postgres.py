@@ -36,7 +36,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import get_topic, retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.chain.links import Head, Links, Record, extend
 
@@ -113,8 +113,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT * FROM unnest(%b::{}[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(Identifier(datastore.schema), Identifier(self.events_table_name), id_type)
-        #: select_several's statements, by number of asks
-        self._several: dict[int, bytes] = {}
+        # Each ask's select as a lateral subquery over the asks' arrays: one prepared
+        # statement whatever their number (a UNION of one select per ask would be planned
+        # anew for each number).
+        self._select_several = SQL(
+            "SELECT a.n::int AS ask, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::{}[], %s::bigint[], %s::bigint[]) "
+            "WITH ORDINALITY AS a(id, gt, lim, n) "
+            "CROSS JOIN LATERAL (SELECT * FROM {}.{} s WHERE s.originator_id = a.id "
+            "AND s.originator_version > a.gt ORDER BY s.originator_version LIMIT a.lim) e "
+            "ORDER BY a.n, e.originator_version"
+        ).format(id_type, Identifier(datastore.schema), Identifier(self.events_table_name))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_several(
@@ -122,18 +131,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     ) -> list[list[StoredEvent]]:
         """For each (originator id, after version, limit or None), its events in version
         order, as ``select_events`` answers it: all in one statement (one round trip,
-        one snapshot; ``ledger.usecases.lookahead``)."""
-        params = [value for ask in asks for value in ask]
+        one snapshot; ``ledger.usecases.lookahead``), the same for any number of asks."""
         answers: list[list[StoredEvent]] = [[] for _ in asks]
+        if not asks:
+            return answers
+        ids, after, limits = zip(*asks, strict=True)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            statement = self._several.get(len(asks))
-            if statement is None:
-                # rendered to bytes once, not composed again for every command
-                statement = self._several_statement(len(asks)).as_bytes(conn)
-                self._several[len(asks)] = statement
-            curs.execute(statement, params, prepare=True)
+            curs.execute(self._select_several, (list(ids), list(after), list(limits)), prepare=True)
             for row in curs.fetchall():
-                answers[row["ask"]].append(
+                answers[row["ask"] - 1].append(
                     StoredEvent(
                         originator_id=row["originator_id"],
                         originator_version=row["originator_version"],
@@ -142,16 +148,6 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                     )
                 )
         return answers
-
-    def _several_statement(self, count: int) -> Composed:
-        one = SQL(
-            "(SELECT {}::int AS ask, originator_id, originator_version, topic, state "
-            "FROM {}.{} WHERE originator_id = %s AND originator_version > %s "
-            "ORDER BY originator_version LIMIT %s::bigint)"
-        )
-        table = (Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        asks = (one.format(Literal(n), *table) for n in range(count))
-        return SQL(" UNION ALL ").join(asks) + SQL(" ORDER BY 1, 3")
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from types import EllipsisType
+from typing import Any
 
 from ledger.catalogue.policyset import PolicySet
 from ledger.clocks import today
@@ -20,6 +21,8 @@ from ledger.measures import allocation, automatic_deferral, reduction
 from ledger.measures.deferral import split_on_assessment
 from ledger.usecases import personparts
 from ledger.usecases.base import Actor, LedgerBase, Result, Saved, part_of, positive_base
+from ledger.usecases.ports import Work
+from ledger.usecases.stored import Decided, StoredSaver
 
 
 class AssessmentCases(LedgerBase):
@@ -165,6 +168,33 @@ class AssessmentCases(LedgerBase):
         key: str | None = None,
     ) -> Result:
         """回传: money the tax bureau collected, per item if it says so."""
+        payload, work = self._payment(uscc, paid_on, amount, actor, items)
+        return self._run("collect_payment", key, payload, actor, work)
+
+    def decide_payment(
+        self,
+        uscc: str,
+        paid_on: date,
+        amount: str | Decimal,
+        actor: Actor,
+        items: Sequence[tuple[Period, str, str | Decimal]] | None = None,
+        key: str | None = None,
+    ) -> Result | Decided:
+        """``collect_payment`` up to its save (``StoredSaver.decide``): for payments
+        saved together (``ledger.usecases.together``)."""
+        payload, work = self._payment(uscc, paid_on, amount, actor, items)
+        saver = self.ports.saver
+        assert isinstance(saver, StoredSaver), "payments are saved together on a store only"
+        return saver.decide("collect_payment", key, payload, actor, work)
+
+    def _payment(
+        self,
+        uscc: str,
+        paid_on: date,
+        amount: str | Decimal,
+        actor: Actor,
+        items: Sequence[tuple[Period, str, str | Decimal]] | None,
+    ) -> tuple[dict[str, Any], Work]:
         total = money(amount)
         if total <= ZERO:
             raise InvalidValue(f"payment amount {total} must be positive", field="amount")
@@ -183,7 +213,7 @@ class AssessmentCases(LedgerBase):
             "amount": total,
             "items": [(str(p), part.value, a) for p, part, a in requested],
         }
-        return self._run("collect_payment", key, payload, actor, work)
+        return payload, work
 
     def record_payment(
         self,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
@@ -109,6 +109,18 @@ class GroupCommit:
             self._lead(me)
         if me.error is not None:
             raise me.error
+
+    def save_apart(self, lists: Sequence[Sequence[Any]]) -> list[Exception | None]:
+        """Saves several commands' events, decided by one thread, in one transaction,
+        split as a group is when one of them fails: each list's error, or None once its
+        transaction committed. (Their aggregates must be distinct, as in a group.)"""
+        members = [_Member(events, frozenset()) for events in lists]
+        with self._lock:
+            self._groups += 1
+            self._members += len(members)
+        self._save_all([m for m in members if m.events])
+        # _save_all records what an Exception raised; anything else it lets through
+        return [cast(Exception | None, m.error) for m in members]
 
     # ------------------------------------------------------------ the leader
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple
 from uuid import UUID
 
@@ -58,11 +58,19 @@ class Lookahead:
         self._recorder = recorder
         self._local = threading.local()
 
-    @contextmanager
-    def ahead(self, asks: Sequence[Ask]) -> Iterator[None]:
+    def ahead(self, asks: Sequence[Ask]) -> AbstractContextManager[None]:
         """Asks the store now; inside the block, ``taken`` answers these asks."""
-        answers = dict(zip(asks, select_several(self._recorder, asks), strict=True))
-        self._local.answers = answers
+        return self.answering(self.asked(asks))
+
+    def asked(self, asks: Sequence[Ask]) -> dict[Ask, Sequence[StoredEvent]]:
+        """The store's answers to ``asks`` (each asked once), in one round trip."""
+        unique = list(dict.fromkeys(asks))
+        return dict(zip(unique, select_several(self._recorder, unique), strict=True))
+
+    @contextmanager
+    def answering(self, answers: dict[Ask, Sequence[StoredEvent]]) -> Iterator[None]:
+        """Inside the block, ``taken`` answers from ``answers`` (a copy: each taken once)."""
+        self._local.answers = dict(answers)
         try:
             yield
         finally:

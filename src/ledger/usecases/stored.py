@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -45,6 +46,7 @@ from ledger.usecases.repository import fold
 __all__ = [
     "ATTEMPTS",
     "BACKOFF",
+    "Decided",
     "StoredPolicies",
     "StoredRegions",
     "StoredSaver",
@@ -141,6 +143,20 @@ class StoredPolicies:
         self._cache = None
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A command decided and its events collected, not yet saved."""
+
+    command: str
+    payload: dict[str, Any]
+    actor: Actor
+    #: its aggregates and log events (the units among them are kept once committed)
+    saved: Saved
+    #: what to save
+    events: list[Any]
+    result: Result
+
+
 class StoredSaver:
     """Runs a use case once: refused commands save nothing; retries replay."""
 
@@ -160,39 +176,17 @@ class StoredSaver:
     ) -> Result:
         """``extra`` joins the result (and so the idempotency record): what a retry must
         get back beyond the events, such as the id of a token issued."""
-        # A policy's content is a catalogue file, whose texts its loader checks by the
-        # same rule (naming the document's field); everything else a command records is
-        # one line of plain text.
-        check_plain_fields(payload, skip=frozenset({"content"}))
-        check_plain_fields({"actor": actor.name, "reason": actor.reason})
-        check_years(payload)
-        fingerprint = hashlib.sha256(
-            json.dumps(payload, sort_keys=True, default=str).encode()
-        ).hexdigest()
+        fingerprint = self._checked(payload, actor)
         if key:
             previous = self._command(key)
             if previous is not None:
                 return previous.replay(command, fingerprint)
         for attempt in range(1, ATTEMPTS + 1):
-            saved = work()
-            result = _summary(command, saved) | (extra or {})
-            if key:
-                record = CommandRecord._create(
-                    CommandRecord.Recorded,
-                    id=command_id(key),
-                    key=key,
-                    command=command,
-                    fingerprint=fingerprint,
-                    result=result,
-                )
-                saved.append(record)
+            decided = self._decided(command, key, fingerprint, payload, actor, work, extra)
             try:
                 # Saved with the commands of other threads waiting at the same moment,
                 # in one transaction; returns once that transaction has committed.
-                self.app.group_commit.commit(_collect(saved))
-                for obj in saved:
-                    if isinstance(obj, Unit):
-                        self.kept.keep(obj)  # as committed: the next command's start
+                self.app.group_commit.commit(decided.events)
                 break
             except IntegrityError:
                 # Someone else saved first: the same key replays; otherwise the command
@@ -209,14 +203,76 @@ class StoredSaver:
                         f"{ATTEMPTS} times; nothing was written, try again"
                     ) from None
                 time.sleep(random.uniform(0, BACKOFF * 2**attempt))
+        return self.committed(decided)
+
+    def decide(
+        self,
+        command: str,
+        key: str | None,
+        payload: dict[str, Any],
+        actor: Actor,
+        work: Work,
+    ) -> Result | Decided:
+        """``run`` up to its save: the first result if ``key`` was recorded, else the
+        command decided (``Decided``), for the caller to save with others and then hand
+        to ``committed``; if that save loses a race, the caller runs the command again
+        through ``run``, which replays or decides afresh."""
+        fingerprint = self._checked(payload, actor)
+        if key:
+            previous = self._command(key)
+            if previous is not None:
+                return previous.replay(command, fingerprint)
+        return self._decided(command, key, fingerprint, payload, actor, work, None)
+
+    def committed(self, decided: Decided) -> Result:
+        """What follows a command's commit: its units kept, its one log line, its result."""
+        for obj in decided.saved:
+            if isinstance(obj, Unit):
+                self.kept.keep(obj)  # as committed: the next command's start
+        payload, result = decided.payload, decided.result
         self.app.logger.info(
-            command,
-            actor=actor.name,
-            request_id=actor.request_id,
+            decided.command,
+            actor=decided.actor.name,
+            request_id=decided.actor.request_id,
             events=len(result["events"]),
             **{k: v for k, v in payload.items() if k in ("uscc", "period", "region", "document")},
         )
         return result
+
+    @staticmethod
+    def _checked(payload: dict[str, Any], actor: Actor) -> str:
+        """The payload's fingerprint, once its texts and years are checked."""
+        # A policy's content is a catalogue file, whose texts its loader checks by the
+        # same rule (naming the document's field); everything else a command records is
+        # one line of plain text.
+        check_plain_fields(payload, skip=frozenset({"content"}))
+        check_plain_fields({"actor": actor.name, "reason": actor.reason})
+        check_years(payload)
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    @staticmethod
+    def _decided(
+        command: str,
+        key: str | None,
+        fingerprint: str,
+        payload: dict[str, Any],
+        actor: Actor,
+        work: Work,
+        extra: Result | None,
+    ) -> Decided:
+        saved = work()
+        result = _summary(command, saved) | (extra or {})
+        if key:
+            record = CommandRecord._create(
+                CommandRecord.Recorded,
+                id=command_id(key),
+                key=key,
+                command=command,
+                fingerprint=fingerprint,
+                result=result,
+            )
+            saved.append(record)
+        return Decided(command, payload, actor, saved, _collect(saved), result)
 
     def _command(self, key: str) -> CommandRecord | None:
         asked = self.app.lookahead.taken(Ask(command_id(key), 0))

@@ -115,7 +115,10 @@ def rebuild(
     The read paths' indexes (on PostgreSQL the primary keys too) are dropped while the
     views fill and built at the end (one sort instead of millions of inserts). If the
     rebuild is stopped, the next ``ledger.bootstrap.open_view_store`` builds them again
-    and ``catch_up`` finishes the work.
+    and ``catch_up`` finishes the work. Its pages do not wait for their commit to reach
+    the disk (``SqlViewStore.write``, ``durable=False``): a crash of the database loses
+    a tail of whole pages with their position, which that catch-up reads again; the index
+    builds at the end commit durably, and with them every page before.
     """
     start = time.perf_counter()
     store.clear()

@@ -199,12 +199,15 @@ class Audit(NamedTuple):
     """What an event's audit entry holds besides its position: its unit, version and
     recorded instant, its type's name, its ``AUDIT_TEXTS`` and its detail as JSON."""
 
-    uid: UUID
+    #: the unit's UUID, or its text as ``str`` writes it (given by the log's reader)
+    uid: UUID | str
     version: int
     at: datetime
     name: str
     texts: tuple[Any, ...]
     detail: str
+    #: ``at.isoformat()`` where it is known already (the stored text it was read from)
+    at_text: str | None = None
 
 
 def _audit_of(event: Any) -> Audit:
@@ -219,9 +222,10 @@ def _audit(page: Page, position: int, audit: Audit) -> tuple[str, str]:
     ``audit_entry``: without the entry (a frozen dataclass of twelve fields costs a
     fifth of the audit row), the text columns escaped in one pass. Returns the unit's
     UUID and the recorded instant as the dialect writes them, for the event's other rows."""
-    uid, version, name = uuid_text(audit.uid), audit.version, audit.name
+    uid = audit.uid if type(audit.uid) is str else uuid_text(audit.uid)
+    version, name = audit.version, audit.name
     if page.dialect == "postgres":
-        at = iso_text(audit.at)
+        at = audit.at_text or iso_text(audit.at)
         # JSON holds no tab, newline, return or NUL (it escapes them): only a backslash
         # can need COPY's escaping
         detail = audit.detail

@@ -189,10 +189,18 @@ class PostgresViewStore(SqlViewStore):
 
     # ------------------------------------------------------------ writing
 
-    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+    def write(
+        self, page: Page, position: int, *, after: int | None = None, durable: bool = True
+    ) -> None:
         tracking = self._qualified(TRACKING_TABLE)
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            if not durable:
+                # A rebuild's page: the commit does not wait for its WAL to reach the
+                # disk. Rows and position are still one transaction; a crash of the
+                # server loses at most the last commits (about three wal_writer_delay),
+                # whole pages with their position, which the next catch-up redoes.
+                cur.execute("SET LOCAL synchronous_commit = off")
             row = cur.execute(
                 f"SELECT position FROM {tracking} WHERE name = %s FOR UPDATE", (TRACKING_NAME,)
             ).fetchone()

@@ -315,7 +315,9 @@ class ForeignViewStore(PostgresViewStore):
     def _create(self) -> None:
         """Nothing to create: the tables are the region's, imported."""
 
-    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+    def write(
+        self, page: Page, position: int, *, after: int | None = None, durable: bool = True
+    ) -> None:
         raise Conflict("a province's copy of a region's views is read-only")
 
     def clear(self) -> None:

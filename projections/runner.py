@@ -115,11 +115,14 @@ def rebuild(
     The read paths' indexes (on PostgreSQL the primary keys too) are dropped while the
     views fill and built at the end (one sort instead of millions of inserts). If the
     rebuild is stopped, the next ``ledger.bootstrap.open_view_store`` builds them again
-    and ``catch_up`` finishes the work.
+    and ``catch_up`` finishes the work. Its pages do not wait for their commit to reach
+    the disk (``SqlViewStore.write``, ``durable=False``): a crash of the database loses
+    a tail of whole pages with their position, which that catch-up reads again; the index
+    builds at the end commit durably, and with them every page before.
     """
     start = time.perf_counter()
     store.clear()
-    applied = run(ledger, store, page_size=page_size, progress=progress, log=False)
+    applied = run(ledger, store, page_size=page_size, progress=progress, log=False, durable=False)
     store.create_indexes()
     applied.seconds = time.perf_counter() - start
     get_logger().info("views_rebuilt", **_fields(applied))
@@ -133,8 +136,9 @@ def run(
     page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
     log: bool = True,
+    durable: bool = True,
 ) -> Applied:
-    """``catch_up``, with its counts."""
+    """``catch_up``, with its counts (``durable``: see ``SqlViewStore.write``)."""
     if page_size < 1:
         raise ValueError(f"page size {page_size} must be at least 1")
     start = time.perf_counter()
@@ -144,7 +148,10 @@ def run(
         progress(applied.position, max(last, applied.position))
     if applied.position >= last:
         return applied
-    with _batch_gc(), _Pipeline(ledger, store, page_size, applied.position) as pipeline:
+    with (
+        _batch_gc(),
+        _Pipeline(ledger, store, page_size, applied.position, durable=durable) as pipeline,
+    ):
         for page in pipeline.pages():
             applied.pages += 1
             applied.events += page.events
@@ -214,7 +221,16 @@ class _Written:
 class _Pipeline:
     """Reads page N+2 and writes page N while page N+1 is mapped (see the module)."""
 
-    def __init__(self, ledger: EventLog, store: ViewStore, page_size: int, position: int) -> None:
+    def __init__(
+        self,
+        ledger: EventLog,
+        store: ViewStore,
+        page_size: int,
+        position: int,
+        *,
+        durable: bool = True,
+    ) -> None:
+        self.durable = durable
         self.read = page_reader(ledger.recorder)
         self.decode = ledger.mapper.to_domain_event
         #: the two events that make up nearly all of a history, mapped from their JSON
@@ -336,7 +352,7 @@ class _Pipeline:
         store = self.store
         if isinstance(store, SqlViewStore):
             page: Page = mapped
-            store.write(page, position, after=after)
+            store.write(page, position, after=after, durable=self.durable)
             return _Written(position, page.events, page.count(PersonLine))
         rows, events = mapped
         store.append(rows, position)

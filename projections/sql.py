@@ -116,10 +116,18 @@ class SqlViewStore(ABC):
     # ------------------------------------------------------------ writing
 
     @abstractmethod
-    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+    def write(
+        self, page: Page, position: int, *, after: int | None = None, durable: bool = True
+    ) -> None:
         """Stores the page and moves the tracking position to ``position``, in one
         transaction. With ``after``, only if the position is still ``after``
-        (otherwise ``PositionMoved`` and nothing is written)."""
+        (otherwise ``PositionMoved`` and nothing is written).
+
+        ``durable=False`` (a rebuild's pages) lets the commit return before its WAL is
+        flushed where the database allows it (PostgreSQL): the page's rows and its
+        position still commit together or not at all, so a crash of the database can
+        only lose a tail of pages, position included, and the next catch-up reads that
+        tail again. The views are derived; nothing is lost that the log does not hold."""
 
     @abstractmethod
     def clear(self) -> None:

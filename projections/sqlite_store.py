@@ -183,7 +183,10 @@ class SQLiteViewStore(SqlViewStore):
 
     # ------------------------------------------------------------ writing
 
-    def write(self, page: Page, position: int, *, after: int | None = None) -> None:
+    def write(
+        self, page: Page, position: int, *, after: int | None = None, durable: bool = True
+    ) -> None:
+        # ``durable`` is PostgreSQL's commit mode; SQLite's is the connection's (pragmas).
         with self._transaction() as conn:
             (found,) = conn.execute(
                 f"SELECT position FROM {TRACKING_TABLE} WHERE name = ?", (TRACKING_NAME,)

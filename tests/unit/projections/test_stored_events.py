@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import Notification
@@ -18,6 +19,7 @@ from ledger.domain.unit import Unit
 from ledger.projections import stored
 from ledger.projections.journal import AUDIT_TEXTS
 from ledger.projections.pages import Page
+from ledger.projections.reading import Stored
 from ledger.projections.schema import Dialect
 from tests.unit.projections.test_runner import filled_ledger
 
@@ -124,6 +126,22 @@ ODD_ASSESSMENTS = {
     "a date as plain text": _set("due_date", "2022-02-15"),
     "a date's data not text": _set("due_date", transcoded("date_iso", 20220215)),
     "an instant in Z": _set("timestamp", transcoded("datetime_iso", "2024-01-02T03:04:05Z")),
+    # instants whose text is not what isoformat writes again, and some that are
+    **{
+        f"an instant {text}": _set("timestamp", transcoded("datetime_iso", text))
+        for text in (
+            "2024-01-02T03:04:05+00:00",
+            "2024-01-02T03:04:05.000000+00:00",
+            "2024-01-02T03:04:05.120000+08:00",
+            "2024-01-02T03:04:05.12+00:00",
+            "2024-01-02T03:04:05,123456+00:00",
+            "2024-01-02T03:04:05.123456-00:00",
+            "2024-01-02T03:04:05.123456-05:30",
+            "2024-01-02T03:04:05.123456+05:30:10",
+            "2024-01-02 03:04:05.123456+00:00",
+            "20240102T030405.123456+00:00",
+        )
+    },
     "a naive instant": _set("timestamp", transcoded("datetime_iso", "2024-01-02T03:04:05")),
     "an actor not text": _set("actor", 5),
     "an actor transcoded": _set("actor", transcoded("date_iso", "2022-01-05")),
@@ -151,6 +169,9 @@ ODD_PAYMENTS = {
     "an unknown part": lambda s: s["allocations"][0].__setitem__(1, "dental"),
     "no allocations": _set("allocations", []),
     "a bad instant": _set("timestamp", transcoded("datetime_iso", "yesterday")),
+    "an instant at -00:00": _set(
+        "timestamp", transcoded("datetime_iso", "2024-01-02T03:04:05.123456-00:00")
+    ),
 }
 
 
@@ -174,6 +195,38 @@ def test_a_state_the_use_cases_would_not_write_ends_as_its_decoded_event_does(
     _, outcome = from_json(ledger, n, dialect)
 
     assert outcome == decoded(ledger, n, dialect)
+
+
+def as_read(n: Notification) -> Notification:
+    """``n`` as the runner's reader gives it on PostgreSQL (``reading.Stored``, with the
+    originator's UUID as the server writes it)."""
+    o = n.originator_id
+    uid = o if isinstance(o, UUID) else UUID(o)
+    row = Stored(n.id, uid, n.originator_version, n.topic, n.state, str(uid))
+    return cast(Notification, row)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_originators_text_from_the_reader_is_written_as_its_uuid_is(
+    ledger: Ledger, notifications: list[Notification], dialect: Dialect
+) -> None:
+    paid = next(n for n in notifications if n.topic == Unit.PaymentCollected.TOPIC)
+    for n in [*notifications[:300], paid]:
+        assert from_json(ledger, as_read(n), dialect) == from_json(ledger, n, dialect), n.id
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("state", [b" {}", b'{"a":1} ', b"{}{}", b"", b"[1]", b'"x"'])
+def test_a_state_that_is_not_one_json_object_alone_is_left_to_the_decoded_path(
+    ledger: Ledger, notifications: list[Notification], dialect: Dialect, state: bytes
+) -> None:
+    assessed = next(n for n in notifications if n.topic == Unit.PeriodAssessed.TOPIC)
+    spaced = replace(assessed, state=b" " + assessed.state + b"\n")
+
+    assert from_json(ledger, replace(assessed, state=state), dialect)[0] is False
+    taken, outcome = from_json(ledger, spaced, dialect)
+    assert not taken
+    assert outcome == decoded(ledger, spaced, dialect)
 
 
 def test_states_with_nested_values_are_left_to_the_decoded_path(

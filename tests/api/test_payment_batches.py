@@ -81,10 +81,10 @@ def test_payments_arriving_while_a_batch_runs_go_together_in_the_next() -> None:
     answers = collect(stand_in, [payment(u) for u in units])
 
     assert answers == [{"unit": u} for u in units]
-    # the first two arrivals start a batch each (IN_FLIGHT); the rest queue behind them
-    # and go together in the next
-    assert IN_FLIGHT == 2
-    assert stand_in.batches == [["U0"], ["U1"], units[2:]]
+    # the first arrival starts a batch alone (IN_FLIGHT); the rest queue behind it and
+    # go together in the next
+    assert IN_FLIGHT == 1
+    assert stand_in.batches == [["U0"], units[1:]]
 
 
 def test_two_payments_of_one_unit_are_never_in_batches_in_flight_together() -> None:

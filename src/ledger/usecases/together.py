@@ -7,9 +7,9 @@ still active, each key's record, each kept unit's events since:
 ``ledger.usecases.lookahead``), decides each in turn (``decide_payment``: the same
 use case, the same refusals), saves all that were decided in one transaction
 (``GroupCommit.save_apart``, split as a group is when one fails) and then finishes
-each (its unit kept, its log line). One thread hand-over and two round trips for the
-lot, where each payment alone took a thread of its own, its own look-ups and a wait
-for its group.
+each (its unit kept, its log line). One thread hand-over, one round trip of look-ups
+and one transaction for the lot, where each payment alone took a thread of its own, its
+own look-ups and a wait for its group.
 
 What each payment gets is what ``collect_payment`` would give it: its first result if
 its key was recorded, its refusal, or its result once its events committed. A

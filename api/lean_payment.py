@@ -73,10 +73,10 @@ class LeanPayment:
         self.enabled = True
         #: payments answered here (tests check which path answered)
         self.answered = 0
-        #: the route this command stands in for: its template names the command in the
-        #: request log line and the metrics, and its response field makes the body
         #: the payments' batches (``ledger.api.batches``)
         self.batches = PaymentBatches(lambda: app.state.ledger)
+        #: the route this command stands in for: its template names the command in the
+        #: request log line and the metrics, and its response field makes the body
         self.route = next(
             r
             for r in payments.router.routes

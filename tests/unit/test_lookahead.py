@@ -54,7 +54,7 @@ def test_an_answer_asked_ahead_is_taken_once_then_asked_of_the_store_again() -> 
     unit = Ask(recorder.ids[0], 3)
     ahead = Lookahead(recorder)
 
-    with ahead.ahead([unit, Ask(uuid4(), 0)]):
+    with ahead.answering(ahead.asked([unit, Ask(uuid4(), 0)])):
         first = ahead.taken(unit)
         second = ahead.taken(unit)
         never_asked = ahead.taken(Ask(recorder.ids[1], 0))
@@ -72,7 +72,7 @@ def test_nothing_asked_ahead_is_answered_after_the_block_or_in_another_thread() 
     ahead = Lookahead(recorder)
     elsewhere: list[object] = []
 
-    with ahead.ahead([unit]):
+    with ahead.answering(ahead.asked([unit])):
         seen = threading.Thread(target=lambda: elsewhere.append(ahead.taken(unit)))
         seen.start()
         seen.join()

@@ -5,9 +5,10 @@ it decided: whether the case worker's token has an event since it was kept (revo
 whether the idempotency key names a command already recorded, and which events the
 unit kept from its last command has since. A round trip costs 90-160 µs of the
 server's CPU however little it returns (measured, issue 11.2); three made about a
-seventh of a payment. ``Lookahead.ahead`` asks them in one statement on PostgreSQL
-(``ChainedPostgresRecorder.select_several``) and holds the answers, for the calling
-thread only, until each look-up takes its own.
+seventh of a payment. ``Lookahead.asked`` asks them, for every payment of a batch at
+once (``ledger.usecases.together``), in one statement on PostgreSQL
+(``ChainedPostgresRecorder.select_several``); ``answering`` holds a payment's answers,
+for the calling thread only, until each look-up takes its own.
 
 What each look-up answers is unchanged: it is the same query's answer, asked a moment
 earlier in the same thread, before anything is decided. Each answer is taken once:
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import NamedTuple
 from uuid import UUID
 
@@ -57,10 +58,6 @@ class Lookahead:
     def __init__(self, recorder: object) -> None:
         self._recorder = recorder
         self._local = threading.local()
-
-    def ahead(self, asks: Sequence[Ask]) -> AbstractContextManager[None]:
-        """Asks the store now; inside the block, ``taken`` answers these asks."""
-        return self.answering(self.asked(asks))
 
     def asked(self, asks: Sequence[Ask]) -> dict[Ask, Sequence[StoredEvent]]:
         """The store's answers to ``asks`` (each asked once), in one round trip."""

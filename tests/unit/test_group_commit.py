@@ -256,3 +256,24 @@ def test_a_save_interrupted_wakes_every_member_and_the_next_command_saves() -> N
     assert all(isinstance(outcomes[i], Interrupted) for i in (1, 2, 3))
     assert not any(t.is_alive() for t in [first, *others])
     assert store.transactions[-1] == [Ev("unit-9", 1)]
+
+
+def test_commands_saved_apart_by_one_thread_keep_the_groups_limits() -> None:
+    store = Store(poisoned=frozenset({Ev("b", 1)}))
+    lists = [[Ev(name, 1)] for name in "abcde"]
+
+    alone = GroupCommit(store.save, max_members=1).save_apart(lists)
+    assert [[e.originator_id for e in t] for t in store.transactions] == [[n] for n in "acde"]
+    assert [e is None for e in alone] == [True, False, True, True, True]
+
+    store.transactions.clear()
+    GroupCommit(store.save, max_members=2).save_apart([[Ev(n, 2)] for n in "abcde"])
+    assert [[e.originator_id for e in t] for t in store.transactions] == [
+        ["a", "b"],
+        ["c", "d"],
+        ["e"],
+    ]
+
+    store.transactions.clear()
+    GroupCommit(store.save, max_events=3).save_apart([[Ev("x", n), Ev("x", n)] for n in (3, 4)])
+    assert len(store.transactions) == 2

@@ -111,16 +111,32 @@ class GroupCommit:
             raise me.error
 
     def save_apart(self, lists: Sequence[Sequence[Any]]) -> list[Exception | None]:
-        """Saves several commands' events, decided by one thread, in one transaction,
-        split as a group is when one of them fails: each list's error, or None once its
-        transaction committed. (Their aggregates must be distinct, as in a group.)"""
+        """Saves several commands' events, decided by one thread, in as few transactions
+        as a group's limits allow, each split as a group is when one of them fails: each
+        list's error, or None once its transaction committed. (Their aggregates must be
+        distinct, as in a group.)"""
         members = [_Member(events, frozenset()) for events in lists]
-        with self._lock:
-            self._groups += 1
-            self._members += len(members)
-        self._save_all([m for m in members if m.events])
+        # within the limits of a group (LEDGER_GROUP_COMMIT=1: each saved alone)
+        group: list[_Member] = []
+        events = 0
+        for member in (m for m in members if m.events):
+            if group and (
+                len(group) >= self._max_members or events + len(member.events) > self._max_events
+            ):
+                self._save_group(group)
+                group, events = [], 0
+            group.append(member)
+            events += len(member.events)
+        if group:
+            self._save_group(group)
         # _save_all records what an Exception raised; anything else it lets through
         return [cast(Exception | None, m.error) for m in members]
+
+    def _save_group(self, group: list[_Member]) -> None:
+        with self._lock:
+            self._groups += 1
+            self._members += len(group)
+        self._save_all(group)
 
     # ------------------------------------------------------------ the leader
 

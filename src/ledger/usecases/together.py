@@ -88,15 +88,16 @@ class PaymentsTogether(AssessmentCases, TokenCases):
         assert isinstance(saver, StoredSaver)
         for (n, decided), error in zip(pending, errors, strict=True):
             payment = asked[n]
-            if error is None:
-                outcomes[n] = payment.context.run(saver.committed, decided)
-            elif isinstance(error, IntegrityError):
-                try:
-                    outcomes[n] = payment.context.run(self._alone, payment)
-                except Exception as exc:
-                    outcomes[n] = exc
-            else:
+            if error is not None and not isinstance(error, IntegrityError):
                 outcomes[n] = error
+                continue
+            try:
+                if error is None:
+                    outcomes[n] = payment.context.run(saver.committed, decided)
+                else:  # it lost a race: decided again alone, as after any lost race
+                    outcomes[n] = payment.context.run(self._alone, payment)
+            except Exception as exc:  # its own, whatever befalls the others
+                outcomes[n] = exc
         done: list[Outcome] = []
         for outcome in outcomes:
             assert not isinstance(outcome, Decided), "every payment decided was saved or not"

@@ -120,9 +120,7 @@ class GroupCommit:
         group: list[_Member] = []
         events = 0
         for member in (m for m in members if m.events):
-            if group and (
-                len(group) >= self._max_members or events + len(member.events) > self._max_events
-            ):
+            if not self._fits(len(group), events, member):
                 self._save_group(group)
                 group, events = [], 0
             group.append(member)
@@ -176,10 +174,7 @@ class GroupCommit:
         events = 0
         rest: list[_Member] = []
         for member in self._queue:
-            fits = len(group) < self._max_members and (
-                not group or events + len(member.events) <= self._max_events
-            )
-            if fits and not (member.originators & touched):
+            if self._fits(len(group), events, member) and not (member.originators & touched):
                 group.append(member)
                 touched |= member.originators
                 events += len(member.events)
@@ -189,6 +184,13 @@ class GroupCommit:
         self._groups += 1
         self._members += len(group)
         return group
+
+    def _fits(self, size: int, events: int, member: _Member) -> bool:
+        """Whether ``member`` joins a group of ``size`` members holding ``events`` events:
+        always the first; then within both limits."""
+        return size < self._max_members and (
+            size == 0 or events + len(member.events) <= self._max_events
+        )
 
     def _save_all(self, group: list[_Member]) -> None:
         """One transaction for the group; on a member's failure, halves, recursively."""

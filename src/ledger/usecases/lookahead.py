@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -37,7 +37,13 @@ class Ask(NamedTuple):
     limit: int | None = None
 
 
-def select_several(recorder: object, asks: Sequence[Ask]) -> list[Sequence[StoredEvent]]:
+class Recorder(Protocol):
+    def select_events(
+        self, originator_id: UUID, *, gt: int, limit: int | None = None
+    ) -> Sequence[StoredEvent]: ...
+
+
+def select_several(recorder: Recorder, asks: Sequence[Ask]) -> list[Sequence[StoredEvent]]:
     """Each ask's events, in version order: in one statement where the recorder can
     (PostgreSQL), else one ``select_events`` each (SQLite: no round trip to save)."""
     if not asks:
@@ -46,16 +52,13 @@ def select_several(recorder: object, asks: Sequence[Ask]) -> list[Sequence[Store
     if several is not None:
         answers: list[Sequence[StoredEvent]] = several(asks)
         return answers
-    return [
-        recorder.select_events(a.originator_id, gt=a.gt, limit=a.limit)  # type: ignore[attr-defined]
-        for a in asks
-    ]
+    return [recorder.select_events(a.originator_id, gt=a.gt, limit=a.limit) for a in asks]
 
 
 class Lookahead:
     """Answers asked ahead by a thread, each taken at most once by that thread."""
 
-    def __init__(self, recorder: object) -> None:
+    def __init__(self, recorder: Recorder) -> None:
         self._recorder = recorder
         self._local = threading.local()
 
@@ -72,6 +75,14 @@ class Lookahead:
             yield
         finally:
             self._local.answers = None
+
+    def events(self, ask: Ask) -> Sequence[StoredEvent]:
+        """The answer to ``ask``: the one asked ahead if not yet taken, else the store's,
+        asked now."""
+        answer = self.taken(ask)
+        if answer is None:
+            answer = self._recorder.select_events(ask.originator_id, gt=ask.gt, limit=ask.limit)
+        return answer
 
     def taken(self, ask: Ask) -> Sequence[StoredEvent] | None:
         """The answer to ``ask`` if it was asked ahead and not yet taken, else None."""

@@ -92,10 +92,7 @@ class StoredUnits:
             # From the kept unit's own last event on: the store must still hold it (one
             # row more), else the store was rewound under this process (a restore) and
             # the kept unit stands for events it no longer has: fold afresh.
-            ask = Ask(uid, kept.version - 1)
-            stored = self.app.lookahead.taken(ask)
-            if stored is None:
-                stored = self.app.recorder.select_events(uid, gt=ask.gt)
+            stored = self.app.lookahead.events(Ask(uid, kept.version - 1))
             if stored and stored[0].originator_version == kept.version:
                 since = map(self.app.mapper.to_domain_event, stored[1:])
                 return cast(Unit, fold(kept, since))
@@ -275,15 +272,10 @@ class StoredSaver:
         return Decided(command, payload, actor, saved, _collect(saved), result)
 
     def _command(self, key: str) -> CommandRecord | None:
-        asked = self.app.lookahead.taken(Ask(command_id(key), 0))
-        if asked is not None:
-            if not asked:
-                return None
-            return cast(CommandRecord, fold(None, map(self.app.mapper.to_domain_event, asked)))
-        try:
-            return cast(CommandRecord, self.app.repository.get(command_id(key)))
-        except AggregateNotFoundError:
+        recorded = self.app.lookahead.events(Ask(command_id(key), 0))
+        if not recorded:
             return None
+        return cast(CommandRecord, fold(None, map(self.app.mapper.to_domain_event, recorded)))
 
 
 def _summary(command: str, saved: Saved) -> Result:

@@ -159,11 +159,7 @@ class TokenCases(LedgerBase):
     def still_active(self, token: Token) -> bool:
         """Whether nothing happened to the token since it was found active (its next
         event could only revoke it)."""
-        ask = Ask(token.id, token.version, 1)
-        later = self.lookahead.taken(ask)
-        if later is None:
-            later = self.events.recorder.select_events(token.id, gt=ask.gt, limit=ask.limit)
-        return not later
+        return not self.lookahead.events(Ask(token.id, token.version, 1))
 
     def get_token(self, tid: UUID) -> Token:
         try:

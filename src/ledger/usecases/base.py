@@ -11,8 +11,19 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    EventSourcedLog,
+    ProcessingEvent,
+)
+from eventsourcing.domain import (
+    Aggregate,
+    DomainEvent,
+    DomainEventProtocol,
+    MutableOrImmutableAggregate,
+)
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 
 from ledger.catalogue.model import CatalogueFile
 from ledger.catalogue.policyset import PolicySet
@@ -90,6 +101,33 @@ class LedgerBase(Application[UUID]):
         repository = LedgerRepository(event_store=base.event_store)
         repository.__dict__.update(base.__dict__)
         return repository
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """``Application.save``: its steps (eventsourcing 9.5), in its order, without its
+        runtime protocol checks. On Python 3.11 an ``isinstance`` against a
+        ``runtime_checkable`` protocol lists the protocol's members on every call: about a
+        tenth of a batch of payments' save (events) and 11 us per unit of an import
+        (aggregates). An event or aggregate of the library's classes is known to be one;
+        anything else is collected as the library collects it."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, DomainEvent):
+                processing.events.append(obj)
+            elif isinstance(obj, Aggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            else:
+                processing.collect_events(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

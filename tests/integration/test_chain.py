@@ -26,6 +26,7 @@ from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
 from ledger.chain.verify import heads, verify
+from ledger.demo import make_uscc
 from ledger.domain.errors import Contention
 from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.region import unit_id
@@ -185,6 +186,36 @@ def test_a_save_that_fails_leaves_no_link_and_the_chain_intact(demo: Ledger) -> 
     report = verify(demo)
     assert report.intact
     assert report.total == links_before == demo.recorder.max_notification_id()
+
+
+def test_one_save_across_chains_moves_each_head_to_its_own_last_event(demo: Ledger) -> None:
+    # two units of two regions, their events interleaved in one save
+    jinan = demo.unit("91370102MA3C1JN002")
+    lincang = demo.unit(make_uscc("91530902MA6K1LC00"))
+    events = []
+    for n in range(3):
+        for unit in (jinan, lincang) if n % 2 == 0 else (lincang, jinan):
+            unit.trigger_event(
+                Unit.DeregistrationRequested,
+                requested_on=date(2022, 11, 1),
+                actor="a",
+                reason="r",
+                request_id=f"save-across-{n}",
+            )
+            events.extend(unit.collect_events())
+
+    recordings = demo.save(*events)
+
+    ids = [r.notification.id for r in recordings]
+    stored = demo.recorder.select_notifications(ids[0], len(ids))
+    assert [(n.originator_id, n.originator_version) for n in stored] == [
+        (e.originator_id, e.originator_version) for e in events
+    ]
+    assert [n.id for n in stored] == ids  # the ids returned in the events' order
+    report = verify(demo)
+    assert report.intact, [b.describe() for b in report.breaks]
+    last = {"370100": ids[-2], "530900": ids[-1]}  # each unit's last event
+    assert {h.chain: h.notification_id for h in heads(demo) if h.chain in last} == last
 
 
 def test_concurrent_writers_keep_every_chain_whole(store: StoreConfig) -> None:

@@ -145,18 +145,21 @@ class Links:
 
     def heads(self, notification_ids: Sequence[int], before: Mapping[str, Head]) -> list[Head]:
         """Each touched chain's head once these links are stored at ``notification_ids``."""
+        return [
+            Head(chain, length, notification_ids[index], self.hashes[index])
+            for chain, length, index in self.last_of_each_chain(before)
+        ]
+
+    def last_of_each_chain(self, before: Mapping[str, Head]) -> list[tuple[str, int, int]]:
+        """Each touched chain, its length with these links and the index of its last
+        one (whose notification id and hash its head takes)."""
         last: dict[str, int] = {}
         counts: dict[str, int] = {}
         for index, chain in enumerate(self.chains):
             last[chain] = index
             counts[chain] = counts.get(chain, 0) + 1
         return [
-            Head(
-                chain,
-                (before[chain].length if chain in before else 0) + counts[chain],
-                notification_ids[index],
-                self.hashes[index],
-            )
+            (chain, (before[chain].length if chain in before else 0) + counts[chain], index)
             for chain, index in last.items()
         ]
 

@@ -7,11 +7,10 @@ notification ids in commit order, its NOTIFY) is kept; in the same transaction:
    serialises our writers; the row lock also holds off anyone else updating a head),
    and the region of each unit or region not registered in this save is looked up,
    both in one round trip;
-2. the events are inserted, as four binary arrays rather than the library's array of
-   a composite type in text, and their notification ids read back;
-3. the heads are moved, new members stored, and the links inserted, the last
-   statement ``RETURNING notification_id`` so that the library reads the ids it
-   expects from it.
+2. in one statement, the events are inserted (as binary arrays rather than the
+   library's array of a composite type in text), the heads moved, new members stored
+   and the links inserted, ``RETURNING`` the notification ids in the events' order,
+   as the library expects them.
 
 Events and links commit together or not at all: a crash can never leave an event
 without its link, nor a link without its event.
@@ -38,7 +37,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.chain.links import Head, Links, Record, extend
+from ledger.chain.links import Head, Record, extend
 
 __all__ = ["TOPIC", "ChainedPostgresRecorder", "chain_tables"]
 
@@ -87,21 +86,40 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._select_members = SQL(
             "SELECT originator_id, chain FROM {} WHERE originator_id = ANY(%b)"
         ).format(t[MEMBERS])
-        self._upsert_heads = SQL(
-            "INSERT INTO {} (chain, length, notification_id, hash) "
-            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bytea[]) "
+        # The events, their links, the chains' new heads and new members in one
+        # statement (one round trip while the table lock is held): each event's
+        # notification id joined back by its (originator id, version), so each link and
+        # head gets the id of its own event, and the ids returned in the events' order
+        # (the links' insert last: the library reads the ids from it).
+        self._insert_linked = SQL(
+            "WITH e AS (SELECT * FROM unnest(%b::{id}[], %b::bigint[], %b::text[], %b::bytea[], "
+            "%b::text[], %b::bytea[]) "
+            "WITH ORDINALITY AS e(id, version, topic, state, chain, hash, n)"
+            "), ins AS (INSERT INTO {events} (originator_id, originator_version, topic, state) "
+            "SELECT id, version, topic, state FROM e ORDER BY n "
+            "RETURNING notification_id, originator_id, originator_version"
+            "), linked AS (SELECT ins.notification_id, e.chain, e.hash, e.n FROM ins JOIN e "
+            "ON ins.originator_id = e.id AND ins.originator_version = e.version"
+            "), heads AS (INSERT INTO {heads} (chain, length, notification_id, hash) "
+            "SELECT h.chain, h.length, linked.notification_id, linked.hash "
+            "FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS h(chain, length, n) "
+            "JOIN linked ON linked.n = h.n "
             "ON CONFLICT (chain) DO UPDATE SET length = excluded.length, "
             "notification_id = excluded.notification_id, hash = excluded.hash"
-        ).format(t[HEADS])
-        self._insert_members = SQL(
-            "INSERT INTO {} (originator_id, chain) SELECT * FROM unnest(%s::{}[], %s::text[]) "
-            "ON CONFLICT (originator_id) DO NOTHING"
-        ).format(t[MEMBERS], id_type)
-        self._insert_links = SQL(
-            "INSERT INTO {} (notification_id, chain, hash) "
-            "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::bytea[]) "
+            "), members AS (INSERT INTO {members} (originator_id, chain) "
+            "SELECT * FROM unnest(%s::{id}[], %s::text[]) ON CONFLICT (originator_id) DO NOTHING"
+            ") INSERT INTO {links} (notification_id, chain, hash) "
+            "SELECT notification_id, chain, hash FROM linked ORDER BY n "
             "RETURNING notification_id"
-        ).format(t[LINKS])
+        ).format(
+            id=id_type,
+            events=SQL("{}.{}").format(
+                Identifier(datastore.schema), Identifier(self.events_table_name)
+            ),
+            heads=t[HEADS],
+            members=t[MEMBERS],
+            links=t[LINKS],
+        )
         # The library passes a save's events as one array of a composite type in text
         # form: psycopg escapes every event's state (bytea as hex, inside a composite
         # literal, inside an array literal) in Python, about 100 us of client CPU per
@@ -172,18 +190,27 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 r["originator_id"]: r["chain"] for r in beside.fetchall()
             }
         links = extend(records, members, heads)
-        ids = self._insert_event_rows(curs, stored_events)
-        self._append(curs, links, ids, heads)
-
-    def _insert_event_rows(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
-    ) -> list[int]:
-        """Inserts the events and returns their notification ids, in the events' order."""
-        self._insert_arrays(curs, stored_events)
-        return [row["notification_id"] for row in curs.fetchall()]
+        moved = links.last_of_each_chain(heads)
+        curs.execute(
+            self._insert_linked,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+                links.chains,
+                links.hashes,
+                [chain for chain, _, _ in moved],
+                [length for _, length, _ in moved],
+                [index + 1 for _, _, index in moved],
+                list(links.members),
+                list(links.members.values()),
+            ),
+        )
 
     def _insert_arrays(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
-        """The insert, its notification ids left to be read from ``curs``."""
+        """The events alone, their notification ids left to be read from ``curs``
+        (``benchmarks.bench_chain``'s baseline: the save without the chain)."""
         curs.execute(
             self.insert_arrays_statement,
             (
@@ -193,26 +220,6 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 [e.state for e in stored_events],
             ),
         )
-
-    def _append(
-        self, curs: Cursor[DictRow], links: Links, ids: list[int], heads: dict[str, Head]
-    ) -> None:
-        if len(ids) != len(links.hashes):
-            raise ProgrammingError(f"chain: {len(ids)} notification ids for {len(links.hashes)}")
-        moved = links.heads(ids, heads)
-        curs.execute(
-            self._upsert_heads,
-            (
-                [h.chain for h in moved],
-                [h.length for h in moved],
-                [h.notification_id for h in moved],
-                [h.hash for h in moved],
-            ),
-        )
-        if links.members:
-            curs.execute(self._insert_members, (list(links.members), list(links.members.values())))
-        # Last, so that the library's _fetch_ids_after_insert_events reads the ids here.
-        curs.execute(self._insert_links, (ids, links.chains, links.hashes))
 
 
 TOPIC = get_topic(ChainedPostgresRecorder)

@@ -94,6 +94,9 @@ class PaymentBatches:
                 self._busy -= _names(asked)
         self.batches += 1
         self.payments += len(batch)
+        # the next batch first: its trip to the pool begins before this batch's requests
+        # are answered, so that the store's work for it overlaps the event loop's for them
+        self._start()
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():  # its request went away meanwhile
                 continue
@@ -101,7 +104,6 @@ class PaymentBatches:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        self._start()
 
 
 def _names(asked: PaymentAsked) -> set[tuple[str, str]]:

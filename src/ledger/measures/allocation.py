@@ -61,16 +61,22 @@ def allocate_payment(
         return _as_named(unit, amount, requested)
     allocations: dict[tuple[Period, Part], Decimal] = {}
     left = amount
-    undeferred = [i for i in unit.items.values() if i.deferred_until is None]
-    deferred = in_allocation_order(i for i in unit.items.values() if i.deferred_until is not None)
+    # An item with nothing outstanding takes nothing in any pass: left out before the
+    # sorts (most of a unit's history is settled), and the passes stop once the payment
+    # is spent; what is allocated, and in what order, is as if every item were visited.
+    owing = [i for i in unit.items.values() if i.outstanding > ZERO]
+    undeferred = in_allocation_order(i for i in owing if i.deferred_until is None)
+    deferred = in_allocation_order(i for i in owing if i.deferred_until is not None)
     # Due now first, then principal called due early, then what is still deferred.
     passes: list[tuple[list[Item], Callable[[Item], Decimal]]] = [
-        (in_allocation_order(undeferred), lambda i: i.outstanding),
+        (undeferred, lambda i: i.outstanding),
         (deferred, lambda i: min(i.called_due_open, i.outstanding)),
         (deferred, lambda i: i.outstanding),
     ]
     for items, room in passes:
         for item in items:
+            if left <= ZERO:
+                return rows(allocations), left
             key = (item.period, item.part)
             take = min(left, room(item) - allocations.get(key, ZERO))
             if take > ZERO:

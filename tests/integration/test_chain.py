@@ -192,7 +192,7 @@ def test_one_save_across_chains_moves_each_head_to_its_own_last_event(demo: Ledg
     # two units of two regions, their events interleaved in one save
     jinan = demo.unit("91370102MA3C1JN002")
     lincang = demo.unit(make_uscc("91530902MA6K1LC00"))
-    events = []
+    events: list[Any] = []
     for n in range(3):
         for unit in (jinan, lincang) if n % 2 == 0 else (lincang, jinan):
             unit.trigger_event(

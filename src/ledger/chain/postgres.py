@@ -194,10 +194,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         curs.execute(
             self._insert_linked,
             (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
+                *_columns(stored_events),
                 links.chains,
                 links.hashes,
                 [chain for chain, _, _ in moved],
@@ -211,15 +208,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def _insert_arrays(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
         """The events alone, their notification ids left to be read from ``curs``
         (``benchmarks.bench_chain``'s baseline: the save without the chain)."""
-        curs.execute(
-            self.insert_arrays_statement,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-        )
+        curs.execute(self.insert_arrays_statement, _columns(stored_events))
+
+
+def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+    """The events as four arrays: ids, versions, topics, states."""
+    return (
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    )
 
 
 TOPIC = get_topic(ChainedPostgresRecorder)

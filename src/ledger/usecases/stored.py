@@ -152,6 +152,8 @@ class Decided:
     #: what to save
     events: list[Any]
     result: Result
+    #: the payload's fingerprint (a retry after a lost race decides again with it)
+    fingerprint: str
 
 
 class StoredSaver:
@@ -173,13 +175,10 @@ class StoredSaver:
     ) -> Result:
         """``extra`` joins the result (and so the idempotency record): what a retry must
         get back beyond the events, such as the id of a token issued."""
-        fingerprint = self._checked(payload, actor)
-        if key:
-            previous = self._command(key)
-            if previous is not None:
-                return previous.replay(command, fingerprint)
+        decided = self.decide(command, key, payload, actor, work, extra)
+        if not isinstance(decided, Decided):
+            return decided  # the key's first result
         for attempt in range(1, ATTEMPTS + 1):
-            decided = self._decided(command, key, fingerprint, payload, actor, work, extra)
             try:
                 # Saved with the commands of other threads waiting at the same moment,
                 # in one transaction; returns once that transaction has committed.
@@ -190,7 +189,7 @@ class StoredSaver:
                 # is decided again on what is now recorded (optimistic concurrency: two
                 # units registered at once in a region both append to its index).
                 if key and (previous := self._command(key)) is not None:
-                    return previous.replay(command, fingerprint)
+                    return previous.replay(command, decided.fingerprint)
                 if attempt == ATTEMPTS:
                     # Five lost races in a row is rare; a bug (a version written twice in
                     # one save) looks the same, so it is logged with its traceback.
@@ -200,6 +199,9 @@ class StoredSaver:
                         f"{ATTEMPTS} times; nothing was written, try again"
                     ) from None
                 time.sleep(random.uniform(0, BACKOFF * 2**attempt))
+                decided = self._decided(
+                    command, key, decided.fingerprint, payload, actor, work, extra
+                )
         return self.committed(decided)
 
     def decide(
@@ -209,17 +211,18 @@ class StoredSaver:
         payload: dict[str, Any],
         actor: Actor,
         work: Work,
+        extra: Result | None = None,
     ) -> Result | Decided:
         """``run`` up to its save: the first result if ``key`` was recorded, else the
-        command decided (``Decided``), for the caller to save with others and then hand
-        to ``committed``; if that save loses a race, the caller runs the command again
-        through ``run``, which replays or decides afresh."""
+        command decided (``Decided``), for the caller to save (``run``, or with others)
+        and then hand to ``committed``; if a save with others loses a race, the caller
+        runs the command again through ``run``, which replays or decides afresh."""
         fingerprint = self._checked(payload, actor)
         if key:
             previous = self._command(key)
             if previous is not None:
                 return previous.replay(command, fingerprint)
-        return self._decided(command, key, fingerprint, payload, actor, work, None)
+        return self._decided(command, key, fingerprint, payload, actor, work, extra)
 
     def committed(self, decided: Decided) -> Result:
         """What follows a command's commit: its units kept, its one log line, its result."""
@@ -269,7 +272,7 @@ class StoredSaver:
                 result=result,
             )
             saved.append(record)
-        return Decided(command, payload, actor, saved, _collect(saved), result)
+        return Decided(command, payload, actor, saved, _collect(saved), result, fingerprint)
 
     def _command(self, key: str) -> CommandRecord | None:
         recorded = self.app.lookahead.events(Ask(command_id(key), 0))

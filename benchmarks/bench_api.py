@@ -159,9 +159,11 @@ def serve(
     group_commit: int = 0,
     stack: tuple[str, str] | None = None,
     lean: bool = True,
+    units_kept: int = 0,
 ) -> subprocess.Popen[bytes]:
     """``ledger serve``; with ``stack`` (uvicorn's HTTP parser and event loop), one
-    process of the same app through ``benchmarks.serve_stack`` instead."""
+    process of the same app through ``benchmarks.serve_stack`` instead; ``units_kept``:
+    ``LEDGER_UNITS_KEPT`` unless the environment sets it."""
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": url,
@@ -173,6 +175,8 @@ def serve(
         env["LEDGER_GROUP_COMMIT"] = str(group_commit)
     if not lean:
         env["LEDGER_LEAN"] = "false"
+    if units_kept:
+        env.setdefault("LEDGER_UNITS_KEPT", str(units_kept))
     ledger_cli = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
     command = [ledger_cli, "serve", "--port", str(port), "--workers", str(workers)]
     if stack is not None:
@@ -381,9 +385,10 @@ class Server:
         group_commit: int = 0,
         stack: tuple[str, str] | None = None,
         lean: bool = True,
+        units_kept: int = 0,
     ) -> None:
         self.args, self.schema, self.group_commit = args, schema, group_commit
-        self.stack, self.lean = stack, lean
+        self.stack, self.lean, self.units_kept = stack, lean, units_kept
         self.scratch = tempfile.TemporaryDirectory()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -391,7 +396,15 @@ class Server:
         log = Path(self.scratch.name) / "serve.log"
         a = self.args
         self.process = serve(
-            a.url, self.schema, a.port, a.workers, log, self.group_commit, self.stack, self.lean
+            a.url,
+            self.schema,
+            a.port,
+            a.workers,
+            log,
+            self.group_commit,
+            self.stack,
+            self.lean,
+            self.units_kept,
         )
         return self
 
@@ -569,7 +582,8 @@ def main(argv: list[str] | None = None) -> None:
             after.append(asyncio.run(read_capacity(args.port, inspector, usccs, 8, 5)))
         say(after[0].line("balance reads after the payments (views caught up first)"))
     if "steady" in phases:
-        with Server(args, schema) as server:
+        # every unit of the loop kept (the default bound, 1,000, is below --units)
+        with Server(args, schema, units_kept=2 * args.units) as server:
             wait_ready(base, worker, usccs[0])
             # every unit paid at least once through each worker (as far as the kernel's
             # spreading of connections lets one tell): units not yet kept take the route

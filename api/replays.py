@@ -5,8 +5,11 @@ request should wait: ``POST /replays`` answers 202 with the job at once, a worke
 runs it (one at a time: a replay uses a core fully), and ``GET /replays/{id}`` follows
 its progress until the result can be fetched in any of the report's formats.
 
-A job's fields are written by its one worker thread and read by requests; the report is
-set before the state says "done", so a request that sees "done" sees the report.
+A job's fields are written by its one worker thread and read by requests; the report
+(or the error) is set before the state says "done" (or "failed"), so a request that
+reads the state once (``ReplayJob.seen``) and then the report sees the report. Reading
+the state twice may see two states: a page that took "running" for its report and
+"done" for its heading said done, showed no results and stopped refreshing itself.
 Jobs live in the server's memory: a restart forgets them (start the replay again; it
 reads only, so nothing is lost), and with ``ledger serve --workers N`` a job is known to
 the process that started it only. Finished jobs are kept for ``KEEP`` seconds.
@@ -55,6 +58,12 @@ class ReplayJob:
     finished_at: float | None = None
     report: ReplayReport | None = None
     _rendered: dict[str, bytes] = field(default_factory=dict)
+
+    def seen(self) -> tuple[str, ReplayReport | None]:
+        """The state, read once, and the report if that state is "done" (the worker
+        sets the report first)."""
+        state = self.state
+        return state, self.report if state == "done" else None
 
     def rendered(self, fmt: str) -> bytes:
         assert self.report is not None
@@ -127,11 +136,14 @@ class ReplayJobs:
             )
             job.state = "done"
         except _Stopped:
-            job.state, job.error = "failed", "the server stopped; start the replay again"
+            job.error = "the server stopped; start the replay again"
+            job.state = "failed"
         except LedgerError as exc:
-            job.state, job.error = "failed", exc.message
+            job.error = exc.message
+            job.state = "failed"
         except Exception as exc:  # a bug or a lost store: the job says so, the server lives
-            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            job.error = f"{type(exc).__name__}: {exc}"
+            job.state = "failed"
             get_logger().exception("replay_failed", replay=str(job.id))
         job.finished_at = time.time()
         get_logger().info(

@@ -130,11 +130,12 @@ def replay_result(
 ) -> Response:
     """The same facts and policy set give byte-identical reports."""
     job = replays.get(replay_id)
-    if job.state != "done":
+    state, report = job.seen()
+    if report is None:
         detail = (
             f"the replay failed: {job.error}"
-            if job.state == "failed"
-            else f"the replay is {job.state} ({job.units_done} of {job.units_total} units)"
+            if state == "failed"
+            else f"the replay is {state} ({job.units_done} of {job.units_total} units)"
         )
         raise ApiProblem(409, "conflict", detail, field="replay_id", rule="replay.done")
     return Response(job.rendered(format), media_type=MEDIA[format])
@@ -154,10 +155,11 @@ def _policy_set(body: ReplayRequest, request: Request) -> tuple[PolicySet, str]:
 
 
 def _status(job: ReplayJob) -> ReplayStatus:
-    done = job.state == "done"
+    state, report = job.seen()
+    done = report is not None
     return ReplayStatus(
         id=str(job.id),
-        state=job.state,
+        state=state,
         policy_set=job.policy_set,
         region=job.region,
         as_of=job.as_of,

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
 from ledger.api.app import create_app
 from ledger.api.desk.session import COOKIE
+from ledger.api.replays import ReplayJob
 from ledger.application import Actor
 from ledger.demo import make_uscc
 from ledger.domain.token import token_digest, token_id
@@ -275,3 +279,60 @@ def test_a_report_downloads_as_csv_with_a_byte_order_mark_for_chinese_excel(site
     assert WUHAI in answer.text
     other = client.get("/desk/reports/deferral-list/file.csv", params={"agency": "150401"})
     assert other.status_code == 403
+
+
+class _FinishesWhenAsked(ReplayJob):
+    """A running job whose worker finishes (report, then state) right after a request
+    first reads its state: the moment a page or a status is made."""
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if name == "state" and value == "running":
+            object.__setattr__(self, "report", _REPORT)
+            object.__setattr__(self, "state", "done")
+        return value
+
+
+_REPORT: Any = object()  # never rendered: a request that saw "running" shows no report
+
+
+def _finishing_job(site: Site) -> ReplayJob:
+    job = _FinishesWhenAsked(
+        id=uuid.uuid4(),
+        owner=token_id(token_digest(site.tokens["inspector"])),
+        key="finishing",
+        fingerprint="",
+        region=None,
+        as_of=date(2023, 8, 31),
+        known_at=None,
+        policy_set="deadline-2022-12-31",
+        state="running",
+    )
+    jobs = site.client.app.state.replays  # type: ignore[attr-defined]
+    jobs._jobs[job.id] = job  # as ReplayJobs.start files it, without running it
+    return job
+
+
+def test_a_replay_page_made_as_its_job_finishes_keeps_refreshing_until_it_shows_the_results(
+    site: Site,
+) -> None:
+    client = site.signed_in("inspector")
+    job = _finishing_job(site)
+
+    text = client.get(f"/desk/replays/{job.id}").text
+
+    # what the page read first (running) is what it says, so it reloads itself
+    assert '<dd id="replay-state">运行中</dd>' in text
+    assert 'http-equiv="refresh"' in text
+    assert job.state == "done"
+
+
+def test_a_replays_status_made_as_its_job_finishes_never_says_done_without_its_result(
+    site: Site,
+) -> None:
+    job = _finishing_job(site)
+    headers = {"Authorization": f"Bearer {site.tokens['inspector']}"}
+
+    status = site.client.get(f"/replays/{job.id}", headers=headers).json()
+
+    assert (status["state"], status["result"]) == ("running", {})

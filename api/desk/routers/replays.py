@@ -129,11 +129,12 @@ async def start(request: Request, principal: Signed, form: PostedForm) -> Respon
 async def replay_page(request: Request, replay_id: ReplayId, principal: Signed) -> HTMLResponse:
     await analyst(principal)
     job = _jobs(request).get(replay_id)
-    report = job.report if job.state == "done" else None
+    state, report = job.seen()
     return page(
         request,
         "replay.html",
         job=job,
+        state=state,
         report=report,
         charts=replay_charts(report) if report is not None else [],
         measures=MEASURES,

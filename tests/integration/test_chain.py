@@ -32,6 +32,7 @@ from ledger.domain.identifiers import resident_id_check_char, uscc_check_char
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
 from ledger.importer import import_assessments
+from ledger.settings import Settings
 from tests.conftest import StoreConfig
 from tests.integration.conftest import settings_of
 
@@ -322,3 +323,46 @@ def run_cli(store: StoreConfig, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.postgres
+def test_a_save_takes_the_event_tables_lock_within_its_timeout_and_notifies_on_commit(
+    postgres_url: str, pg_schema: str
+) -> None:
+    """The save's first statement (one code block for the library's three): the lock
+    timeout for the transaction only, the EXCLUSIVE lock that keeps notification ids in
+    commit order, and the NOTIFY the views' follower wakes on."""
+    settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
+    settings = settings.model_copy(update={"postgres_lock_timeout": 1})
+    ledger = build_ledger(settings, configure_logs=False)
+    recorder: Any = ledger.recorder
+    events = f'"{pg_schema}".ledger_events'
+    try:
+        ledger.register_region("110100", "北京市", "110000", ACTOR)
+        with (
+            psycopg.connect(postgres_url, autocommit=True) as listener,
+            psycopg.connect(postgres_url) as saver,
+            psycopg.connect(postgres_url) as other,
+        ):
+            listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(recorder.channel_name)))
+            saver.execute(recorder.lock_statement)
+            held = saver.execute(
+                "SELECT mode FROM pg_locks "
+                "WHERE pid = pg_backend_pid() AND relation = %s::regclass",
+                (events,),
+            ).fetchall()
+            timeout = saver.execute("SHOW lock_timeout").fetchone()
+            # another save meanwhile waits one second, then gives up (the statement
+            # timeout only keeps this test from hanging if it did not)
+            other.execute("SET statement_timeout = '20s'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(recorder.lock_statement)
+            saver.commit()
+            after = saver.execute("SHOW lock_timeout").fetchone()
+            notified = list(listener.notifies(timeout=5, stop_after=1))
+    finally:
+        ledger.close()
+
+    assert ("ExclusiveLock",) in held
+    assert (timeout, after) == (("1s",), ("0",))
+    assert [n.channel for n in notified] == [recorder.channel_name]

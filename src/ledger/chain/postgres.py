@@ -1,16 +1,23 @@
 """The PostgreSQL application recorder that chains every event it stores.
 
 The library's save (its transaction, its EXCLUSIVE lock on the event table that keeps
-notification ids in commit order, its NOTIFY) is kept; in the same transaction:
+notification ids in commit order, with its lock timeout, and its NOTIFY) is kept; in the
+same transaction, in three statements sent in one pipeline:
 
-1. the heads of the chains touched are read ``FOR UPDATE`` (the table lock already
-   serialises our writers; the row lock also holds off anyone else updating a head),
-   and the region of each unit or region not registered in this save is looked up,
-   both in one round trip;
-2. in one statement, the events are inserted (as binary arrays rather than the
+1. the lock timeout, the table lock and the NOTIFY in one anonymous code block (as the
+   library's own stored-function path sets the timeout and takes the lock);
+2. the heads of all chains read ``FOR UPDATE`` (the table lock already serialises our
+   writers; the row lock also holds off anyone else updating a head) and the chain of
+   each unit or region of the save already registered, in one query;
+3. in one statement, the events are inserted (as binary arrays rather than the
    library's array of a composite type in text), the heads moved, new members stored
    and the links inserted, ``RETURNING`` the notification ids in the events' order,
    as the library expects them.
+
+Each statement costs the save's thread a round of psycopg's pipeline (its Python and a
+send to the server): six of them were a fifth of a batch of payments' save.
+Statements are kept as bytes, composed once: psycopg composes a ``Composed`` again
+(identifiers escaped through libpq) on every execution.
 
 Events and links commit together or not at all: a crash can never leave an event
 without its link, nor a link without its event.
@@ -80,45 +87,53 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {} (originator_id {} PRIMARY KEY, chain text NOT NULL)"
             ).format(t[MEMBERS], id_type),
         ]
-        self._select_heads = SQL(
-            "SELECT chain, length, notification_id, hash FROM {} ORDER BY chain FOR UPDATE"
-        ).format(t[HEADS])
-        self._select_members = SQL(
-            "SELECT originator_id, chain FROM {} WHERE originator_id = ANY(%b)"
-        ).format(t[MEMBERS])
+        events = SQL("{}.{}").format(
+            Identifier(datastore.schema), Identifier(self.events_table_name)
+        )
+        self.lock_statement = _anonymous_block(
+            SQL(
+                "SET LOCAL lock_timeout = '{}s'; LOCK TABLE {} IN EXCLUSIVE MODE; NOTIFY {};"
+            ).format(datastore.lock_timeout, events, Identifier(self.channel_name))
+        )
+        # Heads (member NULL) in chain order, locked in that order (ordered locking
+        # cannot deadlock), then the save's known members (length NULL).
+        self._heads_and_members = _bytes(
+            SQL(
+                "SELECT h.chain, h.length, h.notification_id, h.hash, NULL::{id} AS member "
+                "FROM (SELECT chain, length, notification_id, hash FROM {heads} "
+                "ORDER BY chain FOR UPDATE) h "
+                "UNION ALL SELECT m.chain, NULL, NULL, NULL, m.originator_id FROM {members} m "
+                "WHERE m.originator_id = ANY(%b)"
+            ).format(id=id_type, heads=t[HEADS], members=t[MEMBERS])
+        )
         # The events, their links, the chains' new heads and new members in one
         # statement (one round trip while the table lock is held): each event's
         # notification id joined back by its (originator id, version), so each link and
         # head gets the id of its own event, and the ids returned in the events' order
         # (the links' insert last: the library reads the ids from it).
-        self._insert_linked = SQL(
-            "WITH e AS (SELECT * FROM unnest(%b::{id}[], %b::bigint[], %b::text[], %b::bytea[], "
-            "%b::text[], %b::bytea[]) "
-            "WITH ORDINALITY AS e(id, version, topic, state, chain, hash, n)"
-            "), ins AS (INSERT INTO {events} (originator_id, originator_version, topic, state) "
-            "SELECT id, version, topic, state FROM e ORDER BY n "
-            "RETURNING notification_id, originator_id, originator_version"
-            "), linked AS (SELECT ins.notification_id, e.chain, e.hash, e.n FROM ins JOIN e "
-            "ON ins.originator_id = e.id AND ins.originator_version = e.version"
-            "), heads AS (INSERT INTO {heads} (chain, length, notification_id, hash) "
-            "SELECT h.chain, h.length, linked.notification_id, linked.hash "
-            "FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS h(chain, length, n) "
-            "JOIN linked ON linked.n = h.n "
-            "ON CONFLICT (chain) DO UPDATE SET length = excluded.length, "
-            "notification_id = excluded.notification_id, hash = excluded.hash"
-            "), members AS (INSERT INTO {members} (originator_id, chain) "
-            "SELECT * FROM unnest(%s::{id}[], %s::text[]) ON CONFLICT (originator_id) DO NOTHING"
-            ") INSERT INTO {links} (notification_id, chain, hash) "
-            "SELECT notification_id, chain, hash FROM linked ORDER BY n "
-            "RETURNING notification_id"
-        ).format(
-            id=id_type,
-            events=SQL("{}.{}").format(
-                Identifier(datastore.schema), Identifier(self.events_table_name)
-            ),
-            heads=t[HEADS],
-            members=t[MEMBERS],
-            links=t[LINKS],
+        self._insert_linked = _bytes(
+            SQL(
+                "WITH e AS (SELECT * FROM unnest(%b::{id}[], %b::bigint[], %b::text[], "
+                "%b::bytea[], %b::text[], %b::bytea[]) "
+                "WITH ORDINALITY AS e(id, version, topic, state, chain, hash, n)"
+                "), ins AS (INSERT INTO {events} (originator_id, originator_version, topic, state) "
+                "SELECT id, version, topic, state FROM e ORDER BY n "
+                "RETURNING notification_id, originator_id, originator_version"
+                "), linked AS (SELECT ins.notification_id, e.chain, e.hash, e.n FROM ins JOIN e "
+                "ON ins.originator_id = e.id AND ins.originator_version = e.version"
+                "), heads AS (INSERT INTO {heads} (chain, length, notification_id, hash) "
+                "SELECT h.chain, h.length, linked.notification_id, linked.hash "
+                "FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS h(chain, length, n) "
+                "JOIN linked ON linked.n = h.n "
+                "ON CONFLICT (chain) DO UPDATE SET length = excluded.length, "
+                "notification_id = excluded.notification_id, hash = excluded.hash"
+                "), members AS (INSERT INTO {members} (originator_id, chain) "
+                "SELECT * FROM unnest(%s::{id}[], %s::text[]) "
+                "ON CONFLICT (originator_id) DO NOTHING"
+                ") INSERT INTO {links} (notification_id, chain, hash) "
+                "SELECT notification_id, chain, hash FROM linked ORDER BY n "
+                "RETURNING notification_id"
+            ).format(id=id_type, events=events, heads=t[HEADS], members=t[MEMBERS], links=t[LINKS])
         )
         # The library passes a save's events as one array of a composite type in text
         # form: psycopg escapes every event's state (bytea as hex, inside a composite
@@ -134,14 +149,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # Each ask's select as a lateral subquery over the asks' arrays: one prepared
         # statement whatever their number (a UNION of one select per ask would be planned
         # anew for each number).
-        self._select_several = SQL(
-            "SELECT a.n::int AS ask, e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM unnest(%s::{}[], %s::bigint[], %s::bigint[]) "
-            "WITH ORDINALITY AS a(id, gt, lim, n) "
-            "CROSS JOIN LATERAL (SELECT * FROM {}.{} s WHERE s.originator_id = a.id "
-            "AND s.originator_version > a.gt ORDER BY s.originator_version LIMIT a.lim) e "
-            "ORDER BY a.n, e.originator_version"
-        ).format(id_type, Identifier(datastore.schema), Identifier(self.events_table_name))
+        self._select_several = _bytes(
+            SQL(
+                "SELECT a.n::int AS ask, e.originator_id, e.originator_version, e.topic, e.state "
+                "FROM unnest(%s::{}[], %s::bigint[], %s::bigint[]) "
+                "WITH ORDINALITY AS a(id, gt, lim, n) "
+                "CROSS JOIN LATERAL (SELECT * FROM {}.{} s WHERE s.originator_id = a.id "
+                "AND s.originator_version > a.gt ORDER BY s.originator_version LIMIT a.lim) e "
+                "ORDER BY a.n, e.originator_version"
+            ).format(id_type, Identifier(datastore.schema), Identifier(self.events_table_name))
+        )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_several(
@@ -170,25 +187,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        self._lock_table(curs)
-        self._notify_channel(curs)
         records = [
             Record(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events
         ]
+        curs.execute(self.lock_statement, prepare=True)
         # Every head, locked: a save touches few chains and a store holds few (one per
-        # region plus the global one), and ordered locking cannot deadlock.
-        curs.execute(self._select_heads, prepare=True)
-        # Sent with the heads' query, before either is read: one round trip for both
-        # while the table lock is held (the save runs in pipeline mode).
-        with curs.connection.cursor() as beside:
-            beside.execute(self._select_members, (list({r.originator_id for r in records}),))
-            heads = {
-                r["chain"]: Head(r["chain"], r["length"], r["notification_id"], bytes(r["hash"]))
-                for r in curs.fetchall()
-            }
-            members: dict[UUID | str, str] = {
-                r["originator_id"]: r["chain"] for r in beside.fetchall()
-            }
+        # region plus the global one). Sent with the lock before either is answered: one
+        # round trip (the save runs in pipeline mode).
+        curs.execute(self._heads_and_members, (list({r.originator_id for r in records}),))
+        heads: dict[str, Head] = {}
+        members: dict[UUID | str, str] = {}
+        for r in curs.fetchall():
+            if r["member"] is None:
+                heads[r["chain"]] = Head(
+                    r["chain"], r["length"], r["notification_id"], bytes(r["hash"])
+                )
+            else:
+                members[r["member"]] = r["chain"]
         links = extend(records, members, heads)
         moved = links.last_of_each_chain(heads)
         curs.execute(
@@ -209,6 +224,22 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """The events alone, their notification ids left to be read from ``curs``
         (``benchmarks.bench_chain``'s baseline: the save without the chain)."""
         curs.execute(self.insert_arrays_statement, _columns(stored_events))
+
+
+def _bytes(statement: Composed) -> bytes:
+    """A statement's text, composed once (identifiers quoted by psycopg in Python: the
+    same text whatever the connection, for the UTF-8 the library's connections use)."""
+    return statement.as_bytes(None)
+
+
+def _anonymous_block(body: Composed) -> bytes:
+    """``body`` run as a PL/pgSQL ``DO`` block, in a dollar quote no identifier of it
+    can close."""
+    text = _bytes(body)
+    tag = b"$ledger$"
+    while tag in text:
+        tag = tag[:-1] + b"_$"
+    return b"DO " + tag + b"BEGIN " + text + b" END" + tag
 
 
 def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:

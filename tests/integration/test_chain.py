@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -345,7 +346,7 @@ def test_a_save_takes_the_event_tables_lock_within_its_timeout_and_notifies_on_c
             psycopg.connect(postgres_url) as other,
         ):
             listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(recorder.channel_name)))
-            saver.execute(recorder.lock_statement)
+            saver.execute(recorder.lock_statement.on(saver))
             held = saver.execute(
                 "SELECT mode FROM pg_locks "
                 "WHERE pid = pg_backend_pid() AND relation = %s::regclass",
@@ -356,7 +357,7 @@ def test_a_save_takes_the_event_tables_lock_within_its_timeout_and_notifies_on_c
             # timeout only keeps this test from hanging if it did not)
             other.execute("SET statement_timeout = '20s'")
             with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute(recorder.lock_statement)
+                other.execute(recorder.lock_statement.on(other))
             saver.commit()
             after = saver.execute("SHOW lock_timeout").fetchone()
             notified = list(listener.notifies(timeout=5, stop_after=1))
@@ -366,3 +367,33 @@ def test_a_save_takes_the_event_tables_lock_within_its_timeout_and_notifies_on_c
     assert ("ExclusiveLock",) in held
     assert (timeout, after) == (("1s",), ("0",))
     assert [n.channel for n in notified] == [recorder.channel_name]
+
+
+@pytest.mark.postgres
+def test_a_schema_named_in_chinese_is_chained_over_a_gbk_connection_too(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save's statements are composed in each connection's own encoding: composed
+    once as UTF-8, a GBK connection sent a schema name the server could not read.
+    (``Settings`` allows ASCII schema names only; the library's own setting does not.)"""
+    schema = f"test_{uuid.uuid4().hex[:8]}_账本"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    monkeypatch.setenv("PGCLIENTENCODING", "GBK")
+    env = Settings(database_url=postgres_url, postgres_schema="unused").eventsourcing_env()
+    ledger = Ledger(env={**env, "POSTGRES_SCHEMA": schema})
+    try:
+        ledger.register_region("110100", "北京市", "110000", ACTOR)
+        ledger.register_region("120100", "天津市", "120000", ACTOR)
+        recorder: Any = ledger.recorder
+        with recorder.datastore.get_connection() as conn:
+            encoding = conn.info.encoding
+        report = verify(ledger)
+    finally:
+        ledger.close()
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+    assert encoding == "gbk"
+    assert report.intact, [b.describe() for b in report.breaks]
+    assert set(report.verified) == {"110100", "120100", "global"}

@@ -16,8 +16,8 @@ same transaction, in three statements sent in one pipeline:
 
 Each statement costs the save's thread a round of psycopg's pipeline (its Python and a
 send to the server): six of them were a fifth of a batch of payments' save.
-Statements are kept as bytes, composed once: psycopg composes a ``Composed`` again
-(identifiers escaped through libpq) on every execution.
+Statements are composed once per client encoding (``Rendered``): psycopg composes a
+``Composed`` again (identifiers escaped through libpq) on every execution.
 
 Events and links commit together or not at all: a crash can never leave an event
 without its link, nor a link without its event.
@@ -25,7 +25,7 @@ without its link, nor a link without its event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +40,7 @@ from eventsourcing.postgres import (
     PostgresDatastore,
 )
 from eventsourcing.utils import get_topic, retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -90,14 +90,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         events = SQL("{}.{}").format(
             Identifier(datastore.schema), Identifier(self.events_table_name)
         )
-        self.lock_statement = _anonymous_block(
+        self.lock_statement = Rendered(
             SQL(
                 "SET LOCAL lock_timeout = '{}s'; LOCK TABLE {} IN EXCLUSIVE MODE; NOTIFY {};"
-            ).format(datastore.lock_timeout, events, Identifier(self.channel_name))
+            ).format(datastore.lock_timeout, events, Identifier(self.channel_name)),
+            _anonymous_block,
         )
         # Heads (member NULL) in chain order, locked in that order (ordered locking
         # cannot deadlock), then the save's known members (length NULL).
-        self._heads_and_members = _bytes(
+        self._heads_and_members = Rendered(
             SQL(
                 "SELECT h.chain, h.length, h.notification_id, h.hash, NULL::{id} AS member "
                 "FROM (SELECT chain, length, notification_id, hash FROM {heads} "
@@ -111,7 +112,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # notification id joined back by its (originator id, version), so each link and
         # head gets the id of its own event, and the ids returned in the events' order
         # (the links' insert last: the library reads the ids from it).
-        self._insert_linked = _bytes(
+        self._insert_linked = Rendered(
             SQL(
                 "WITH e AS (SELECT * FROM unnest(%b::{id}[], %b::bigint[], %b::text[], "
                 "%b::bytea[], %b::text[], %b::bytea[]) "
@@ -149,7 +150,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # Each ask's select as a lateral subquery over the asks' arrays: one prepared
         # statement whatever their number (a UNION of one select per ask would be planned
         # anew for each number).
-        self._select_several = _bytes(
+        self._select_several = Rendered(
             SQL(
                 "SELECT a.n::int AS ask, e.originator_id, e.originator_version, e.topic, e.state "
                 "FROM unnest(%s::{}[], %s::bigint[], %s::bigint[]) "
@@ -172,7 +173,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             return answers
         ids, after, limits = zip(*asks, strict=True)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_several, (list(ids), list(after), list(limits)), prepare=True)
+            curs.execute(
+                self._select_several.on(curs), (list(ids), list(after), list(limits)), prepare=True
+            )
             for row in curs.fetchall():
                 answers[row["ask"] - 1].append(
                     StoredEvent(
@@ -190,11 +193,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         records = [
             Record(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events
         ]
-        curs.execute(self.lock_statement, prepare=True)
+        curs.execute(self.lock_statement.on(curs), prepare=True)
         # Every head, locked: a save touches few chains and a store holds few (one per
         # region plus the global one). Sent with the lock before either is answered: one
         # round trip (the save runs in pipeline mode).
-        curs.execute(self._heads_and_members, (list({r.originator_id for r in records}),))
+        curs.execute(self._heads_and_members.on(curs), (list({r.originator_id for r in records}),))
         heads: dict[str, Head] = {}
         members: dict[UUID | str, str] = {}
         for r in curs.fetchall():
@@ -207,7 +210,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         links = extend(records, members, heads)
         moved = links.last_of_each_chain(heads)
         curs.execute(
-            self._insert_linked,
+            self._insert_linked.on(curs),
             (
                 *_columns(stored_events),
                 links.chains,
@@ -226,20 +229,34 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         curs.execute(self.insert_arrays_statement, _columns(stored_events))
 
 
-def _bytes(statement: Composed) -> bytes:
-    """A statement's text, composed once (identifiers quoted by psycopg in Python: the
-    same text whatever the connection, for the UTF-8 the library's connections use)."""
-    return statement.as_bytes(None)
+class Rendered:
+    """A statement's bytes, composed once for each client encoding it is sent in (as
+    psycopg composes it on the connection: identifiers in the connection's encoding),
+    then taken as they are."""
+
+    def __init__(self, statement: Composed, wrap: Callable[[bytes], bytes] | None = None) -> None:
+        self._statement = statement
+        self._wrap = wrap
+        self._by_encoding: dict[str, bytes] = {}
+
+    def on(self, context: Cursor[Any] | Connection[Any]) -> bytes:
+        encoding = context.connection.info.encoding
+        found = self._by_encoding.get(encoding)
+        if found is None:
+            found = self._statement.as_bytes(context)
+            if self._wrap is not None:
+                found = self._wrap(found)
+            self._by_encoding[encoding] = found
+        return found
 
 
-def _anonymous_block(body: Composed) -> bytes:
+def _anonymous_block(body: bytes) -> bytes:
     """``body`` run as a PL/pgSQL ``DO`` block, in a dollar quote no identifier of it
     can close."""
-    text = _bytes(body)
     tag = b"$ledger$"
-    while tag in text:
+    while tag in body:
         tag = tag[:-1] + b"_$"
-    return b"DO " + tag + b"BEGIN " + text + b" END" + tag
+    return b"DO " + tag + b"BEGIN " + body + b" END" + tag
 
 
 def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:

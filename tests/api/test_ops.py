@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import select
+import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
 import warnings
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -221,10 +225,11 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.postgres
-def test_with_two_workers_a_scrape_sums_the_requests_of_both(
-    postgres_url: str, tmp_path: Any
-) -> None:
+@contextmanager
+def _two_workers(
+    postgres_url: str, tmp_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``ledger serve --workers 2`` on a schema of its own: its URL and its process."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
@@ -247,29 +252,120 @@ def test_with_two_workers_a_scrape_sums_the_requests_of_both(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, server, log)
-        with httpx.Client(base_url=url, timeout=10) as http:
-            for _ in range(40):  # new connections: the kernel spreads them over both
-                httpx.get(f"{url}/healthz", timeout=10)
-            totals = {
-                samples(http.get("/metrics").text).get(
-                    (
-                        "ledger_http_request_duration_seconds_count",
-                        (("method", "GET"), ("route", "/healthz"), ("status", "200")),
-                    ),
-                    0,
-                )
-                for _ in range(6)
-            }
+        deadline = time.monotonic() + 60  # both workers serving, not only the first
+        while log.read_text().count("Application startup complete") < 2:
+            assert time.monotonic() < deadline, "a worker did not start: " + log.read_text()
+            time.sleep(0.1)
+        time.sleep(0.5)  # from its startup to its socket's first accept
+        yield url, server
     finally:
         server.terminate()
         server.wait(timeout=30)
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
+
+@pytest.mark.postgres
+def test_with_two_workers_a_scrape_sums_the_requests_of_both(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    with (
+        _two_workers(postgres_url, tmp_path) as (url, _),
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        for _ in range(40):  # new connections: the kernel spreads them over both
+            httpx.get(f"{url}/healthz", timeout=10)
+        totals = {
+            samples(http.get("/metrics").text).get(
+                (
+                    "ledger_http_request_duration_seconds_count",
+                    (("method", "GET"), ("route", "/healthz"), ("status", "200")),
+                ),
+                0,
+            )
+            for _ in range(6)
+        }
+
     # whichever worker answers the scrape, it counts both workers' 40 health checks
     # (plus the start-up probes that answered 200)
     assert len(totals) == 1
     assert totals.pop() >= 40
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads on Linux")
+def test_with_two_workers_connections_opened_together_are_taken_by_both(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # A client's pool opens its connections together; on one shared socket the worker
+    # that woke first accepted them all (ledger.cli.listeners).
+    with _two_workers(postgres_url, tmp_path) as (url, server):
+        port = int(url.rsplit(":", 1)[1])
+        pool = _connected_together(port, 16)
+        try:
+            for conn in pool:  # each answered: accepted by a worker by now
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: ledger\r\n\r\n")
+            for conn in pool:
+                assert conn.recv(64).startswith(b"HTTP/1.1 200")
+            owners = _connection_owners(server.pid, port)
+        finally:
+            for conn in pool:
+                conn.close()
+
+    assert len(owners) == 2, owners  # the two workers, each with some of the 16
+    assert sum(owners.values()) == 16
+
+
+@pytest.mark.postgres
+def test_two_workers_on_a_port_another_server_listens_on_are_refused_with_its_reason(
+    postgres_url: str,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as other:
+        port = other.getsockname()[1]
+        env = {**os.environ, "LEDGER_DATABASE_URL": postgres_url}
+        done = subprocess.run(
+            [sys.executable, "-m", "ledger", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+
+
+def _connected_together(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections whose handshakes are all sent before any is accepted."""
+    pool = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    for conn in pool:
+        conn.setblocking(False)
+        conn.connect_ex(("127.0.0.1", port))
+    for conn in pool:
+        select.select([], [conn], [], 10)
+        conn.setblocking(True)
+    return pool
+
+
+def _connection_owners(parent: int, port: int) -> Counter[int]:
+    """How many established connections to ``port`` each child of ``parent`` holds
+    (from /proc: each socket's inode, in the process's descriptors and in the TCP table)."""
+    established = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        if local_port == port and fields[3] == "01":  # TCP_ESTABLISHED
+            established.add(fields[9])
+    owners: Counter[int] = Counter()
+    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in established:
+                owners[int(child)] += 1
+    return owners
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -42,14 +43,43 @@ def serve(
         # the operator names one (which they then empty before each start).
         with tempfile.TemporaryDirectory(prefix="ledger-metrics-") as metrics:
             os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics)
-            uvicorn.run(
-                "ledger.api.app:from_environment",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                access_log=False,
-            )
+            _serve_workers(host, port, workers)
         return
     # The API logs one structured line per request itself; uvicorn's access log would repeat it.
     uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """uvicorn's supervisor of ``workers`` processes; on Linux each worker listens on a
+    socket of its own and the kernel spreads connections over them (``listeners``)."""
+    import logging
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from ledger.cli.listeners import SPREADS, Listener
+
+    config = uvicorn.Config(
+        "ledger.api.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+    )
+    if not SPREADS or port == 0:  # port 0: each worker would bind a port of its own
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    listener = Listener(host, port, config.backlog)
+    try:
+        listener.check()
+    except OSError as exc:
+        raise InvalidValue(f"cannot listen on {host}:{port}: {exc.strerror}", field="port") from exc
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit), %d workers, "
+        "each on a socket of its own (SO_REUSEPORT)",
+        host,
+        port,
+        workers,
+    )
+    Multiprocess(config, sockets=[cast(socket.socket, listener)]).run()

@@ -41,7 +41,7 @@ from psycopg import sql
 from benchmarks.history import build_history
 from benchmarks.stock import StockProjection, StockView
 from ledger.application import Ledger
-from ledger.bootstrap import open_view_store
+from ledger.bootstrap import open_view_store, range_opener
 from ledger.projections.reading import page_reader
 from ledger.projections.runner import PAGE_SIZE, rebuild
 from ledger.settings import Settings
@@ -122,8 +122,15 @@ class _Cpu:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.client = time.process_time()
+        self.client = self._client()
         self.server = self._backends()
+        self.machine = _machine_cpu()
+
+    @staticmethod
+    def _client() -> float:
+        # and finished child processes' (a rebuild's range workers, reaped by then)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
 
     def _backends(self) -> dict[int, float]:
         name = os.environ.get("PGAPPNAME", "")
@@ -149,7 +156,21 @@ class _Cpu:
         """{"client_cpu": s, "server_cpu": s} since it was made."""
         now = self._backends()
         server = sum(cpu - self.server.get(pid, 0.0) for pid, cpu in now.items())
-        return {"client_cpu": time.process_time() - self.client, "server_cpu": server}
+        return {
+            "client_cpu": self._client() - self.client,
+            "server_cpu": server,
+            "machine_cpu": _machine_cpu() - self.machine,
+        }
+
+
+def _machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (``/proc/stat``: all but idle and
+    iowait): with range workers, whose backends end before ``used``, the server's share
+    is the machine's less the client's (on a quiet machine)."""
+    with open("/proc/stat") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # user..steal, less idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def phase_read(
@@ -219,7 +240,7 @@ def phase_stock(url: str, size: Size, events: int) -> dict[str, Any]:
     return {"seconds": seconds, "events": events}
 
 
-def phase_rebuild(url: str, size: Size, page_size: int) -> dict[str, Any]:
+def phase_rebuild(url: str, size: Size, page_size: int, workers: int = 1) -> dict[str, Any]:
     """(c): our rebuild, indexes included."""
     settings = _settings(url, size.schema)
     ledger = Ledger(env=settings.eventsourcing_env())
@@ -233,7 +254,10 @@ def phase_rebuild(url: str, size: Size, page_size: int) -> dict[str, Any]:
         nonlocal caught_up
         caught_up = time.perf_counter() - start
 
-    events = rebuild(ledger, store, page_size=page_size, progress=progress)
+    opener = range_opener(settings) if workers > 1 else None
+    events = rebuild(
+        ledger, store, page_size=page_size, progress=progress, workers=workers, opener=opener
+    )
     seconds = time.perf_counter() - start
     used = cpu.used()
     store.close()
@@ -256,6 +280,8 @@ def _child(args: argparse.Namespace, size: Size, phase: str) -> dict[str, Any]:
         str(size.months),
         "--page-size",
         str(args.page_size),
+        "--workers",
+        str(args.workers),
         "--stock-events",
         str(args.stock_events),
         "--seed",
@@ -323,7 +349,9 @@ def _report(size: Size, history: dict[str, Any], results: dict[str, dict[str, An
         if "client_cpu" in r:
             say(
                 f"  {name:10} CPU per event: client {1e6 * r['client_cpu'] / r['events']:5.1f} µs, "
-                f"PostgreSQL backends {1e6 * r['server_cpu'] / r['events']:5.1f} µs"
+                f"PostgreSQL backends {1e6 * r['server_cpu'] / r['events']:5.1f} µs, "
+                f"machine {1e6 * r.get('machine_cpu', 0.0) / r['events']:5.1f} µs "
+                f"({r.get('machine_cpu', 0.0) / r['seconds']:.2f} cores busy)"
             )
     rebuilt = results["rebuild"]
     say(
@@ -345,6 +373,9 @@ def main(argv: list[str] | None = None) -> None:
         "--months", type=int, action="append", help="history sizes (default: 12 and 36)"
     )
     parser.add_argument("--page-size", type=int, default=PAGE_SIZE)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="(c) in that many ranges at once (processes)"
+    )
     parser.add_argument(
         "--stock-events", type=int, default=5_000, help="0: no stock runner phase (b)"
     )
@@ -368,7 +399,7 @@ def main(argv: list[str] | None = None) -> None:
             "read-tuned": lambda: phase_read(url, size, args.page_size, tuned=True),
             "read-own": lambda: phase_read(url, size, args.page_size, tuned=True, own=True),
             "stock": lambda: phase_stock(url, size, args.stock_events),
-            "rebuild": lambda: phase_rebuild(url, size, args.page_size),
+            "rebuild": lambda: phase_rebuild(url, size, args.page_size, args.workers),
         }[args.phase]()
         result["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         say(RESULT + json.dumps(result))

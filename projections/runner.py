@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import psycopg
@@ -49,6 +49,9 @@ from ledger.projections.pages import Page
 from ledger.projections.reading import page_reader
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.store import ViewStore
+
+if TYPE_CHECKING:
+    from ledger.projections.ranges import Opener
 
 #: events a page: one transaction each. Larger pages spread each page's fixed work (the
 #: tracking row's lock, the set-aside checks' look-up of the page's aggregates, one COPY
@@ -109,6 +112,8 @@ def rebuild(
     *,
     page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
+    workers: int = 1,
+    opener: Opener | None = None,
 ) -> int:
     """Empties the views and their position, then applies the whole log; returns events.
 
@@ -119,14 +124,52 @@ def rebuild(
     the disk (``SqlViewStore.write``, ``durable=False``): a crash of the database loses
     a tail of whole pages with their position, which that catch-up reads again; the index
     builds at the end commit durably, and with them every page before.
+
+    ``workers`` > 1 on PostgreSQL, with an ``opener`` of the log for other processes:
+    the pages mapped by that many processes at once (``ranges``).
     """
     start = time.perf_counter()
     store.clear()
-    applied = run(ledger, store, page_size=page_size, progress=progress, log=False, durable=False)
+    applied = _in_ranges(ledger, store, page_size, progress, workers, opener)
+    if applied is None:
+        applied = run(
+            ledger, store, page_size=page_size, progress=progress, log=False, durable=False
+        )
     store.create_indexes()
     applied.seconds = time.perf_counter() - start
     get_logger().info("views_rebuilt", **_fields(applied))
     return applied.events
+
+
+def _in_ranges(
+    ledger: EventLog,
+    store: SqlViewStore,
+    page_size: int,
+    progress: Progress | None,
+    workers: int,
+    opener: Opener | None,
+) -> Applied | None:
+    """A rebuild's pages mapped by ``workers`` processes (``ranges``), then what was
+    recorded meanwhile; None where one pipeline is to do it all (one worker, SQLite, a
+    log of one page)."""
+    from ledger.projections import ranges  # built on this module
+    from ledger.projections.postgres_store import PostgresViewStore
+
+    last = ledger.recorder.max_notification_id() or 0
+    if workers < 2 or opener is None or not isinstance(store, PostgresViewStore):
+        return None
+    if last <= page_size:
+        return None
+    with _batch_gc():
+        applied = ranges.rebuild_in_pool(
+            store, opener, workers, page_size=page_size, last=last, progress=progress
+        )
+    tail = run(ledger, store, page_size=page_size, progress=progress, log=False, durable=False)
+    applied.events += tail.events
+    applied.pages += tail.pages
+    applied.person_lines += tail.person_lines
+    applied.position = max(applied.position, tail.position)
+    return applied
 
 
 def run(
@@ -286,48 +329,9 @@ class _Pipeline:
         # aggregates by their UUID's number: a UUID hashes and compares in Python
         keys = [_originator(n).int for n in notifications]
         last = self._last_versions(notifications, keys)
-        add_stored = self.stored
-        for n, key in zip(notifications, keys, strict=True):
-            aside = []
-            expected = last.get(key, 0) + 1
-            if n.originator_version != expected:
-                # a stored event deleted: a balance folded without it would be wrong
-                missing = f"{expected}" + (
-                    f"..{n.originator_version - 1}" if n.originator_version - 1 > expected else ""
-                )
-                aside.append(_set_aside(n, f"follows a gap (version {missing} is missing)"))
-            last[key] = n.originator_version
-            if add_stored is not None and self._add_stored(add_stored, page, n):
-                if aside:
-                    page.add_rows(n.id, aside)
-                continue
-            try:
-                event = decode(n)
-            except Exception as exc:
-                page.events += 1
-                aside.append(_set_aside(n, f"cannot be decoded: {_reason(exc)}"))
-            else:
-                mark = page.mark()
-                try:
-                    page.add_event(n.id, event)
-                except Exception as exc:
-                    page.undo(mark)  # none of its rows, not some
-                    aside.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
-            if aside:
-                page.add_rows(n.id, aside)
+        map_page(page, notifications, keys, last, decode, self.stored)
         self._previous = {key: last[key] for key in keys}
         return page
-
-    @staticmethod
-    def _add_stored(add: stored.Map, page: Page, n: Notification) -> bool:
-        """Whether ``n``'s rows were added from its stored JSON (``stored``); if not,
-        nothing was, and the event is decoded as any other."""
-        mark = page.mark()
-        try:
-            return add(page, n)
-        except Exception:
-            page.undo(mark)  # the general path refuses it or sets it aside, as before
-            return False
 
     def _last_versions(
         self, notifications: Sequence[Notification], keys: list[int]
@@ -358,6 +362,74 @@ class _Pipeline:
         store.append(rows, position)
         lines = sum(1 for r in rows if isinstance(r, PersonLine))
         return _Written(position, events, lines)
+
+
+First = tuple[Notification, list[Quarantined]]
+"""An aggregate's first event in a page mapped apart (``ranges``), its rows set aside."""
+
+
+def map_page(
+    page: Page,
+    notifications: Sequence[Notification],
+    keys: list[int],
+    last: dict[int, int],
+    decode: Callable[[Notification], Any],
+    add_stored: stored.Map | None,
+    firsts: dict[int, First] | None = None,
+) -> None:
+    """``notifications`` mapped into ``page``; an event that cannot be is set aside.
+
+    ``keys``: each one's aggregate (``UUID.int``); ``last``: each aggregate's last version
+    before the page, updated. ``firsts``: a page mapped apart from the pages before it
+    (``ranges``): the first event of an aggregate not in ``last``, unless its version is
+    1, is not checked for a missing version but noted there with any rows it was set
+    aside for, to be checked once the pages before are known.
+    """
+    for n, key in zip(notifications, keys, strict=True):
+        aside = []
+        deferred = firsts is not None and n.originator_version > 1 and key not in last
+        if not deferred:
+            expected = last.get(key, 0) + 1
+            if n.originator_version != expected:
+                aside.append(follows_a_gap(n, expected))
+        last[key] = n.originator_version
+        if add_stored is None or not _stored_added(add_stored, page, n):
+            try:
+                event = decode(n)
+            except Exception as exc:
+                page.events += 1
+                aside.append(_set_aside(n, f"cannot be decoded: {_reason(exc)}"))
+            else:
+                mark = page.mark()
+                try:
+                    page.add_event(n.id, event)
+                except Exception as exc:
+                    page.undo(mark)  # none of its rows, not some
+                    aside.append(_set_aside(n, f"cannot be mapped: {_reason(exc)}"))
+        if deferred:
+            firsts[key] = (n, aside)  # type: ignore[index]
+        elif aside:
+            page.add_rows(n.id, aside)
+
+
+def _stored_added(add: stored.Map, page: Page, n: Notification) -> bool:
+    """Whether ``n``'s rows were added from its stored JSON (``stored``); if not,
+    nothing was, and the event is decoded as any other."""
+    mark = page.mark()
+    try:
+        return add(page, n)
+    except Exception:
+        page.undo(mark)  # the general path refuses it or sets it aside, as before
+        return False
+
+
+def follows_a_gap(n: Notification, expected: int) -> Quarantined:
+    """``n`` set aside: its aggregate's version ``expected`` (and any up to ``n``'s) is
+    missing, a stored event deleted; a balance folded without it would be wrong."""
+    missing = f"{expected}" + (
+        f"..{n.originator_version - 1}" if n.originator_version - 1 > expected else ""
+    )
+    return _set_aside(n, f"follows a gap (version {missing} is missing)")
 
 
 def _set_aside(n: Notification, why: str) -> Quarantined:

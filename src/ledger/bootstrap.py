@@ -4,6 +4,7 @@ the views beside them (``open_view_store``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import psycopg
@@ -14,6 +15,7 @@ from ledger.application import Ledger
 from ledger.domain.errors import InvalidValue, Unavailable
 from ledger.logs import configure_logging
 from ledger.projections.postgres_store import PostgresViewStore
+from ledger.projections.ranges import Opener
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.sqlite_store import SQLiteViewStore
 from ledger.settings import Settings
@@ -44,6 +46,12 @@ def open_view_store(settings: Settings) -> SqlViewStore:
         settings.postgres_schema or "public",
         pool_size=settings.postgres_pool_size,
     )
+
+
+def range_opener(settings: Settings) -> Opener:
+    """How a rebuild's mapping processes open the log of ``settings``
+    (``ledger.projections.ranges``)."""
+    return functools.partial(build_ledger, settings)
 
 
 def ensure_schema(settings: Settings) -> None:

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 
-def run_ledger(*args: str, cwd: Path, db: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEDGER_LOG_FORMAT": "json"}
+def run_ledger(
+    *args: str, cwd: Path, db: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEDGER_LOG_FORMAT": "json", **(env or {})}
     if db:
         env["LEDGER_DATABASE_URL"] = db
     return subprocess.run(

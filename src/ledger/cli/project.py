@@ -4,6 +4,7 @@
     ledger project --once           catch up and exit
     ledger project --rebuild        empty the views, apply the whole log (progress bar), exit
     ledger project --rebuild --follow   ... and then follow
+    ledger project --rebuild --workers 4   PostgreSQL: its pages mapped by four processes
 
 Safe to stop at any moment (Ctrl-C, SIGTERM, a crash): each page of rows is
 written with the views' position in one transaction, and the next run starts
@@ -31,9 +32,10 @@ from rich.progress import (
 )
 
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger, open_view_store
+from ledger.bootstrap import build_ledger, open_view_store, range_opener
 from ledger.cli import err, out, refusals_exit
 from ledger.cli.app import app
+from ledger.domain.errors import InvalidValue
 from ledger.projections import runner
 from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings
@@ -59,15 +61,34 @@ def project(
     interval: Annotated[
         float, typer.Option(min=0.05, help="Seconds between looks for new events.")
     ] = 1.0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --rebuild on PostgreSQL: processes mapping its pages at once.",
+        ),
+    ] = 1,
 ) -> None:
     """Write the events' rows into the views (view_* tables beside the events)."""
     settings = Settings()
+    if workers > 1 and (not rebuild or settings.store_kind == "sqlite"):
+        raise InvalidValue(
+            "--workers spreads a rebuild (--rebuild) of PostgreSQL's views over processes",
+            field="workers",
+        )
     ledger = build_ledger(settings)
     store = open_view_store(settings)
     try:
         if rebuild:
             with _bar("rebuilding the views") as progress:
-                events = runner.rebuild(ledger, store, page_size=page_size, progress=progress)
+                events = runner.rebuild(
+                    ledger,
+                    store,
+                    page_size=page_size,
+                    progress=progress,
+                    workers=workers,
+                    opener=range_opener(settings) if workers > 1 else None,
+                )
             out.print(f"views rebuilt: {events:,} events, position {store.position():,}")
         if follow is None:
             follow = not rebuild

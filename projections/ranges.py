@@ -1,0 +1,173 @@
+"""A rebuild of the views on PostgreSQL with its pages mapped by several processes.
+
+The runner's pipeline decodes and maps in one thread of one process: a rebuild is bound
+by that interpreter while the machine's other cores wait (issue 11.3). Here the log's
+ids ``1..last`` are cut into pages of ``page_size`` ids; ``workers`` processes
+(``spawn``: no threads or connections carried over) each read a page from the log
+themselves, decode and map it, and send back its COPY text; this process writes the
+pages in order, each with the views' position in one transaction, as the pipeline does.
+So a rebuild stopped midway stops as the pipeline's does: the views hold exactly the
+pages up to their position, and a catch-up finishes the work. The processes never write.
+
+What a page mapped apart cannot know is an aggregate's last version before it. The
+version check of an aggregate's first event in a page is made here, in order, against
+the pages before; it sets the event aside as the pipeline would (the same reason, at the
+same place among its set-aside rows): the views hold the same rows either way
+(``tests/integration/test_rebuild_ranges.py`` compares them table by table).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ledger.projections import stored
+from ledger.projections.pages import Page
+from ledger.projections.postgres_store import PostgresViewStore
+from ledger.projections.reading import Read, Stored, page_reader
+from ledger.projections.runner import (
+    Applied,
+    EventLog,
+    First,
+    Progress,
+    follows_a_gap,
+    map_page,
+)
+from ledger.projections.schema import STORED, Table
+
+#: pages mapped ahead of the one being written, per process (memory: a page's COPY
+#: text is some 30 MB at 20,000 events)
+AHEAD = 2
+
+
+class OpenedLog(EventLog, Protocol):
+    def close(self) -> None: ...
+
+
+Opener = Callable[[], OpenedLog]
+"""Opens the event log in a mapping process: picklable (a module-level function, or a
+``functools.partial`` of one)."""
+
+
+@dataclass(slots=True)
+class _Mapped:
+    """A page as a process mapped it: its COPY text per table, and what this process
+    needs for the version checks."""
+
+    payloads: list[tuple[str, bytes]]
+    events: int
+    person_lines: int
+    #: each aggregate's last version in the page (by ``UUID.int``)
+    versions: dict[int, int]
+    #: each aggregate's first event in the page, unless its version is 1
+    firsts: dict[int, First]
+
+
+class _Written:
+    """What ``PostgresViewStore.write`` takes: a mapped page, with the rows this
+    process set aside for it."""
+
+    def __init__(self, mapped: _Mapped, asides: Page) -> None:
+        self.mapped, self.asides = mapped, asides
+
+    def payloads(self) -> list[tuple[Table, Any]]:
+        joined = {name: [text] for name, text in self.mapped.payloads}
+        for table, text in self.asides.payloads():
+            joined.setdefault(table.name, []).append(text)
+        return [(_TABLES[name], b"".join(texts)) for name, texts in joined.items()]
+
+
+_TABLES = {t.name: t for t in STORED["postgres"]}
+
+
+def rebuild_in_pool(
+    store: PostgresViewStore,
+    opener: Opener,
+    workers: int,
+    *,
+    page_size: int,
+    last: int,
+    progress: Progress | None = None,
+) -> Applied:
+    """The pages of ids ``1..last`` into the emptied ``store`` (see the module)."""
+    applied = Applied()
+    pages = [(first, min(first + page_size - 1, last)) for first in range(1, last + 1, page_size)]
+    versions: dict[int, int] = {}
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=spawn, initializer=_start, initargs=(opener,)
+    ) as pool:
+        ahead: deque[Future[_Mapped]] = deque()
+        for first, end in pages[: AHEAD * workers]:
+            ahead.append(pool.submit(_map, first, end))
+        after = 0
+        for n, (_, end) in enumerate(pages):
+            mapped = ahead.popleft().result()
+            if n + len(ahead) + 1 < len(pages):
+                ahead.append(pool.submit(_map, *pages[n + len(ahead) + 1]))
+            asides = _checked(store, mapped, versions)
+            store.write(_Written(mapped, asides), end, after=after, durable=False)  # type: ignore[arg-type]
+            after = end
+            applied.pages += 1
+            applied.events += mapped.events
+            applied.person_lines += mapped.person_lines
+            applied.position = end
+            if progress is not None:
+                progress(end, last)
+    return applied
+
+
+def _checked(store: PostgresViewStore, mapped: _Mapped, versions: dict[int, int]) -> Page:
+    """The page's first events checked against the pages before (``versions``, then
+    updated): the rows set aside for them."""
+    asides = store.new_page()
+    for key, (n, rows) in mapped.firsts.items():
+        expected = versions.get(key, 0) + 1
+        if n.originator_version != expected:
+            rows = [follows_a_gap(n, expected), *rows]
+        if rows:
+            asides.add_rows(n.id, rows)
+    versions.update(mapped.versions)
+    return asides
+
+
+# ------------------------------------------------------------ in each process
+
+
+@dataclass(slots=True)
+class _Log:
+    read: Read
+    decode: Callable[[Any], Any]
+    add_stored: stored.Map | None
+
+
+_log: _Log | None = None
+
+
+def _start(opener: Opener) -> None:
+    """A mapping process's start: the log opened once, for every page it maps."""
+    global _log
+    log = opener()
+    _log = _Log(page_reader(log.recorder), log.mapper.to_domain_event, stored.reader(log.mapper))
+    # as the runner's pipeline maps (``runner._BatchGC``), for the process's life
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _map(first: int, last: int) -> _Mapped:
+    """The page of ids ``first..last`` (fewer events where ids are missing)."""
+    assert _log is not None, "the process was not started by rebuild_in_pool"
+    found: Sequence[Stored] = _log.read(first, last - first + 1)  # type: ignore[assignment]
+    notifications = [n for n in found if n.id <= last]
+    page = Page("postgres")
+    keys = [n.originator_id.int for n in notifications]
+    versions: dict[int, int] = {}
+    firsts: dict[int, First] = {}
+    map_page(page, notifications, keys, versions, _log.decode, _log.add_stored, firsts)  # type: ignore[arg-type]
+    payloads = [(table.name, text) for table, text in page.payloads()]
+    return _Mapped(payloads, page.events, page.person_lines, versions, firsts)

@@ -23,9 +23,12 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ledger.domain.errors import Unavailable
+from ledger.processes import exit_with_parent
 from ledger.projections import stored
 from ledger.projections.pages import Page
 from ledger.projections.postgres_store import PostgresViewStore
@@ -98,10 +101,13 @@ def rebuild_in_pool(
     applied = Applied()
     pages = [(first, min(first + page_size - 1, last)) for first in range(1, last + 1, page_size)]
     versions: dict[int, int] = {}
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=spawn, initializer=_start, initargs=(opener,)
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(opener,),
+    )
+    try:
         ahead: deque[Future[_Mapped]] = deque()
         for first, end in pages[: AHEAD * workers]:
             ahead.append(pool.submit(_map, first, end))
@@ -119,6 +125,17 @@ def rebuild_in_pool(
             applied.position = end
             if progress is not None:
                 progress(end, last)
+    except BrokenProcessPool as exc:
+        # a process died (it printed why); the pages written stay, with their position
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise Unavailable(
+            f"a mapping process of the rebuild stopped ({exc}); the views hold the pages "
+            "written so far: a catch-up or another rebuild finishes the work"
+        ) from exc
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)  # not the pages queued ahead
+        raise
+    pool.shutdown(wait=True)
     return applied
 
 
@@ -152,6 +169,7 @@ _log: _Log | None = None
 def _start(opener: Opener) -> None:
     """A mapping process's start: the log opened once, for every page it maps."""
     global _log
+    exit_with_parent()
     log = opener()
     _log = _Log(page_reader(log.recorder), log.mapper.to_domain_event, stored.reader(log.mapper))
     # as the runner's pipeline maps (``runner._BatchGC``), for the process's life
@@ -170,4 +188,6 @@ def _map(first: int, last: int) -> _Mapped:
     firsts: dict[int, First] = {}
     map_page(page, notifications, keys, versions, _log.decode, _log.add_stored, firsts)  # type: ignore[arg-type]
     payloads = [(table.name, text) for table, text in page.payloads()]
-    return _Mapped(payloads, page.events, page.person_lines, versions, firsts)
+    # a first event's state is not needed for its version check: not sent back
+    light = {key: (n._replace(state=b""), rows) for key, (n, rows) in firsts.items()}  # type: ignore[attr-defined]
+    return _Mapped(payloads, page.events, page.person_lines, versions, light)

@@ -51,7 +51,20 @@ def open_view_store(settings: Settings) -> SqlViewStore:
 def range_opener(settings: Settings) -> Opener:
     """How a rebuild's mapping processes open the log of ``settings``
     (``ledger.projections.ranges``)."""
-    return functools.partial(build_ledger, settings)
+    return functools.partial(_mapping_ledger, settings)
+
+
+def _mapping_ledger(settings: Settings) -> Ledger:
+    """The log as a mapping process reads it: the tables are there (processes starting at
+    once must not race to create them, ``ledger.workers``), one connection at a time."""
+    configure_logging(settings.log_format, settings.log_level, settings.log_file)
+    env = {
+        **settings.eventsourcing_env(),
+        "CREATE_TABLE": "n",
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "1",
+    }
+    return Ledger(env=env, ports=stored_ports)
 
 
 def ensure_schema(settings: Settings) -> None:

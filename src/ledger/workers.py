@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from ledger.application import Ledger
 from ledger.domain.errors import Unavailable
+from ledger.processes import exit_with_parent
 
 B = TypeVar("B")
 R = TypeVar("R")
@@ -47,8 +48,8 @@ def run_batches(
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=start,
-        initargs=(type(ledger), {**ledger.env, "CREATE_TABLE": "n"}, setup),
+        initializer=_started,
+        initargs=(start, type(ledger), {**ledger.env, "CREATE_TABLE": "n"}, setup),
     )
     pending: dict[Future[R], B] = {}
 
@@ -72,3 +73,13 @@ def run_batches(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _started(
+    start: Callable[[type[Ledger], dict[str, str], Any], None],
+    ledger: type[Ledger],
+    env: dict[str, str],
+    setup: Any,
+) -> None:
+    exit_with_parent()
+    start(ledger, env, setup)

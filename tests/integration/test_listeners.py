@@ -9,6 +9,7 @@ import socket
 import sys
 
 import pytest
+from uvicorn.config import STARTUP_FAILURE
 
 from ledger.cli.listeners import Listener
 from tests.api.test_cli import free_port
@@ -74,3 +75,16 @@ def test_a_port_a_group_of_another_server_listens_on_is_refused_too() -> None:
             Listener("127.0.0.1", port, 64).check()
     finally:
         other.close()
+
+
+def test_a_worker_that_cannot_listen_ends_as_a_failed_start_up_not_restarted_for_good() -> None:
+    # uvicorn's supervisor stops on STARTUP_FAILURE; any other exit it restarts, forever
+    port = free_port()
+    other = socket.create_server(("127.0.0.1", port))  # taken since the parent's check
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            _worker_socket(Listener("127.0.0.1", port, 64))
+    finally:
+        other.close()
+
+    assert stopped.value.code == STARTUP_FAILURE

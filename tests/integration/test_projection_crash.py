@@ -56,6 +56,8 @@ def test_a_rebuild_killed_midway_and_finished_equals_a_clean_rebuild(
         "LEDGER_DATABASE_URL": store.database_url,
         "LEDGER_POSTGRES_SCHEMA": store.postgres_schema or "",
         "LEDGER_LOG_FORMAT": "json",
+        # inherited by the rebuild's mapping processes: found by it once it is killed
+        "LEDGER_TEST_REBUILD": str(tmp_path),
     }
 
     with (tmp_path / "rebuild.log").open("w") as log:
@@ -71,6 +73,7 @@ def test_a_rebuild_killed_midway_and_finished_equals_a_clean_rebuild(
     killed_at = tracked_position(settings)
 
     assert 0 < moved <= killed_at < last, (tmp_path / "rebuild.log").read_text()
+    assert no_process_left_of(str(tmp_path)) == []  # its mapping processes ended with it
     at_kill = dump(settings)
     audited = sorted(row[0] for row in at_kill["view_audit"])
     ids = [n.id for n in ledger.recorder.select_notifications(1, killed_at)]
@@ -111,6 +114,22 @@ def wait_for_the_position_to_pass(
             return position
         time.sleep(0.005)
     pytest.fail("the rebuild never moved the views' position")
+
+
+def no_process_left_of(mark: str, within: float = 10.0) -> list[int]:
+    """The processes still alive ``within`` seconds whose environment has the mark."""
+    deadline = time.monotonic() + within
+    while True:
+        left = []
+        for environ in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if f"LEDGER_TEST_REBUILD={mark}".encode() in environ.read_bytes():
+                    left.append(int(environ.parent.name))
+            except OSError:
+                continue
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
 
 
 def tracked_position(settings: Settings) -> int:

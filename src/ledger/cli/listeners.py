@@ -16,9 +16,12 @@ worker, unpickling it, binds a socket of its own.
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 from typing import Any
+
+from uvicorn.config import STARTUP_FAILURE
 
 #: whether the kernel spreads connections over the sockets of a group (Linux)
 SPREADS = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
@@ -38,7 +41,18 @@ class Listener:
         listen(self.host, self.port, self.backlog, group=False).close()
 
     def __reduce__(self) -> tuple[Any, tuple[str, int, int]]:
-        return listen, (self.host, self.port, self.backlog)
+        return _worker_socket, (self.host, self.port, self.backlog)
+
+
+def _worker_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """A worker's socket, made as the worker starts; one it cannot have (the port taken
+    since ``check``, no descriptors left) ends the worker as a failed start-up, which
+    uvicorn's supervisor does not restart (it would, for good, on any other exit)."""
+    try:
+        return listen(host, port, backlog)
+    except OSError as exc:
+        logging.getLogger("uvicorn.error").error("cannot listen on %s:%d: %s", host, port, exc)
+        sys.exit(STARTUP_FAILURE)
 
 
 def listen(host: str, port: int, backlog: int, *, group: bool = True) -> socket.socket:

@@ -78,7 +78,7 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
     logging.getLogger("uvicorn.error").info(
         "Uvicorn running on http://%s:%d (Press CTRL+C to quit), %d workers, "
         "each on a socket of its own (SO_REUSEPORT)",
-        host,
+        f"[{host}]" if ":" in host else host,
         port,
         workers,
     )

@@ -21,11 +21,13 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from eventsourcing.persistence import Notification
 
 from ledger.domain.errors import Unavailable
 from ledger.processes import exit_with_parent
@@ -38,6 +40,7 @@ from ledger.projections.runner import (
     EventLog,
     First,
     Progress,
+    _originator,
     follows_a_gap,
     map_page,
 )
@@ -180,14 +183,20 @@ def _start(opener: Opener) -> None:
 def _map(first: int, last: int) -> _Mapped:
     """The page of ids ``first..last`` (fewer events where ids are missing)."""
     assert _log is not None, "the process was not started by rebuild_in_pool"
-    found: Sequence[Stored] = _log.read(first, last - first + 1)  # type: ignore[assignment]
+    found = _log.read(first, last - first + 1)
     notifications = [n for n in found if n.id <= last]
     page = Page("postgres")
-    keys = [n.originator_id.int for n in notifications]
+    keys = [_originator(n).int for n in notifications]
     versions: dict[int, int] = {}
     firsts: dict[int, First] = {}
-    map_page(page, notifications, keys, versions, _log.decode, _log.add_stored, firsts)  # type: ignore[arg-type]
+    map_page(page, notifications, keys, versions, _log.decode, _log.add_stored, firsts)
     payloads = [(table.name, text) for table, text in page.payloads()]
     # a first event's state is not needed for its version check: not sent back
-    light = {key: (n._replace(state=b""), rows) for key, (n, rows) in firsts.items()}  # type: ignore[attr-defined]
+    light: dict[int, First] = {key: (_without_state(n), rows) for key, (n, rows) in firsts.items()}
     return _Mapped(payloads, page.events, page.person_lines, versions, light)
+
+
+def _without_state(n: Notification) -> Notification:
+    originator = _originator(n)
+    stateless = Stored(n.id, originator, n.originator_version, n.topic, b"", str(originator))
+    return stateless  # type: ignore[return-value]  # duck-typed, as the runner reads it

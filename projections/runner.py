@@ -11,8 +11,8 @@ The three steps overlap: while page N is written (by one writer thread, in order
 page N+1 is decoded and mapped, and page N+2 is being read. Decoding and mapping
 are Python and hold the interpreter; reading and writing are mostly the database's
 work, so the overlap hides most of it. At most three pages are held at any time,
-whatever the size of the history. (Mapping in worker processes was measured on
-two cores shared with PostgreSQL: slower, the server needs the second core.)
+whatever the size of the history. A rebuild on PostgreSQL can have its pages mapped
+by several processes instead (``ranges``; ``rebuild(workers=...)``).
 
 The eventsourcing library's own ``ProjectionRunner`` commits once per event, and
 cannot follow SQLite (no subscriptions there): this one serves both stores alike.
@@ -155,9 +155,9 @@ def _in_ranges(
     from ledger.projections import ranges  # built on this module
     from ledger.projections.postgres_store import PostgresViewStore
 
-    last = ledger.recorder.max_notification_id() or 0
     if workers < 2 or opener is None or not isinstance(store, PostgresViewStore):
         return None
+    last = ledger.recorder.max_notification_id() or 0
     if last <= page_size:
         return None
     with _batch_gc():

@@ -36,6 +36,7 @@ from ledger.projections.pages import Page
 from ledger.projections.postgres_store import PostgresViewStore
 from ledger.projections.reading import Read, Stored, page_reader
 from ledger.projections.runner import (
+    BATCH_GC_THRESHOLDS,
     Applied,
     EventLog,
     First,
@@ -74,7 +75,7 @@ class _Mapped:
     firsts: dict[int, First]
 
 
-class _Written:
+class _Encoded:
     """What ``PostgresViewStore.write`` takes: a mapped page, with the rows this
     process set aside for it."""
 
@@ -120,7 +121,7 @@ def rebuild_in_pool(
             if n + len(ahead) + 1 < len(pages):
                 ahead.append(pool.submit(_map, *pages[n + len(ahead) + 1]))
             asides = _checked(store, mapped, versions)
-            store.write(_Written(mapped, asides), end, after=after, durable=False)  # type: ignore[arg-type]
+            store.write(_Encoded(mapped, asides), end, after=after, durable=False)  # type: ignore[arg-type]
             after = end
             applied.pages += 1
             applied.events += mapped.events
@@ -177,7 +178,7 @@ def _start(opener: Opener) -> None:
     _log = _Log(page_reader(log.recorder), log.mapper.to_domain_event, stored.reader(log.mapper))
     # as the runner's pipeline maps (``runner._BatchGC``), for the process's life
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
 
 
 def _map(first: int, last: int) -> _Mapped:

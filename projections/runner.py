@@ -453,6 +453,10 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+#: the collector's thresholds while pages are mapped (``_BatchGC``)
+BATCH_GC_THRESHOLDS = (50_000, 20, 100)
+
+
 class _BatchGC:
     """Fewer garbage collections while pages are mapped.
 
@@ -480,7 +484,7 @@ class _BatchGC:
             if self._runs == 0:
                 self._saved = gc.get_threshold()
                 gc.freeze()
-                gc.set_threshold(50_000, 20, 100)
+                gc.set_threshold(*BATCH_GC_THRESHOLDS)
             self._runs += 1
         try:
             yield

@@ -6,12 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from benchmarks.history import build_history
 
-from ledger.bootstrap import build_ledger
-from ledger.demo import Demo, Story
 from ledger.settings import Settings
 from tests.e2e.test_cli_demo import run_ledger
+from tests.integration.conftest import demo_and_history
 
 
 @pytest.mark.parametrize("args", [["--once"], []], ids=["catch-up", "follow"])
@@ -42,9 +40,7 @@ def test_a_rebuild_with_two_workers_writes_every_event_the_pipeline_writes(
     postgres_url: str, pg_schema: str, tmp_path: Path
 ) -> None:
     settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
-    ledger = build_ledger(settings, configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    build_history(ledger, units=6, months=6)
+    ledger = demo_and_history(settings, units=6, months=6)
     last = ledger.recorder.max_notification_id() or 0
     ledger.close()
     env = {"LEDGER_POSTGRES_SCHEMA": pg_schema}

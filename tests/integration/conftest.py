@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from benchmarks.history import build_history
 
 from ledger.application import Ledger
 from ledger.bootstrap import build_ledger
@@ -29,7 +30,16 @@ def settings_of(store: StoreConfig) -> Settings:
 @pytest.fixture
 def demo(store: StoreConfig) -> Iterator[Ledger]:
     """The demo's history (``ledger demo``) recorded in the test's store."""
-    ledger = build_ledger(settings_of(store), configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
+    ledger = demo_and_history(settings_of(store))
     yield ledger
     ledger.close()
+
+
+def demo_and_history(settings: Settings, *, units: int = 0, months: int = 0) -> Ledger:
+    """A ledger on ``settings`` holding the demo's history, then a synthetic one of
+    ``units`` units x ``months`` months (``benchmarks.history``)."""
+    ledger = build_ledger(settings, configure_logs=False)
+    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
+    if units:
+        build_history(ledger, units=units, months=months)
+    return ledger

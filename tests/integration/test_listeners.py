@@ -7,6 +7,7 @@ import pickle
 import select
 import socket
 import sys
+from collections.abc import Callable
 
 import pytest
 from uvicorn.config import STARTUP_FAILURE
@@ -56,20 +57,20 @@ def test_connections_opened_together_are_spread_over_the_workers_sockets() -> No
     assert min(taken) > 0, taken  # all 32 on one socket: 2 chances in 2**32
 
 
-def test_a_port_another_server_listens_on_is_refused_before_any_worker_starts() -> None:
+@pytest.mark.parametrize(
+    "listening",
+    [
+        lambda port: socket.create_server(("127.0.0.1", port)),
+        # in a group: the workers would join it and share its connections
+        lambda port: _worker_socket(Listener("127.0.0.1", port, 64)),
+    ],
+    ids=["alone", "in-a-group"],
+)
+def test_a_port_another_server_listens_on_is_refused_before_any_worker_starts(
+    listening: Callable[[int], socket.socket],
+) -> None:
     port = free_port()
-    other = socket.create_server(("127.0.0.1", port))
-    try:
-        with pytest.raises(OSError, match="in use"):
-            Listener("127.0.0.1", port, 64).check()
-    finally:
-        other.close()
-
-
-def test_a_port_a_group_of_another_server_listens_on_is_refused_too() -> None:
-    # the workers would join that group and share its connections
-    port = free_port()
-    other = _worker_socket(Listener("127.0.0.1", port, 64))
+    other = listening(port)
     try:
         with pytest.raises(OSError, match="in use"):
             Listener("127.0.0.1", port, 64).check()

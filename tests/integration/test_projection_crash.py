@@ -23,16 +23,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from benchmarks.history import build_history
 from psycopg import sql
 
-from ledger.bootstrap import build_ledger, open_view_store
-from ledger.demo import Demo, Story
+from ledger.bootstrap import open_view_store
 from ledger.projections import runner
 from ledger.projections.schema import TABLES
 from ledger.projections.sql import SqlViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
+from tests.integration.conftest import demo_and_history
 
 Dump = dict[str, list[tuple[Any, ...]]]
 REBUILD = (sys.executable, "-m", "ledger", "project", "--rebuild")
@@ -47,9 +46,7 @@ def test_a_rebuild_killed_midway_and_finished_equals_a_clean_rebuild(
     settings = Settings(
         database_url=store.database_url, postgres_schema=store.postgres_schema or ""
     )
-    ledger = build_ledger(settings, configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    build_history(ledger, units=150, months=12)  # ~4,000 events: 80 pages of 50
+    ledger = demo_and_history(settings, units=150, months=12)  # ~4,000 events: 80 pages of 50
     last = ledger.recorder.max_notification_id() or 0
     env = {
         **os.environ,

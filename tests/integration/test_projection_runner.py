@@ -12,13 +12,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from benchmarks.history import build_history
 from eventsourcing.persistence import Notification
 
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger, open_view_store
 from ledger.clocks import ReadClocks
-from ledger.demo import Demo, Story
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
 from ledger.projections import runner
@@ -29,6 +27,7 @@ from ledger.projections.sql import PositionMoved, SqlViewStore
 from ledger.projections.store import MemoryViewStore, ViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
+from tests.integration.conftest import demo_and_history
 
 ACTOR = Actor("case-worker:runner", "runner test", "req-runner")
 
@@ -40,9 +39,7 @@ def settings(store: StoreConfig) -> Settings:
 
 @pytest.fixture
 def ledger(settings: Settings) -> Iterator[Ledger]:
-    ledger = build_ledger(settings, configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    build_history(ledger, units=8, months=8)
+    ledger = demo_and_history(settings, units=8, months=8)
     yield ledger
     ledger.close()
 

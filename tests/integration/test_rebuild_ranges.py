@@ -9,16 +9,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from benchmarks.history import build_history
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger, open_view_store, range_opener
-from ledger.demo import Demo, Story
+from ledger.bootstrap import open_view_store, range_opener
 from ledger.projections import runner
 from ledger.projections.postgres_store import PostgresViewStore
 from ledger.projections.schema import TABLES
 from ledger.settings import Settings
+from tests.integration.conftest import demo_and_history
 
 pytestmark = pytest.mark.postgres
 
@@ -33,9 +32,7 @@ def settings(postgres_url: str, pg_schema: str) -> Settings:
 
 @pytest.fixture
 def ledger(settings: Settings) -> Iterator[Ledger]:
-    ledger = build_ledger(settings, configure_logs=False)
-    Demo(ledger, Story(say=lambda _: None, show=lambda _: None)).run()
-    build_history(ledger, units=6, months=6)
+    ledger = demo_and_history(settings, units=6, months=6)
     yield ledger
     ledger.close()
 

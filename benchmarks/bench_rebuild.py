@@ -41,7 +41,7 @@ from psycopg import sql
 from benchmarks.history import build_history
 from benchmarks.stock import StockProjection, StockView
 from ledger.application import Ledger
-from ledger.bootstrap import open_view_store, range_opener
+from ledger.bootstrap import open_view_store, pages_in_processes
 from ledger.projections.reading import page_reader
 from ledger.projections.runner import PAGE_SIZE, rebuild
 from ledger.settings import Settings
@@ -254,9 +254,9 @@ def phase_rebuild(url: str, size: Size, page_size: int, workers: int = 1) -> dic
         nonlocal caught_up
         caught_up = time.perf_counter() - start
 
-    opener = range_opener(settings) if workers > 1 else None
+    in_processes = pages_in_processes(settings, workers)
     events = rebuild(
-        ledger, store, page_size=page_size, progress=progress, workers=workers, opener=opener
+        ledger, store, page_size=page_size, progress=progress, in_processes=in_processes
     )
     seconds = time.perf_counter() - start
     used = cpu.used()

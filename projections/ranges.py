@@ -33,7 +33,6 @@ from ledger.domain.errors import Unavailable
 from ledger.processes import exit_with_parent
 from ledger.projections import stored
 from ledger.projections.pages import Page
-from ledger.projections.postgres_store import PostgresViewStore
 from ledger.projections.reading import Read, Stored, page_reader
 from ledger.projections.runner import (
     BATCH_GC_THRESHOLDS,
@@ -46,6 +45,7 @@ from ledger.projections.runner import (
     map_page,
 )
 from ledger.projections.schema import STORED, Table
+from ledger.projections.sql import SqlViewStore
 
 #: pages mapped ahead of the one being written, per process (memory: a page's COPY
 #: text is some 30 MB at 20,000 events)
@@ -92,8 +92,24 @@ class _Encoded:
 _TABLES = {t.name: t for t in STORED["postgres"]}
 
 
+@dataclass(frozen=True, slots=True)
+class InProcesses:
+    """``runner.PagesInProcesses`` by ``workers`` processes, each opening the log with
+    ``opener`` (``ledger.bootstrap.pages_in_processes`` makes one for PostgreSQL)."""
+
+    opener: Opener
+    workers: int
+
+    def __call__(
+        self, store: SqlViewStore, *, page_size: int, last: int, progress: Progress | None
+    ) -> Applied:
+        return rebuild_in_pool(
+            store, self.opener, self.workers, page_size=page_size, last=last, progress=progress
+        )
+
+
 def rebuild_in_pool(
-    store: PostgresViewStore,
+    store: SqlViewStore,
     opener: Opener,
     workers: int,
     *,
@@ -101,7 +117,7 @@ def rebuild_in_pool(
     last: int,
     progress: Progress | None = None,
 ) -> Applied:
-    """The pages of ids ``1..last`` into the emptied ``store`` (see the module)."""
+    """The pages of ids ``1..last`` into the emptied PostgreSQL ``store`` (see the module)."""
     applied = Applied()
     pages = [(first, min(first + page_size - 1, last)) for first in range(1, last + 1, page_size)]
     versions: dict[int, int] = {}
@@ -143,7 +159,7 @@ def rebuild_in_pool(
     return applied
 
 
-def _checked(store: PostgresViewStore, mapped: _Mapped, versions: dict[int, int]) -> Page:
+def _checked(store: SqlViewStore, mapped: _Mapped, versions: dict[int, int]) -> Page:
     """The page's first events checked against the pages before (``versions``, then
     updated): the rows set aside for them."""
     asides = store.new_page()

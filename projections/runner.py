@@ -12,7 +12,7 @@ page N+1 is decoded and mapped, and page N+2 is being read. Decoding and mapping
 are Python and hold the interpreter; reading and writing are mostly the database's
 work, so the overlap hides most of it. At most three pages are held at any time,
 whatever the size of the history. A rebuild on PostgreSQL can have its pages mapped
-by several processes instead (``ranges``; ``rebuild(workers=...)``).
+by several processes instead (``ranges``, handed in as ``rebuild(in_processes=...)``).
 
 The eventsourcing library's own ``ProjectionRunner`` commits once per event, and
 cannot follow SQLite (no subscriptions there): this one serves both stores alike.
@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
@@ -49,9 +49,6 @@ from ledger.projections.pages import Page
 from ledger.projections.reading import page_reader
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.store import ViewStore
-
-if TYPE_CHECKING:
-    from ledger.projections.ranges import Opener
 
 #: events a page: one transaction each. Larger pages spread each page's fixed work (the
 #: tracking row's lock, the set-aside checks' look-up of the page's aggregates, one COPY
@@ -106,14 +103,22 @@ def catch_up(
     return run(ledger, store, page_size=page_size, progress=progress).events
 
 
+class PagesInProcesses(Protocol):
+    """Maps and writes the log's ids ``1..last`` into an emptied store, in order, each
+    page with its position (``ranges.InProcesses``: the pages mapped by other processes)."""
+
+    def __call__(
+        self, store: SqlViewStore, *, page_size: int, last: int, progress: Progress | None
+    ) -> Applied: ...
+
+
 def rebuild(
     ledger: EventLog,
     store: SqlViewStore,
     *,
     page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
-    workers: int = 1,
-    opener: Opener | None = None,
+    in_processes: PagesInProcesses | None = None,
 ) -> int:
     """Empties the views and their position, then applies the whole log; returns events.
 
@@ -125,12 +130,13 @@ def rebuild(
     a tail of whole pages with their position, which that catch-up reads again; the index
     builds at the end commit durably, and with them every page before.
 
-    ``workers`` > 1 on PostgreSQL, with an ``opener`` of the log for other processes:
-    the pages mapped by that many processes at once (``ranges``).
+    With ``in_processes`` (``ledger.bootstrap.pages_in_processes``: PostgreSQL, several
+    workers) the pages are mapped by other processes, then the pipeline reads what was
+    recorded meanwhile.
     """
     start = time.perf_counter()
     store.clear()
-    applied = _in_ranges(ledger, store, page_size, progress, workers, opener)
+    applied = _in_processes(ledger, store, page_size, progress, in_processes)
     if applied is None:
         applied = run(
             ledger, store, page_size=page_size, progress=progress, log=False, durable=False
@@ -141,29 +147,22 @@ def rebuild(
     return applied.events
 
 
-def _in_ranges(
+def _in_processes(
     ledger: EventLog,
     store: SqlViewStore,
     page_size: int,
     progress: Progress | None,
-    workers: int,
-    opener: Opener | None,
+    in_processes: PagesInProcesses | None,
 ) -> Applied | None:
-    """A rebuild's pages mapped by ``workers`` processes (``ranges``), then what was
-    recorded meanwhile; None where one pipeline is to do it all (one worker, SQLite, a
-    log of one page)."""
-    from ledger.projections import ranges  # built on this module
-    from ledger.projections.postgres_store import PostgresViewStore
-
-    if workers < 2 or opener is None or not isinstance(store, PostgresViewStore):
+    """A rebuild's pages mapped by other processes, then what was recorded meanwhile;
+    None where one pipeline is to do it all (no processes, or a log of one page)."""
+    if in_processes is None:
         return None
     last = ledger.recorder.max_notification_id() or 0
     if last <= page_size:
         return None
     with _batch_gc():
-        applied = ranges.rebuild_in_pool(
-            store, opener, workers, page_size=page_size, last=last, progress=progress
-        )
+        applied = in_processes(store, page_size=page_size, last=last, progress=progress)
     tail = run(ledger, store, page_size=page_size, progress=progress, log=False, durable=False)
     applied.events += tail.events
     applied.pages += tail.pages

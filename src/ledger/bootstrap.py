@@ -15,7 +15,8 @@ from ledger.application import Ledger
 from ledger.domain.errors import InvalidValue, Unavailable
 from ledger.logs import configure_logging
 from ledger.projections.postgres_store import PostgresViewStore
-from ledger.projections.ranges import Opener
+from ledger.projections.ranges import InProcesses
+from ledger.projections.runner import PagesInProcesses
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.sqlite_store import SQLiteViewStore
 from ledger.settings import Settings
@@ -48,10 +49,13 @@ def open_view_store(settings: Settings) -> SqlViewStore:
     )
 
 
-def range_opener(settings: Settings) -> Opener:
-    """How a rebuild's mapping processes open the log of ``settings``
-    (``ledger.projections.ranges``)."""
-    return functools.partial(_mapping_ledger, settings)
+def pages_in_processes(settings: Settings, workers: int) -> PagesInProcesses | None:
+    """A rebuild's pages mapped by ``workers`` processes, each opening the log of
+    ``settings`` (``ledger.projections.ranges``); None for one pipeline (one worker, or
+    SQLite: one writer, and the views are the same file)."""
+    if workers < 2 or settings.store_kind != "postgres":
+        return None
+    return InProcesses(functools.partial(_mapping_ledger, settings), workers)
 
 
 def _mapping_ledger(settings: Settings) -> Ledger:

@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 
 from ledger.application import Ledger
-from ledger.bootstrap import open_view_store, range_opener
+from ledger.bootstrap import open_view_store, pages_in_processes
 from ledger.projections import runner
 from ledger.projections.postgres_store import PostgresViewStore
 from ledger.projections.schema import TABLES
@@ -64,9 +64,9 @@ def in_one_pipeline(ledger: Ledger, views: PostgresViewStore, settings: Settings
 
 
 def in_ranges(ledger: Ledger, views: PostgresViewStore, settings: Settings) -> Any:
-    events = runner.rebuild(
-        ledger, views, page_size=PAGE, workers=WORKERS, opener=range_opener(settings)
-    )
+    in_processes = pages_in_processes(settings, WORKERS)
+    assert in_processes is not None
+    events = runner.rebuild(ledger, views, page_size=PAGE, in_processes=in_processes)
     return events, views.position(), rows(settings)
 
 

@@ -32,7 +32,7 @@ from rich.progress import (
 )
 
 from ledger.application import Ledger
-from ledger.bootstrap import build_ledger, open_view_store, range_opener
+from ledger.bootstrap import build_ledger, open_view_store, pages_in_processes
 from ledger.cli import err, out, refusals_exit
 from ledger.cli.app import app
 from ledger.domain.errors import InvalidValue
@@ -86,8 +86,7 @@ def project(
                     store,
                     page_size=page_size,
                     progress=progress,
-                    workers=workers,
-                    opener=range_opener(settings) if workers > 1 else None,
+                    in_processes=pages_in_processes(settings, workers),
                 )
             out.print(f"views rebuilt: {events:,} events, position {store.position():,}")
         if follow is None:

@@ -287,6 +287,8 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
             declared = None
     else:
         return None
+    if not all(type(rid) is str for rid in columns[0]):
+        return None  # a resident ID is text: the general path decides what a number is
     joined = [",".join(c) for c in (*columns[1:], *([declared] if declared else []))]
     plain = _plain(",".join(joined), len(joined) * len(lines), dialect)
     return _Persons(columns, declared, joined) if plain else None

@@ -151,6 +151,12 @@ ODD_ASSESSMENTS = {
     "an amount in exponent form": lambda s: s["lines"][0].__setitem__(2, "1E+2"),
     "no lines": _set("lines", []),
     "a short line": lambda s: s["lines"][0].pop(),
+    # where orjson (the stored path's parser) and the standard library's json differ
+    "a resident ID a number past 64 bits": lambda s: s["lines"][0].__setitem__(0, 10**30),
+    "a resident ID a number": lambda s: s["lines"][0].__setitem__(0, 150402),
+    "a class version past 64 bits": _set("class_version", 2 + 2**64),
+    "a class version 2.0": _set("class_version", 2.0),
+    "an amount NaN": lambda s: s["lines"][0].__setitem__(2, float("nan")),
 }
 ODD_PAYMENTS = {
     "a field more": _set("extra", 1),
@@ -227,6 +233,23 @@ def test_a_state_that_is_not_one_json_object_alone_is_left_to_the_decoded_path(
     taken, outcome = from_json(ledger, spaced, dialect)
     assert not taken
     assert outcome == decoded(ledger, spaced, dialect)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_lone_surrogate_the_json_parser_refuses_is_left_to_the_decoded_path(
+    ledger: Ledger, notifications: list[Notification], dialect: Dialect
+) -> None:
+    assessed = next(n for n in notifications if n.topic == Unit.PeriodAssessed.TOPIC)
+    state = json.loads(assessed.state)
+    state["reason"] = "a\ud800b"
+    n = replace(assessed, state=json.dumps(state).encode())  # ASCII: the escape, not UTF-8
+    add = stored.reader(ledger.mapper)
+    assert add is not None
+    page = Page(dialect)
+
+    assert add(page, n) is False
+    assert page.events == 0
+    assert page.payloads() == []
 
 
 def test_states_with_nested_values_are_left_to_the_decoded_path(

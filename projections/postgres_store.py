@@ -224,7 +224,7 @@ class PostgresViewStore(SqlViewStore):
                 "WHERE name = %s FOR UPDATE",
                 (TRACKING_NAME,),
             )
-            for statement in drop_index_statements("postgres", self.schema):
+            for statement in drop_index_statements("postgres", self.schema, guards=True):
                 conn.execute(statement)
             # The primary keys too: the tracking row guards every page of a rebuild (its
             # position checked under lock), the keys are built again at its end.

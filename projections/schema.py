@@ -297,13 +297,18 @@ def key_statements(schema: str, table: str) -> tuple[str, str]:
     )
 
 
-def drop_index_statements(dialect: Dialect, schema: str | None = None) -> list[str]:
-    """DROP INDEX for the read paths that are not also guards (unique ones stay)."""
+def drop_index_statements(
+    dialect: Dialect, schema: str | None = None, *, guards: bool = False
+) -> list[str]:
+    """DROP INDEX for the read paths that are not also guards (unique ones stay), or
+    with ``guards`` for all of them (a rebuild on PostgreSQL, which drops the primary
+    keys too: the tracking row guards each of its pages, and the audit's unique index,
+    kept up row by row, cost its COPY a few per cent of the server's time)."""
     return [
         f"DROP INDEX IF EXISTS {_name(table.index_name(index), schema)}"
         for table in STORED[dialect]
         for index in table.indexes
-        if not index.unique
+        if guards or not index.unique
     ]
 
 

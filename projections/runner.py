@@ -284,6 +284,10 @@ class _Pipeline:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="views-writer")
         #: the last version of each aggregate of the page mapped before (by ``UUID.int``)
         self._previous: dict[int, int] = {}
+        #: from the first event (a rebuild): every aggregate's last version so far, so
+        #: that no page looks versions up in the views (a rebuild on PostgreSQL fills
+        #: them without the audit's unique index that look-up would use)
+        self._known: dict[int, int] | None = {} if position == 0 else None
 
     def __enter__(self) -> _Pipeline:
         return self
@@ -338,6 +342,8 @@ class _Pipeline:
         """Each aggregate's last version before this page, by ``UUID.int``: the page
         before (which may still be being written) from memory, earlier ones from the views."""
         assert isinstance(self.store, SqlViewStore)
+        if self._known is not None:
+            return self._known  # updated in place by map_page
         last = dict(self._previous)
         first: dict[int, Notification] = {}
         for n, key in zip(notifications, keys, strict=True):

@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_rebuild                          # 2,000 units, 12 and 36 months
     python -m benchmarks.bench_rebuild --units 20000 --months 36 --months 12 --reuse
+    python -m benchmarks.bench_rebuild --units 20000 --months 12 --reuse --workers 2 --pairs 5
 
 For each history size (a synthetic Chifeng, ``benchmarks/history.py``, in a
 PostgreSQL schema of its own, built once and kept with ``--reuse``), each in a
@@ -16,7 +17,9 @@ b.  the library's stock ``ProjectionRunner`` writing the same rows (``benchmarks
     one transaction per event, on the first ``--stock-events`` events;
 c.  ``ledger.projections.runner.rebuild``: clear, catch up in pages, build the indexes.
 
-Printed: events/s and person-lines/s, c/a, c/a*, c/a', c/b, and peak RSS per process.
+Printed: events/s and person-lines/s, c/a, c/a*, c/a', c/b, and peak RSS per process;
+with ``--pairs N``, (a) and (c) run N times alternated, each pair's c/a and the median
+(this machine's speed moves by a quarter within minutes: one pair alone says little).
 Timings are never asserted anywhere: they depend on the machine (and on what else
 runs on it).
 """
@@ -28,6 +31,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -320,6 +324,20 @@ def _history(url: str, size: Size, reuse: bool) -> dict[str, Any] | None:
     return None
 
 
+def _report_pairs(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """c/a of each alternated pair of (a) and (c) runs, and their median: this machine's
+    speed moves by a quarter within minutes, so one pair alone says little."""
+    if len(pairs) < 2:
+        return
+    ratios = [(c["events"] / c["seconds"]) / (a["events"] / a["seconds"]) for a, c in pairs]
+    rebuilt = [c["events"] / c["seconds"] for _, c in pairs]
+    say(
+        f"  c/a of {len(pairs)} alternated pairs: {'  '.join(f'{r:.2f}' for r in ratios)}; "
+        f"median {statistics.median(ratios):.2f}; (c) median "
+        f"{statistics.median(rebuilt):,.0f} events/s"
+    )
+
+
 def _report(size: Size, history: dict[str, Any], results: dict[str, dict[str, Any]]) -> None:
     events, lines = history["events"], history["person_lines"]
     say(f"\n{size.units:,} units x {size.months} months: {events:,} events, {lines:,} person-lines")
@@ -386,6 +404,12 @@ def main(argv: list[str] | None = None) -> None:
         default="bench_rebuild",
         help="schemas are PREFIX_<units>u_<months>m (one's own while others benchmark too)",
     )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="(a) and (c) run this many times, alternated: each pair's c/a and the median",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     url = os.environ.get("LEDGER_TEST_POSTGRES_URL") or DEFAULT_URL
@@ -422,7 +446,11 @@ def main(argv: list[str] | None = None) -> None:
             *(("stock",) if args.stock_events else ()),
         )
         results = {phase: _child(args, size, phase) for phase in phases}
+        pairs = [(results["read"], results["rebuild"])]
+        for _ in range(args.pairs - 1):
+            pairs.append((_child(args, size, "read"), _child(args, size, "rebuild")))
         _report(size, history, results)
+        _report_pairs(pairs)
         if not args.reuse:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(size.schema)))

@@ -163,6 +163,11 @@ def _in_processes(
         return None
     with _batch_gc():
         applied = in_processes(store, page_size=page_size, last=last, progress=progress)
+    if (ledger.recorder.max_notification_id() or 0) > applied.position:
+        # What was recorded meanwhile is caught up as any catch-up is, its aggregates'
+        # last versions looked up in the views: through the audit's unique index, built
+        # first (a scan of the audit per page without it).
+        store.create_indexes()
     tail = run(ledger, store, page_size=page_size, progress=progress, log=False, durable=False)
     applied.events += tail.events
     applied.pages += tail.pages

@@ -5,16 +5,18 @@ page's edge included. Stopped midway: ``test_projection_crash``."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from ledger.application import Ledger
+from ledger.application import Actor, Ledger
 from ledger.bootstrap import open_view_store, pages_in_processes
 from ledger.projections import runner
 from ledger.projections.postgres_store import PostgresViewStore
+from ledger.projections.runner import Applied, Progress
 from ledger.projections.schema import TABLES
 from ledger.settings import Settings
 from tests.integration.conftest import demo_and_history
@@ -147,3 +149,49 @@ def test_an_intact_first_event_of_a_page_is_not_set_aside(
     ranged = in_ranges(ledger, views, settings)
 
     assert ranged[2]["view_quarantine"] == []
+
+
+def test_what_was_recorded_while_the_processes_mapped_is_caught_up_through_the_indexes(
+    ledger: Ledger, views: PostgresViewStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_one_pipeline(ledger, views, settings)
+    with psycopg.connect(settings.database_url) as pg:
+        (uscc,) = pg.execute(
+            sql.SQL("SELECT uscc FROM {} ORDER BY uscc LIMIT 1").format(
+                sql.Identifier(settings.postgres_schema, "view_units")
+            )
+        ).fetchone() or ("",)
+    processes = pages_in_processes(settings, WORKERS)
+    assert processes is not None
+
+    def and_a_payment_meanwhile(
+        store: Any, *, page_size: int, last: int, progress: Progress | None
+    ) -> Applied:
+        applied = processes(store, page_size=page_size, last=last, progress=progress)
+        ledger.collect_payment(uscc, date(2024, 6, 10), "1.00", Actor("test:ranges", "", ""))
+        return applied
+
+    # the tail's look-ups of last versions find the audit's unique index in place (a
+    # rebuild fills the views without it: each look-up would scan the audit)
+    indexed: list[bool] = []
+    look_up = views.last_versions
+
+    def last_versions(ids: Any) -> dict[Any, int]:
+        with psycopg.connect(settings.database_url) as pg:
+            indexed.append(
+                pg.execute(
+                    "SELECT to_regclass(%s) IS NOT NULL",
+                    (f"{settings.postgres_schema}.view_audit_originator_id_version_idx",),
+                ).fetchone()
+                == (True,)
+            )
+        return look_up(ids)
+
+    monkeypatch.setattr(views, "last_versions", last_versions)
+
+    runner.rebuild(ledger, views, page_size=PAGE, in_processes=and_a_payment_meanwhile)
+
+    assert views.position() == ledger.recorder.max_notification_id()
+    assert indexed == [True]
+    monkeypatch.undo()
+    assert rows(settings) == in_one_pipeline(ledger, views, settings)[2]

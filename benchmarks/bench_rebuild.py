@@ -255,8 +255,11 @@ def phase_rebuild(url: str, size: Size, page_size: int, workers: int = 1) -> dic
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
+        # the log as it was at the start applied: the rest is the index phase (and, with
+        # processes, what was recorded meanwhile, caught up after the indexes)
         nonlocal caught_up
-        caught_up = time.perf_counter() - start
+        if not caught_up and done >= total:
+            caught_up = time.perf_counter() - start
 
     in_processes = pages_in_processes(settings, workers)
     events = rebuild(
@@ -439,9 +442,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{history['person_lines']:,} person-lines in {history['seconds']:.0f} s"
             )
         phases = (
-            "read",
             "read-tuned",
             "read-own",
+            "read",  # just before (c): the first of the alternated pairs
             "rebuild",
             *(("stock",) if args.stock_events else ()),
         )

@@ -134,6 +134,9 @@ def rebuild(
     workers) the pages are mapped by other processes, then the pipeline reads what was
     recorded meanwhile.
     """
+    if in_processes is not None and store.dialect != "postgres":
+        # refused before the views are emptied: the processes write PostgreSQL's COPY text
+        raise ValueError("a rebuild's pages are mapped by processes on PostgreSQL only")
     start = time.perf_counter()
     store.clear()
     applied = _in_processes(ledger, store, page_size, progress, in_processes)
@@ -141,7 +144,7 @@ def rebuild(
         applied = run(
             ledger, store, page_size=page_size, progress=progress, log=False, durable=False
         )
-    store.create_indexes()
+        store.create_indexes()
     applied.seconds = time.perf_counter() - start
     get_logger().info("views_rebuilt", **_fields(applied))
     return applied.events
@@ -154,8 +157,9 @@ def _in_processes(
     progress: Progress | None,
     in_processes: PagesInProcesses | None,
 ) -> Applied | None:
-    """A rebuild's pages mapped by other processes, then what was recorded meanwhile;
-    None where one pipeline is to do it all (no processes, or a log of one page)."""
+    """A rebuild's pages mapped by other processes, its indexes built, then what was
+    recorded meanwhile; None where one pipeline is to do it all (no processes, or a log
+    of one page)."""
     if in_processes is None:
         return None
     last = ledger.recorder.max_notification_id() or 0
@@ -163,11 +167,11 @@ def _in_processes(
         return None
     with _batch_gc():
         applied = in_processes(store, page_size=page_size, last=last, progress=progress)
-    if (ledger.recorder.max_notification_id() or 0) > applied.position:
-        # What was recorded meanwhile is caught up as any catch-up is, its aggregates'
-        # last versions looked up in the views: through the audit's unique index, built
-        # first (a scan of the audit per page without it).
-        store.create_indexes()
+    # What was recorded meanwhile is caught up as any catch-up is, its aggregates' last
+    # versions looked up in the views: through the audit's unique index, built first (a
+    # scan of the audit per page without it; found by review: built only where a tail
+    # was seen, an event recorded just after that look missed it).
+    store.create_indexes()
     tail = run(ledger, store, page_size=page_size, progress=progress, log=False, durable=False)
     applied.events += tail.events
     applied.pages += tail.pages

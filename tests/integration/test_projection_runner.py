@@ -336,6 +336,23 @@ def test_a_rebuild_takes_each_aggregates_last_version_from_its_own_pages_not_the
     assert looked_up == []
 
 
+def test_a_rebuild_by_processes_is_refused_on_sqlite_before_the_views_are_emptied(
+    ledger: Ledger, views: SqlViewStore, settings: Settings
+) -> None:
+    if settings.store_kind != "sqlite":
+        pytest.skip("PostgreSQL's rebuild by processes: test_rebuild_ranges")
+    runner.catch_up(ledger, views)
+    position = views.position()
+
+    def never(store: Any, *, page_size: int, last: int, progress: Any) -> Any:
+        raise AssertionError("called")
+
+    with pytest.raises(ValueError, match="PostgreSQL only"):
+        runner.rebuild(ledger, views, in_processes=never)
+
+    assert views.position() == position > 0
+
+
 def test_a_rebuild_leaves_the_read_indexes_in_place(
     ledger: Ledger, views: SqlViewStore, settings: Settings
 ) -> None:

@@ -131,8 +131,8 @@ def rebuild(
     builds at the end commit durably, and with them every page before.
 
     With ``in_processes`` (``ledger.bootstrap.pages_in_processes``: PostgreSQL, several
-    workers) the pages are mapped by other processes, then the pipeline reads what was
-    recorded meanwhile.
+    workers) the pages are mapped by other processes and the indexes built, then the
+    pipeline reads what was recorded meanwhile.
     """
     if in_processes is not None and store.dialect != "postgres":
         # refused before the views are emptied: the processes write PostgreSQL's COPY text

@@ -342,7 +342,8 @@ class _Pipeline:
         keys = [_originator(n).int for n in notifications]
         last = self._last_versions(notifications, keys)
         map_page(page, notifications, keys, last, decode, self.stored)
-        self._previous = {key: last[key] for key in keys}
+        if self._known is None:  # otherwise every version is kept there already
+            self._previous = {key: last[key] for key in keys}
         return page
 
     def _last_versions(

@@ -30,8 +30,14 @@ def _assessed(position: int, ordinal: int, lines: list[PersonLine]) -> tuple[Any
     """An ``AssessedLines`` row as parameters: arrays as lists, which psycopg sends as arrays."""
     row = AssessedLines.of(lines)
     head = _ENCODE[AssessedLines](position, ordinal, row)[:8]
-    arrays = (row.resident_ids, row.bases, row.unit_medical, row.unit_maternity, row.individual)
-    held = None if row.declared_bases is None else list(row.declared_bases)
+    arrays = (
+        row.resident_ids,
+        row.bases_fen,
+        row.unit_medical_fen,
+        row.unit_maternity_fen,
+        row.individual_fen,
+    )
+    held = None if row.declared_bases_fen is None else list(row.declared_bases_fen)
     return (*head, *map(list, arrays), held)
 
 

@@ -75,14 +75,14 @@ def text_array(values: Sequence[str]) -> str:
     return copy_text('{"' + '","'.join(values) + '"}')
 
 
-def amount_array(values: Sequence[Any]) -> str:
-    """A numeric[] as a field of COPY text (Decimals, or amounts' texts already checked)."""
+def fen_array(values: Sequence[int]) -> str:
+    """A bigint[] as a field of COPY text (amounts in whole fen)."""
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def amounts_json(values: Sequence[Any]) -> str:
-    """Amounts as SQLite keeps an array of them: JSON, each amount the text of its Decimal."""
-    return _dumps(list(map(str, values)))
+def fens_json(values: Sequence[int]) -> str:
+    """Amounts in whole fen as SQLite keeps an array of them: a JSON array of integers."""
+    return "[" + ",".join(map(str, values)) + "]"
 
 
 #: detail values are JSON already (journal._plain); str() is a fallback that keeps a
@@ -130,7 +130,7 @@ _PG_EXPR = {
     ColumnType.period: "{v}",
     ColumnType.json: "esc(dumps({v}))",
     ColumnType.texts: "text_array({v})",
-    ColumnType.amounts: "amount_array({v})",
+    ColumnType.fens: "fen_array({v})",
 }
 _SQLITE_EXPR = {
     ColumnType.uuid: "uuid({v})",
@@ -142,7 +142,7 @@ _SQLITE_EXPR = {
     ColumnType.period: "str({v})",
     ColumnType.json: "dumps({v})",
     ColumnType.texts: "dumps({v})",
-    ColumnType.amounts: "amounts_json({v})",
+    ColumnType.fens: "fens_json({v})",
 }
 
 Encode = Callable[[int, int, Any], Any]
@@ -200,8 +200,8 @@ def row_encoder(table: Table, dialect: Dialect) -> Encode:
         "instant": iso_text if dialect == "postgres" else utc_iso_text,
         "uuid": uuid_text,
         "text_array": text_array,
-        "amount_array": amount_array,
-        "amounts_json": amounts_json,
+        "fen_array": fen_array,
+        "fens_json": fens_json,
         "NULL": null,
     }
     exec(compile(source, f"<{dialect} encoder of {table.name}>", "exec"), namespace)
@@ -254,7 +254,7 @@ _FROM_PG: dict[ColumnType, Format] = {
     ColumnType.period: period_of,
     ColumnType.json: _same,
     ColumnType.texts: tuple,
-    ColumnType.amounts: tuple,
+    ColumnType.fens: tuple,
 }
 _FROM_SQLITE: dict[ColumnType, Format] = {
     ColumnType.uuid: UUID,
@@ -266,7 +266,7 @@ _FROM_SQLITE: dict[ColumnType, Format] = {
     ColumnType.period: period_of,
     ColumnType.json: json.loads,
     ColumnType.texts: lambda v: tuple(json.loads(v)),
-    ColumnType.amounts: lambda v: tuple(map(Decimal, json.loads(v))),
+    ColumnType.fens: lambda v: tuple(json.loads(v)),
 }
 
 

@@ -14,7 +14,10 @@ history, which are written straight from the event's own strings:
 On PostgreSQL their amounts are written as the event has them, once checked to be
 plain numbers (``_plain``: as many as there are, each matching ``_NUMERALS``): one that
 is not (``1.2.3``, or ``1,2``, which the check's join would read as two) sends the event
-down the general path, which refuses it, and the runner sets it aside.
+down the general path, which refuses it, and the runner sets it aside. Person lines'
+amounts, kept as whole fen in both dialects, are taken only in the form the use cases
+write (``_FEN_FORM``), their digits being their fen; any other form takes the general
+path, which rounds it to the fen (``journal.fens``).
 
 Building a frozen ``Movement`` or ``PersonLine`` with its ``Period`` and ``Decimal``
 values, then formatting them again, costs more than decoding the event did: the
@@ -39,7 +42,6 @@ from ledger.domain.terms import Part
 from ledger.domain.unit import Unit
 from ledger.projections.encoding import (
     ENCODERS,
-    amounts_json,
     canonical_amount,
     copy_text,
     copy_text_fields,
@@ -247,35 +249,48 @@ def _text(value: str) -> str:
     return value if value.isalnum() else copy_text(value)
 
 
-#: amounts, joined by commas, each as str(Decimal) writes it (plain, no exponent)
-_PLAIN = re.compile(
-    r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]{1,6})?(?:,-?(?:0|[1-9][0-9]*)(?:\.[0-9]{1,6})?)*"
-).fullmatch
 Columns = tuple[tuple[str, ...], ...]
 
 
 #: PostgreSQL: amounts joined by commas, each an optional minus, digits and an optional
 #: point with digits (what Decimal and NUMERIC both read, and nothing COPY or an array
-#: literal reads as structure). NUMERIC reads 0.0000001 as it reads 1E-7, so the exact
-#: text matters only to SQLite (``_PLAIN``). Possessive: 2.8 µs for 68 amounts against
-#: 5.0 without (and 1.3 for the characters alone, which let ``1.2.3`` through to fail
-#: its page's COPY on every retry instead of being set aside).
+#: literal reads as structure). Possessive: 2.8 µs for 68 amounts against 5.0 without
+#: (and 1.3 for the characters alone, which let ``1.2.3`` through to fail its page's
+#: COPY on every retry instead of being set aside).
 _NUMERALS = re.compile(r"-?[0-9]++(?:\.[0-9]++)?+(?:,-?[0-9]++(?:\.[0-9]++)?+)*+").fullmatch
+
+#: person amounts joined by commas, each as the use cases write a Money: no sign, no
+#: leading zero, at most 16 digits before the point (``journal.FEN_LIMIT``) and two
+#: after. Equal texts are then equal amounts, and an amount's fen are its digits.
+_FEN_FORM = re.compile(
+    r"(?:0|[1-9][0-9]{0,15}+)\.[0-9]{2}(?:,(?:0|[1-9][0-9]{0,15}+)\.[0-9]{2})*+"
+).fullmatch
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def _fen_text(joined: str) -> str:
+    """Amounts in ``_FEN_FORM`` joined by commas, as whole fen joined by commas (the
+    text ``str`` of each ``journal.fens`` value writes: "0.05" is 5, "0.00" is 0)."""
+    fen = joined.replace(".", "")
+    if fen[:1] == "0" or ",0" in fen:
+        fen = _LEADING_ZEROS.sub("", fen)
+    return fen
 
 
 class _Persons(NamedTuple):
     columns: Columns
     declared: tuple[str, ...] | None
-    #: each array of amounts (bases, the three parts, the declared bases if any) joined
-    #: by commas
-    joined: list[str]
+    #: each array of amounts (bases, the three parts, the declared bases if any) as
+    #: whole fen joined by commas
+    fens: list[str]
 
 
-def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None:
+def _person_columns(lines: list[list[str]]) -> _Persons | None:
     """The event's person lines transposed: resident IDs, bases, the three parts, and
     the declared bases (None when each is the base), or None when a line is not as the
-    use cases write it (a width other than 5 or 6, an amount not in plain form): such
-    an event takes the general path, which refuses or normalises as rows_of does."""
+    use cases write it (a width other than 5 or 6, an amount not in ``_FEN_FORM``):
+    such an event takes the general path, which refuses or rounds as rows_of and
+    ``journal.fens`` do."""
     widths = set(map(len, lines))
     if widths == {5}:
         columns: Columns = tuple(zip(*lines, strict=False))  # one width: none is short
@@ -290,16 +305,16 @@ def _person_columns(lines: list[list[str]], dialect: Dialect) -> _Persons | None
     if not all(type(rid) is str for rid in columns[0]):
         return None  # a resident ID is text: the general path decides what a number is
     joined = [",".join(c) for c in (*columns[1:], *([declared] if declared else []))]
-    plain = _plain(",".join(joined), len(joined) * len(lines), dialect)
-    return _Persons(columns, declared, joined) if plain else None
+    amounts = ",".join(joined)
+    if amounts.count(",") != len(joined) * len(lines) - 1 or _FEN_FORM(amounts) is None:
+        return None  # an amount with a comma in it would read as two
+    return _Persons(columns, declared, list(map(_fen_text, joined)))
 
 
-def _plain(joined: str, count: int, dialect: Dialect) -> bool:
-    """Whether ``joined`` is ``count`` amounts in plain form joined by commas (an amount
-    with a comma in it would read as two)."""
-    if joined.count(",") != count - 1:
-        return False
-    return (_NUMERALS if dialect == "postgres" else _PLAIN)(joined) is not None
+def _plain(joined: str, count: int) -> bool:
+    """Whether ``joined`` is ``count`` amounts PostgreSQL reads as NUMERIC, joined by
+    commas (an amount with a comma in it would read as two)."""
+    return joined.count(",") == count - 1 and _NUMERALS(joined) is not None
 
 
 class Assessed(NamedTuple):
@@ -317,7 +332,7 @@ class Assessed(NamedTuple):
 def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool:
     """Writes the rows of a PeriodAssessed; False (and nothing written) where the
     general path must take it (person lines or amounts not as the use cases write them)."""
-    persons = _person_columns(event.lines, page.dialect) if event.lines else None
+    persons = _person_columns(event.lines) if event.lines else None
     fixed = dict(event.fixed)
     # fixed unit medical and individual amounts per person, the same for every line
     tail = (fixed.get(Part.unit_medical.value, "0.00"), fixed.get(Part.individual.value, "0.00"))
@@ -325,9 +340,7 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
     if (event.lines and persons is None) or (
         # PostgreSQL takes the amounts as they are (SQLite's go through canonical_amount)
         postgres
-        and not _plain(
-            ",".join([*(row[2] for row in event.totals), *tail]), len(event.totals) + 2, "postgres"
-        )
+        and not _plain(",".join([*(row[2] for row in event.totals), *tail]), len(event.totals) + 2)
     ):
         return False
     uid, at = _audit(page, position, audit)
@@ -344,10 +357,9 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
             for i, (p, part, a) in enumerate(totals, 1)
         )
         if persons is not None:
-            # Amounts as the event has them: NUMERIC reads "4350.00" as Decimal's str would.
             rids = persons.columns[0]
-            arrays = "}\t{".join(persons.joined[:4])
-            held = "\\N" if persons.declared is None else f"{{{persons.joined[4]}}}"
+            arrays = "}\t{".join(persons.fens[:4])
+            held = "\\N" if persons.declared is None else f"{{{persons.fens[4]}}}"
             lines.append(
                 f"{position}\t{first}{head}{_text(period)}\t{tail[0]}\t{tail[1]}\t"
                 f"{text_array(rids)}\t{{{arrays}}}\t{held}\n"
@@ -359,7 +371,7 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
         for i, (p, part, a) in enumerate(totals, 1)
     )
     if persons is not None:
-        (rids, *amounts), declared = persons.columns, persons.declared
+        rids, fens = persons.columns[0], persons.fens
         lines.append(
             (
                 position,
@@ -370,8 +382,8 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
                 period,
                 *map(canonical_amount, tail),
                 dumps(rids),
-                *map(amounts_json, amounts),
-                None if declared is None else amounts_json(declared),
+                *(f"[{fen}]" for fen in fens[:4]),
+                None if persons.declared is None else f"[{fens[4]}]",
             )
         )
         page.person_lines += len(rids)
@@ -395,7 +407,7 @@ def payment(page: Page, position: int, audit: Audit, event: Paid) -> bool:
     postgres = page.dialect == "postgres"
     allocations = event.allocations
     amounts = ",".join(row[2] for row in allocations)
-    if postgres and allocations and not _plain(amounts, len(allocations), "postgres"):
+    if postgres and allocations and not _plain(amounts, len(allocations)):
         return False
     uid, at = _audit(page, position, audit)
     version = audit.version

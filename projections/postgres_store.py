@@ -10,6 +10,7 @@ explicit transactions, and in UTC so instants come back as they were written.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -24,6 +25,7 @@ from ledger.logs import get_logger
 from ledger.projections.journal import AssessedLines, PersonLine
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
+    CURRENT_COLUMNS,
     LEGACY_TABLE,
     READY_TABLE,
     TABLE_OF,
@@ -73,6 +75,10 @@ class PostgresViewStore(SqlViewStore):
             conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.schema}.view_tables",)
             )
+            outdated = self._outdated(conn)
+            for table in outdated:
+                get_logger().warning("views_reset_for_new_layout", table=table)
+                conn.execute(f"DROP TABLE {self._qualified(table)}")
             for statement in create_statements("postgres", self.schema):
                 conn.execute(statement)
             # Only where not set yet: ALTER TABLE waits behind an index being built (a
@@ -93,14 +99,9 @@ class PostgresViewStore(SqlViewStore):
                 "VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
                 (TRACKING_NAME,),
             )
-            (legacy,) = conn.execute(
-                "SELECT to_regclass(%s) IS NOT NULL", (self._qualified(LEGACY_TABLE),)
-            ).fetchone() or (False,)
-            if legacy:
-                # Person lines kept a row per person: the views start again from the
-                # first event (they are derived; the next catch-up refills them).
-                get_logger().warning("views_reset_for_new_layout", table=LEGACY_TABLE)
-                conn.execute(f"DROP TABLE {self._qualified(LEGACY_TABLE)}")
+            if outdated:
+                # the views start again from the first event (they are derived; the
+                # next catch-up refills them)
                 names = [self._qualified(t.name) for t in TABLES]
                 conn.execute(f"TRUNCATE {', '.join([*names, self._qualified(READY_TABLE)])}")
                 conn.execute(
@@ -112,6 +113,18 @@ class PostgresViewStore(SqlViewStore):
             for table in self._keyless(conn):  # a rebuild stopped before its end
                 for statement in key_statements(self.schema, table):
                     conn.execute(statement)  # the index, then the constraint over it
+
+    def _outdated(self, conn: psycopg.Connection[Any]) -> list[str]:
+        """The tables of an earlier layout (``LEGACY_TABLE``, ``CURRENT_COLUMNS``)."""
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r' AND (c.relname = %s OR ("
+            "c.relname = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_attribute a "
+            "WHERE a.attrelid = c.oid AND a.attname = (%s::jsonb ->> c.relname) "
+            "AND NOT a.attisdropped)))",
+            (self.schema, LEGACY_TABLE, list(CURRENT_COLUMNS), json.dumps(CURRENT_COLUMNS)),
+        ).fetchall()
+        return sorted(name for (name,) in rows)
 
     def _keyless(self, conn: psycopg.Connection[Any]) -> list[str]:
         """The view tables without their primary key (dropped by ``clear``)."""
@@ -160,14 +173,16 @@ class PostgresViewStore(SqlViewStore):
 
     def _person_lines(self, where: Where, resident_id: str | None) -> list[PersonLine]:
         # The arrays taken apart here, rows in PersonLine's column order (a missing
-        # declared base is the base): only the person's elements cross the wire.
+        # declared base is the base): only the person's elements cross the wire, fen
+        # made yuan by the server (a bigint times 0.01 is a numeric of scale 2, exact).
         table = self._qualified(TABLE_OF[AssessedLines].name)
         if resident_id is None:
             query = (
-                "SELECT unit_id, version, recorded_at, period, u.rid, u.base, u.um, u.mat, "
-                "u.ind, COALESCE(u.declared, u.base), fixed_unit_medical, fixed_individual "
-                f"FROM {table} CROSS JOIN LATERAL unnest(resident_ids, bases, unit_medical, "
-                "unit_maternity, individual, declared_bases) "
+                "SELECT unit_id, version, recorded_at, period, u.rid, u.base * 0.01, "
+                "u.um * 0.01, u.mat * 0.01, u.ind * 0.01, COALESCE(u.declared, u.base) * 0.01, "
+                f"fixed_unit_medical, fixed_individual FROM {table} CROSS JOIN LATERAL "
+                "unnest(resident_ids, bases_fen, unit_medical_fen, unit_maternity_fen, "
+                "individual_fen, declared_bases_fen) "
                 f"WITH ORDINALITY AS u(rid, base, um, mat, ind, declared, n){where.sql()} "
                 "ORDER BY position, ordinal, u.n"
             )
@@ -177,11 +192,12 @@ class PostgresViewStore(SqlViewStore):
             # every array of the row and filtering took 2.5 times as long (0.25 ms against
             # 0.10 for 12 assessments of 27 persons).
             query = (
-                "SELECT unit_id, version, recorded_at, period, resident_ids[i], bases[i], "
-                "unit_medical[i], unit_maternity[i], individual[i], "
-                "COALESCE(declared_bases[i], bases[i]), fixed_unit_medical, fixed_individual "
-                f"FROM {table} CROSS JOIN LATERAL unnest(array_positions(resident_ids, ?)) "
-                f"AS i{where.sql()} ORDER BY position, ordinal, i"
+                "SELECT unit_id, version, recorded_at, period, resident_ids[i], "
+                "bases_fen[i] * 0.01, unit_medical_fen[i] * 0.01, unit_maternity_fen[i] * 0.01, "
+                "individual_fen[i] * 0.01, COALESCE(declared_bases_fen[i], bases_fen[i]) * 0.01, "
+                f"fixed_unit_medical, fixed_individual FROM {table} CROSS JOIN LATERAL "
+                f"unnest(array_positions(resident_ids, ?)) AS i{where.sql()} "
+                "ORDER BY position, ordinal, i"
             )
             params = [resident_id, *where.params]
         read = self._readers[PersonLine]

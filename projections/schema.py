@@ -15,7 +15,9 @@ tracking row's position, checked under its lock) and builds them at its end
 
 Columns have logical types (``ColumnType``) mapped to each dialect: amounts are
 NUMERIC(14,2) in PostgreSQL and TEXT in SQLite (a Decimal's string round-trips
-exactly, never a float); instants are timestamptz / ISO text in UTC; dates ISO.
+exactly, never a float); instants are timestamptz / ISO text in UTC; dates ISO. The
+person lines' amounts are whole fen: bigint arrays in PostgreSQL, JSON arrays of
+integers in SQLite.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ class ColumnType(Enum):
     json = "json"
     #: arrays (the person fields of ``AssessedLines``): PostgreSQL arrays, SQLite JSON
     texts = "texts"
-    amounts = "amounts"
+    #: amounts as whole fen (``journal.fens``)
+    fens = "fens"
 
     def sql_type(self, dialect: Dialect) -> str:
         postgres, sqlite = _SQL_TYPES[self]
@@ -73,7 +76,7 @@ _SQL_TYPES = {
     # 0.53 s against 0.85 s of server CPU for 1M person lines. Equality, the one use of
     # these elements, is the same in both.
     ColumnType.texts: ('text[] COLLATE "C"', "TEXT"),
-    ColumnType.amounts: ("numeric(14,2)[]", "TEXT"),
+    ColumnType.fens: ("bigint[]", "TEXT"),
 }
 
 
@@ -132,7 +135,7 @@ _KINDS: dict[str, ColumnType] = {
     "Part": ColumnType.text,
     "dict[str, Any]": ColumnType.json,
     "tuple[str, ...]": ColumnType.texts,
-    "tuple[Decimal, ...]": ColumnType.amounts,
+    "tuple[int, ...]": ColumnType.fens,
 }
 
 
@@ -206,9 +209,15 @@ PERSON_INDEX = Table(
 )
 #: what a dialect stores: SQLite adds the side table of persons
 STORED: dict[Dialect, tuple[Table, ...]] = {"postgres": TABLES, "sqlite": (*TABLES, PERSON_INDEX)}
-#: person lines stored a row per person before ``AssessedLines``: a store that still has
-#: this table is emptied when opened, and the next catch-up fills it again
+#: Earlier layouts, by what a store that still has one holds: person lines stored a
+#: row per person before ``AssessedLines`` (this table), or a table without a column it
+#: has now (``CURRENT_COLUMNS``: amounts in yuan before whole fen). Such a store drops
+#: those tables when opened and starts its views again from the first event (they are
+#: derived: the next catch-up fills them). A renamed column, not a retyped one, so that
+#: a reader of the other layout (a province's link to a region) fails on it by name
+#: instead of reading fen as yuan.
 LEGACY_TABLE = "view_person_lines"
+CURRENT_COLUMNS = {"view_assessed_lines": "bases_fen"}
 
 
 #: each unit's balance kept ready (``balance_ready``): one row per unit, rewritten by
@@ -252,7 +261,7 @@ def array_columns() -> list[tuple[str, str]]:
         (table.name, c.name)
         for table in TABLES
         for c in table.columns
-        if c.kind in (ColumnType.texts, ColumnType.amounts)
+        if c.kind in (ColumnType.texts, ColumnType.fens)
     ]
 
 

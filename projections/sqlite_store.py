@@ -20,11 +20,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from ledger.domain.money import from_fen
 from ledger.logs import get_logger
 from ledger.projections.encoding import period_of, utc_text
 from ledger.projections.journal import AssessedLines, PersonLine
 from ledger.projections.pages import Page
 from ledger.projections.schema import (
+    CURRENT_COLUMNS,
     LEGACY_TABLE,
     PERSON_INDEX,
     READY_TABLE,
@@ -56,22 +58,21 @@ class SQLiteViewStore(SqlViewStore):
         self._write_lock = threading.Lock()
         self._read_lock = self._write_lock if self._reader is self._writer else threading.Lock()
         with self._transaction() as conn:
+            outdated = _outdated(conn)
+            for table in outdated:
+                get_logger().warning("views_reset_for_new_layout", table=table)
+                conn.execute(f"DROP TABLE {table}")
             for statement in create_statements("sqlite"):
                 conn.execute(statement)
             conn.execute(
                 f"INSERT OR IGNORE INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
                 (TRACKING_NAME,),
             )
-            legacy = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (LEGACY_TABLE,)
-            ).fetchone()
-            if legacy:
-                # Person lines kept a row per person: the views start again from the
-                # first event (they are derived; the next catch-up refills them).
-                get_logger().warning("views_reset_for_new_layout", table=LEGACY_TABLE)
-                conn.execute(f"DROP TABLE {LEGACY_TABLE}")
-                for table in STORED["sqlite"]:
-                    conn.execute(f"DELETE FROM {table.name}")
+            if outdated:
+                # the views start again from the first event (they are derived; the
+                # next catch-up refills them)
+                for stored in STORED["sqlite"]:
+                    conn.execute(f"DELETE FROM {stored.name}")
                 conn.execute(f"DELETE FROM {READY_TABLE}")
                 conn.execute(
                     f"UPDATE {TRACKING_TABLE} SET position = 0 WHERE name = ?", (TRACKING_NAME,)
@@ -146,11 +147,11 @@ class SQLiteViewStore(SqlViewStore):
                 PersonLine(
                     *head,
                     ids[i],
-                    Decimal(bases[i]),
-                    Decimal(unit_medical[i]),
-                    Decimal(unit_maternity[i]),
-                    Decimal(individual[i]),
-                    Decimal(held[i]),
+                    from_fen(bases[i]),
+                    from_fen(unit_medical[i]),
+                    from_fen(unit_maternity[i]),
+                    from_fen(individual[i]),
+                    from_fen(held[i]),
                     *fixed,
                 )
                 for i in places
@@ -263,3 +264,16 @@ class _Immediate:
 
 def _in_memory(database: str) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database
+
+
+def _outdated(conn: sqlite3.Connection) -> list[str]:
+    """The tables of an earlier layout (``LEGACY_TABLE``, ``CURRENT_COLUMNS``)."""
+    found = []
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if name == LEGACY_TABLE or (
+            name in CURRENT_COLUMNS
+            and CURRENT_COLUMNS[name]
+            not in {column for _, column, *_ in conn.execute(f"PRAGMA table_info({name})")}
+        ):
+            found.append(name)
+    return sorted(found)

@@ -121,20 +121,31 @@ def test_a_persons_rights_record_is_the_same_after_a_rebuild_as_after_catching_u
     assert records(memory, persons, ledger) == caught_up  # the reference store
 
 
-def test_views_kept_a_row_per_person_are_emptied_when_opened_and_refilled(
-    ledger: Ledger, views: SqlViewStore, settings: Settings
+EARLIER_LAYOUTS = {
+    # the per-person table of the layout before person lines were kept by assessment
+    "a row per person": "CREATE TABLE {} (position BIGINT, ordinal INTEGER)",
+    # person lines' amounts in yuan, before whole fen (the columns had no suffix)
+    "amounts in yuan": "ALTER TABLE {} RENAME COLUMN bases_fen TO bases",
+}
+
+
+@pytest.mark.parametrize("layout", EARLIER_LAYOUTS)
+def test_views_of_an_earlier_layout_are_emptied_when_opened_and_refilled(
+    ledger: Ledger, views: SqlViewStore, settings: Settings, layout: str
 ) -> None:
     runner.catch_up(ledger, views)
     filled = everything(views)
+    assert views.position() > 0
     views.close()
-    # the per-person table of the layout before person lines were kept by assessment
-    execute(settings, "CREATE TABLE {} (position BIGINT, ordinal INTEGER)", "view_person_lines")
+    table = "view_person_lines" if layout == "a row per person" else "view_assessed_lines"
+    execute(settings, EARLIER_LAYOUTS[layout], table)
 
     reopened = open_view_store(settings)
     try:
         assert reopened.position() == 0
         assert reopened.audit() == []
         assert "view_person_lines" not in table_names(settings)
+        assert {"bases_fen", "declared_bases_fen"} <= column_names(settings, "view_assessed_lines")
         runner.catch_up(ledger, reopened)
         assert everything(reopened) == filled
     finally:
@@ -150,7 +161,7 @@ def array_statistics(settings: Settings) -> dict[str, tuple[int, str]]:
             "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relname = 'view_assessed_lines' "
-            "AND a.atttypid IN ('text[]'::regtype, 'numeric[]'::regtype)",
+            "AND a.atttypid IN ('text[]'::regtype, 'int8[]'::regtype)",
             (settings.postgres_schema,),
         ).fetchall()
     return {name: (target, xmin) for name, target, xmin in rows}
@@ -506,6 +517,20 @@ def execute(settings: Settings, template: str, table: str) -> None:
     else:
         with psycopg.connect(settings.database_url) as pg:
             pg.execute(template.format(f'"{settings.postgres_schema}".{table}'))
+
+
+def column_names(settings: Settings, table: str) -> set[str]:
+    if settings.store_kind == "sqlite":
+        with sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"]) as conn:
+            rows = conn.execute(f"SELECT name FROM pragma_table_info('{table}')").fetchall()
+    else:
+        with psycopg.connect(settings.database_url) as pg:
+            rows = pg.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s",
+                (settings.postgres_schema, table),
+            ).fetchall()
+    return {name for (name,) in rows}
 
 
 def table_names(settings: Settings) -> set[str]:

@@ -213,14 +213,23 @@ def test_an_unlinked_region_leaves_the_province_and_keeps_its_ledger(
     assert row == (2,)
 
 
-def test_a_region_linked_before_its_views_had_a_table_is_refused_naming_the_table(
-    province: tuple[str, Region, Region],
+EARLIER_LINKS = {
+    # person lines by assessment came later
+    "view_assessed_lines": "DROP FOREIGN TABLE {}.view_assessed_lines CASCADE",
+    # person lines' amounts in fen came later: a link of amounts in yuan must not read fen
+    "bases_fen": "ALTER FOREIGN TABLE {}.view_assessed_lines RENAME COLUMN bases_fen TO bases",
+}
+
+
+@pytest.mark.parametrize("missing", EARLIER_LINKS)
+def test_a_region_linked_before_its_views_had_a_table_or_column_is_refused_naming_it(
+    province: tuple[str, Region, Region], missing: str
 ) -> None:
-    """A link imports the region's view tables as they were then (person lines by
-    assessment came later): the report asks for the link again, naming what is missing."""
+    """A link imports the region's view tables as they were then: the report asks for
+    the link again, naming what is missing."""
     reporting, _, wuhai = province
     with psycopg.connect(reporting, autocommit=True) as conn:
-        conn.execute(f"DROP FOREIGN TABLE province_{PROVINCE}_{WUHAI}.view_assessed_lines CASCADE")
+        conn.execute(EARLIER_LINKS[missing].format(f"province_{PROVINCE}_{WUHAI}"))
     try:
         refused = ledger_cli(
             *("report", "deferral-list", "--province", PROVINCE, "--month", "2022-08"),
@@ -238,7 +247,7 @@ def test_a_region_linked_before_its_views_had_a_table_is_refused_naming_the_tabl
 
     assert refused.returncode == 2
     message = " ".join(refused.stderr.split())
-    assert "view_assessed_lines" in message
+    assert missing in message
     assert f"link it again (ledger province link {PROVINCE} --region {WUHAI}" in message
 
 

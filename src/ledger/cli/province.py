@@ -145,14 +145,15 @@ def province_deferral_rows(
                 if withheld_out is not None and store.set_aside():  # set aside there
                     scope = store.units(region=code, agency=agency, known_at=clocks.known_at)
                     withheld_out += [u.uscc for u in withheld(store, scope)]
-            except psycopg.errors.UndefinedTable as missing:
+            except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as missing:
                 # a link imports the region's view tables as they were then: a table
-                # added since (view_quarantine, view_assessed_lines) is not there
-                table = missing.diag.message_primary or "a view table"
+                # added since (view_quarantine, view_assessed_lines) or a column renamed
+                # since (person lines' amounts in fen: bases_fen) is not there
+                what = missing.diag.message_primary or "a view table"
                 raise InvalidValue(
                     f"region {member.region} was linked into {target.schema} before its views "
-                    f"had every table they have now ({table}): link it again (ledger "
-                    f"province link {code} --region {member.region} …)",
+                    f"had the tables and columns they have now ({what}): link it again "
+                    f"(ledger province link {code} --region {member.region} …)",
                     field="province",
                 ) from None
     return sorted(rows, key=lambda r: (r.region, r.agency, r.uscc))

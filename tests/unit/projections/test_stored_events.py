@@ -149,6 +149,23 @@ ODD_ASSESSMENTS = {
     "rates to escape": _set("rates", 'a"b\\c\nd\t新\u2028'),
     "policies to escape": lambda s: s.update(limits_policy='"\\', fixed_policy="\x01"),
     "an amount in exponent form": lambda s: s["lines"][0].__setitem__(2, "1E+2"),
+    # person lines' amounts are kept as whole fen: only the use cases' form is read as
+    # digits, any other is rounded (or refused) by the general path
+    "an amount below the fen": lambda s: s["lines"][0].__setitem__(2, "3.145"),
+    "an amount of one decimal": lambda s: s["lines"][0].__setitem__(3, "3.5"),
+    "an amount without decimals": lambda s: s["lines"][0].__setitem__(1, "4350"),
+    "an amount with a leading zero": lambda s: s["lines"][0].__setitem__(1, "04350.00"),
+    "a negative amount": lambda s: s["lines"][0].__setitem__(4, "-1.00"),
+    "a negative zero": lambda s: s["lines"][0].__setitem__(4, "-0.00"),
+    "amounts under a yuan": lambda s: s["lines"][0].__setitem__(
+        slice(2, 5), ["0.00", "0.05", "0.50"]
+    ),
+    "a held base below the fen": lambda s: s["lines"][0].append("3000.005"),
+    "a held base equal to the base in another form": lambda s: s["lines"][0].append(
+        s["lines"][0][1] + "0"
+    ),
+    "an amount of 17 digits": lambda s: s["lines"][0].__setitem__(1, "1" * 17 + ".00"),
+    "an amount past the views' range": lambda s: s["lines"][0].__setitem__(1, "1" * 19 + ".00"),
     "no lines": _set("lines", []),
     "a short line": lambda s: s["lines"][0].pop(),
     # where orjson (the stored path's parser) and the standard library's json differ
@@ -302,3 +319,45 @@ def test_a_mapper_that_compresses_has_no_stored_path() -> None:
     )
 
     assert stored.reader(ledger.mapper) is None
+
+
+def lines_row(payloads: Any, dialect: Dialect) -> list[str]:
+    """The ``view_assessed_lines`` row of a page as its fields' texts."""
+    found = [rows for table, rows in payloads if table.name == "view_assessed_lines"]
+    if dialect == "postgres":
+        text: str = found[0].decode()
+        return text.rstrip("\n").split("\t")
+    return [str(value) for value in found[0][0]]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_person_amounts_are_kept_in_whole_fen_rounded_half_up(
+    ledger: Ledger, notifications: list[Notification], dialect: Dialect
+) -> None:
+    original = next(n for n in notifications if n.topic == Unit.PeriodAssessed.TOPIC)
+    amounts = ["4350.005", "3.144", "0.005", "0.00"]  # base, the three parts
+    n = with_state(original, lambda s: s["lines"][0].__setitem__(slice(1, 5), amounts))
+
+    taken, (payloads, _, _) = from_json(ledger, n, dialect)
+
+    assert not taken  # not the use cases' form: the general path rounds it
+    columns = lines_row(payloads, dialect)[9:13]  # bases, the three parts
+    assert [column.strip("{}[]").split(",")[0] for column in columns] == [
+        "435001",
+        "314",
+        "1",
+        "0",
+    ]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_person_amount_past_the_views_range_sets_its_assessment_aside(
+    ledger: Ledger, notifications: list[Notification], dialect: Dialect
+) -> None:
+    original = next(n for n in notifications if n.topic == Unit.PeriodAssessed.TOPIC)
+    n = with_state(original, lambda s: s["lines"][0].__setitem__(1, "1" * 19 + ".00"))
+
+    taken, outcome = from_json(ledger, n, dialect)
+
+    assert not taken
+    assert outcome == "refused: ValueError"  # the runner sets such an event aside

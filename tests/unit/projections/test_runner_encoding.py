@@ -116,6 +116,48 @@ def test_odd_values_are_stored_as_the_general_path_stores_them(
             ]
 
 
+#: person amounts the use cases would not write, each beside ones they would: the
+#: views keep whole fen, and the shortcut (which reads an amount's digits as its fen)
+#: must store what the general path's rounding stores (``journal.fens``)
+PERSON_AMOUNTS = {
+    "leading zeros and amounts under a yuan": [["a", "04350.00", "0.05", "0.00", "1.00"]],
+    "a held base equal to the base but for a leading zero": [
+        ["a", "4350.00", "261.00", "43.50", "87.00", "04350.00"],
+        ["b", "3000.00", "1.00", "1.00", "1.00"],
+    ],
+    "a held base with a leading zero": [["a", "4350.00", "261.00", "43.50", "87.00", "03000.00"]],
+    "below the fen, half-up, and a negative zero": [["a", "4350.005", "3.144", "0.005", "-0.00"]],
+    "negative amounts": [["a", "-1.00", "-0.50", "-0.005", "-3.145"]],
+    "16 digits of yuan": [["a", "9999999999999999.99", "1.00", "1.00", "1.00"]],
+}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("form", PERSON_AMOUNTS)
+def test_person_amounts_in_any_form_are_kept_in_fen_as_the_general_path_keeps_them(
+    events: list[tuple[int, Any]], dialect: Dialect, form: str
+) -> None:
+    position, event = next((p, e) for p, e in events if isinstance(e, Unit.PeriodAssessed))
+    event = odd(event, lines=PERSON_AMOUNTS[form])
+
+    fast = payloads(position, event, dialect, shortcut=True)
+
+    assert fast == payloads(position, event, dialect, shortcut=False)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_person_amount_past_the_views_range_is_refused_by_both_paths(
+    events: list[tuple[int, Any]], dialect: Dialect
+) -> None:
+    position, event = next((p, e) for p, e in events if isinstance(e, Unit.PeriodAssessed))
+    # 17 digits of yuan: 10^18 fen and more (16 are kept, above)
+    event = odd(event, lines=[["a", "10000000000000000.00", "1.00", "1.00", "1.00"]])
+
+    for shortcut in (True, False):
+        with pytest.raises(ValueError, match="the views' range"):
+            payloads(position, event, dialect, shortcut=shortcut)
+
+
 def by_value(line: bytes) -> list[Any]:
     """A COPY line's fields, numbers (and arrays of numbers) as Decimal."""
     found: list[Any] = []

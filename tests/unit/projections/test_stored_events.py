@@ -164,7 +164,11 @@ ODD_ASSESSMENTS = {
     "a held base equal to the base in another form": lambda s: s["lines"][0].append(
         s["lines"][0][1] + "0"
     ),
-    "an amount of 17 digits": lambda s: s["lines"][0].__setitem__(1, "1" * 17 + ".00"),
+    "a held base equal to the base but for a leading zero": lambda s: s["lines"][0].append(
+        "0" + s["lines"][0][1]
+    ),
+    "a held base with a leading zero": lambda s: s["lines"][0].append("03000.00"),
+    "an amount of 16 digits": lambda s: s["lines"][0].__setitem__(1, "9" * 16 + ".99"),
     "an amount past the views' range": lambda s: s["lines"][0].__setitem__(1, "1" * 19 + ".00"),
     "no lines": _set("lines", []),
     "a short line": lambda s: s["lines"][0].pop(),

@@ -25,6 +25,7 @@ region's server, so only the rows a report needs travel.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -279,19 +280,40 @@ class Province:
         ]
         if not regions:
             return
+        linked = self._linked_columns(conn, regions)
         for table in TABLES:
+            # A region linked before the views had this table or one of its columns is
+            # left out of this view until it is linked again (the reports refuse it,
+            # naming it): so that it can be, and the others linked or unlinked meanwhile.
+            current = [r for r in regions if set(table.column_names) <= linked[(r, table.name)]]
+            if not current:
+                continue
             columns = sql.SQL(", ").join(sql.Identifier(c) for c in table.column_names)
             branches = sql.SQL(" UNION ALL ").join(
                 sql.SQL("SELECT {} FROM {}.{}").format(
                     columns, sql.Identifier(self._remote(r)), sql.Identifier(table.name)
                 )
-                for r in regions
+                for r in current
             )
             conn.execute(
                 sql.SQL("CREATE VIEW {}.{} AS {}").format(
                     self._ident(), sql.Identifier(table.name), branches
                 )
             )
+
+    def _linked_columns(
+        self, conn: psycopg.Connection[tuple[Any, ...]], regions: list[str]
+    ) -> defaultdict[tuple[str, str], set[str]]:
+        """(region, view table) -> the columns its foreign table has here."""
+        schemas = {self._remote(r): r for r in regions}
+        found: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+        for schema, table, column in conn.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = ANY(%s)",
+            (list(schemas),),
+        ).fetchall():
+            found[(schemas[schema], table)].add(column)
+        return found
 
     def _position(self, conn: psycopg.Connection[tuple[Any, ...]], region: str) -> int:
         try:

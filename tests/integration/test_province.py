@@ -251,6 +251,46 @@ def test_a_region_linked_before_its_views_had_a_table_or_column_is_refused_namin
     assert f"link it again (ledger province link {PROVINCE} --region {WUHAI}" in message
 
 
+def test_regions_all_linked_before_a_column_was_renamed_can_each_be_linked_again(
+    province: tuple[str, Region, Region],
+) -> None:
+    """Both links of the yuan layout: linking one again is not stood in the way of by
+    the other (the province's views leave a stale link out), whose reports are refused
+    naming it until it is linked again too."""
+    reporting, chifeng, wuhai = province
+    with psycopg.connect(reporting, autocommit=True) as conn:
+        for code in (CHIFENG, WUHAI):
+            conn.execute(EARLIER_LINKS["bases_fen"].format(f"province_{PROVINCE}_{code}"))
+    deferrals = ("report", "deferral-list", "--province", PROVINCE, "--month", "2022-08")
+    ok(ledger_cli("project", "--once", url=chifeng.url, schema=chifeng.schema))
+    try:
+        ok(
+            ledger_cli(
+                *("province", "link", PROVINCE, "--region", CHIFENG),
+                *("--url", chifeng.url, "--schema", chifeng.schema),
+                url=reporting,
+            )
+        )
+        with psycopg.connect(reporting, autocommit=True) as conn:
+            row = conn.execute(
+                f"SELECT count(DISTINCT unit_id) FROM province_{PROVINCE}.view_assessed_lines"
+            ).fetchone()
+        refused = ledger_cli(*deferrals, url=reporting)
+    finally:
+        ok(
+            ledger_cli(
+                *("province", "link", PROVINCE, "--region", WUHAI),
+                *("--url", wuhai.url, "--schema", wuhai.schema),
+                url=reporting,
+            )
+        )
+
+    assert row == (3,)  # Chifeng's three units alone: Wuhai's stale link left out
+    assert refused.returncode == 2
+    assert f"region {WUHAI} was linked" in " ".join(refused.stderr.split())
+    ok(ledger_cli(*deferrals, url=reporting))
+
+
 def test_a_region_outside_the_province_a_sqlite_store_or_a_server_away_is_refused(
     province: tuple[str, Region, Region], tmp_path: Any
 ) -> None:

@@ -6,7 +6,7 @@ import doctest
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ledger.domain import money as money_module
@@ -305,3 +305,25 @@ def test_the_largest_amount_fits_the_views_money_columns_with_room_for_fixed_amo
     largest_stored = Decimal(10) ** (precision - scale) - FEN
 
     assert largest_stored >= money_module.MAX_AMOUNT * 10
+
+
+@given(unrounded)
+def test_fen_count_is_the_half_up_rounded_amount_in_fen_and_from_fen_gives_it_back(
+    value: Decimal,
+) -> None:
+    fen = money_module.fen_count(value)
+
+    assert fen == round_fen(value) * 100
+    assert money_module.from_fen(fen) == round_fen(value)
+    assert money_module.from_fen(fen).as_tuple().exponent == -2
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30))
+@example(10**30 + 1)  # past the 28 digits a context would round to
+def test_from_fen_is_exact_at_any_size(fen: int) -> None:
+    amount = money_module.from_fen(fen)
+
+    assert amount.as_tuple().exponent == -2
+    with localcontext() as exact:
+        exact.prec = 64  # the check's own product must not round
+        assert amount * 100 == fen

@@ -115,7 +115,8 @@ def from_fen(count: int) -> Money:
     >>> from_fen(435000), from_fen(-5), from_fen(0)
     (Decimal('4350.00'), Decimal('-0.05'), Decimal('0.00'))
     """
-    return Money(Decimal(count).scaleb(-2, _CONTEXT)) if count else ZERO
+    # from its text: exact at any size (scaleb would round past 28 digits)
+    return Money(Decimal(f"{count}E-2")) if count else ZERO
 
 
 def money(value: str | int | Decimal, *, field: str = "amount") -> Money:

@@ -277,10 +277,9 @@ def _fen_text(amounts: str, zeros: bool) -> str:
 
 
 class _Persons(NamedTuple):
-    columns: Columns
-    declared: tuple[str, ...] | None
-    #: each array of amounts (bases, the three parts, the declared bases if any) as the
-    #: event has them, joined by commas
+    resident_ids: tuple[str, ...]
+    #: each array of amounts (bases, the three parts, the declared bases if any: a fifth
+    #: only where one is not the base) as the event has them, joined by commas
     joined: list[str]
     #: whether an amount starts with 0 (under a yuan, or a leading zero)
     zeros: bool
@@ -288,7 +287,7 @@ class _Persons(NamedTuple):
 
 def _person_columns(lines: list[list[str]]) -> _Persons | None:
     """The event's person lines transposed: resident IDs, bases, the three parts, and
-    the declared bases (None when each is the base), or None when a line is not as the
+    the declared bases (left out when each is the base), or None when a line is not as the
     use cases write it (a width other than 5 or 6, an amount not in ``_FEN_FORM``):
     such an event takes the general path, which refuses or rounds as rows_of and
     ``journal.fens`` do."""
@@ -307,18 +306,18 @@ def _person_columns(lines: list[list[str]]) -> _Persons | None:
         return None  # a resident ID is text: the general path decides what a number is
     joined = [",".join(c) for c in (*columns[1:], *([declared] if declared else []))]
     amounts = ",".join(joined)
-    if amounts.count(",") != len(joined) * len(lines) - 1 or _FEN_FORM(amounts) is None:
-        return None  # an amount with a comma in it would read as two
+    if not _plain(amounts, len(joined) * len(lines), _FEN_FORM):
+        return None
     zeros = amounts[:1] == "0" or ",0" in amounts
     if zeros and declared is not None and _fen_text(joined[4], True) == _fen_text(joined[0], True):
-        declared, joined = None, joined[:4]  # the same amounts, one with a leading zero
-    return _Persons(columns, declared, joined, zeros)
+        joined = joined[:4]  # the same amounts, one with a leading zero
+    return _Persons(columns[0], joined, zeros)
 
 
-def _plain(joined: str, count: int) -> bool:
-    """Whether ``joined`` is ``count`` amounts PostgreSQL reads as NUMERIC, joined by
-    commas (an amount with a comma in it would read as two)."""
-    return joined.count(",") == count - 1 and _NUMERALS(joined) is not None
+def _plain(joined: str, count: int, form: Callable[[str], Any] = _NUMERALS) -> bool:
+    """Whether ``joined`` is ``count`` amounts in ``form`` (by default, what PostgreSQL
+    reads as NUMERIC), joined by commas (an amount with a comma in it would read as two)."""
+    return joined.count(",") == count - 1 and form(joined) is not None
 
 
 class Assessed(NamedTuple):
@@ -361,9 +360,9 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
             for i, (p, part, a) in enumerate(totals, 1)
         )
         if persons is not None:
-            rids, joined, zeros = persons.columns[0], persons.joined, persons.zeros
+            rids, joined, zeros = persons
             arrays = _fen_text("}\t{".join(joined[:4]), zeros)
-            held = "\\N" if persons.declared is None else f"{{{_fen_text(joined[4], zeros)}}}"
+            held = "\\N" if len(joined) == 4 else f"{{{_fen_text(joined[4], zeros)}}}"
             lines.append(
                 f"{position}\t{first}{head}{_text(period)}\t{tail[0]}\t{tail[1]}\t"
                 f"{text_array(rids)}\t{{{arrays}}}\t{held}\n"
@@ -375,8 +374,8 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
         for i, (p, part, a) in enumerate(totals, 1)
     )
     if persons is not None:
-        rids, zeros = persons.columns[0], persons.zeros
-        fens = [_fen_text(amounts, zeros) for amounts in persons.joined]
+        rids, joined, zeros = persons
+        fens = [_fen_text(amounts, zeros) for amounts in joined]
         lines.append(
             (
                 position,
@@ -388,7 +387,7 @@ def assessment(page: Page, position: int, audit: Audit, event: Assessed) -> bool
                 *map(canonical_amount, tail),
                 dumps(rids),
                 *(f"[{fen}]" for fen in fens[:4]),
-                None if persons.declared is None else f"[{fens[4]}]",
+                None if len(fens) == 4 else f"[{fens[4]}]",
             )
         )
         page.person_lines += len(rids)

@@ -327,13 +327,18 @@ def _history(url: str, size: Size, reuse: bool) -> dict[str, Any] | None:
     return None
 
 
+def _rate(result: dict[str, Any]) -> float:
+    """A phase's events per second."""
+    return float(result["events"]) / float(result["seconds"])
+
+
 def _report_pairs(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     """c/a of each alternated pair of (a) and (c) runs, and their median: this machine's
     speed moves by a quarter within minutes, so one pair alone says little."""
     if len(pairs) < 2:
         return
-    ratios = [(c["events"] / c["seconds"]) / (a["events"] / a["seconds"]) for a, c in pairs]
-    rebuilt = [c["events"] / c["seconds"] for _, c in pairs]
+    ratios = [_rate(c) / _rate(a) for a, c in pairs]
+    rebuilt = [_rate(c) for _, c in pairs]
     say(
         f"  c/a of {len(pairs)} alternated pairs: {'  '.join(f'{r:.2f}' for r in ratios)}; "
         f"median {statistics.median(ratios):.2f}; (c) median "
@@ -346,8 +351,7 @@ def _report(size: Size, history: dict[str, Any], results: dict[str, dict[str, An
     say(f"\n{size.units:,} units x {size.months} months: {events:,} events, {lines:,} person-lines")
 
     def rate(name: str) -> float:
-        r = results[name]
-        return float(r["events"]) / float(r["seconds"])
+        return _rate(results[name])
 
     share = lines / events
     for name, label in (

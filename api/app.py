@@ -96,7 +96,7 @@ class LedgerAPI(FastAPI):
 
 def create_app(settings: Settings) -> FastAPI:
     ledger = build_ledger(settings)
-    views = ReadSide(ledger, open_view_store(settings))
+    views = ReadSide(ledger, open_view_store(settings, ledger))
     replay_jobs = ReplayJobs(ledger)
 
     def close() -> None:

@@ -248,7 +248,7 @@ def phase_rebuild(url: str, size: Size, page_size: int, workers: int = 1) -> dic
     """(c): our rebuild, indexes included."""
     settings = _settings(url, size.schema)
     ledger = Ledger(env=settings.eventsourcing_env())
-    store = open_view_store(settings)
+    store = open_view_store(settings, ledger)
     _checkpoint(url)
     caught_up = 0.0
     cpu = _Cpu(url)

@@ -33,11 +33,10 @@ from ledger.domain.errors import Unavailable
 from ledger.processes import exit_with_parent
 from ledger.projections import stored
 from ledger.projections.pages import Page
-from ledger.projections.reading import Read, Stored, page_reader
+from ledger.projections.reading import EventLog, Read, Stored, page_reader
 from ledger.projections.runner import (
     BATCH_GC_THRESHOLDS,
     Applied,
-    EventLog,
     First,
     Progress,
     _originator,
@@ -125,7 +124,9 @@ def rebuild_in_pool(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start,
-        initargs=(opener,),
+        # the processes leave audit details to the events where the parent's store
+        # reads them (``SqlViewStore.events``)
+        initargs=(opener, store.events is None),
     )
     try:
         ahead: deque[Future[_Mapped]] = deque()
@@ -186,12 +187,13 @@ class _Log:
 _log: _Log | None = None
 
 
-def _start(opener: Opener) -> None:
+def _start(opener: Opener, details: bool) -> None:
     """A mapping process's start: the log opened once, for every page it maps."""
     global _log
     exit_with_parent()
     log = opener()
-    _log = _Log(page_reader(log.recorder), log.mapper.to_domain_event, stored.reader(log.mapper))
+    add_stored = stored.reader(log.mapper, details=details)
+    _log = _Log(page_reader(log.recorder), log.mapper.to_domain_event, add_stored)
     # as the runner's pipeline maps (``runner._BatchGC``), for the process's life
     gc.freeze()
     gc.set_threshold(*BATCH_GC_THRESHOLDS)

@@ -15,12 +15,13 @@ Python code (0.75 µs an event, taken from the mapping thread).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, cast
+from typing import NamedTuple, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
+    Mapper,
     Notification,
     OperationalError,
 )
@@ -31,6 +32,18 @@ from psycopg.sql import SQL, Identifier
 
 Read = Callable[[int, int], Sequence[Notification]]
 """``read(start, limit)``: up to ``limit`` notifications from id ``start`` on, in order."""
+
+
+class EventLog(Protocol):
+    """What the runner reads: an event-sourced application's notification log (its
+    recorder) and how its stored events decode (its mapper). The ledger is one, a replay's
+    scratch ledger another; the read side needs nothing else of the write side."""
+
+    @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+    @property
+    def mapper(self) -> Mapper[UUID]: ...
 
 
 class Stored(NamedTuple):

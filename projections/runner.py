@@ -33,9 +33,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
-    ApplicationRecorder,
     InterfaceError,
-    Mapper,
     Notification,
     OperationalError,
 )
@@ -46,7 +44,7 @@ from ledger.logs import get_logger
 from ledger.projections import stored
 from ledger.projections.journal import PersonLine, Quarantined, Row, rows_of
 from ledger.projections.pages import Page
-from ledger.projections.reading import page_reader
+from ledger.projections.reading import EventLog, page_reader
 from ledger.projections.sql import SqlViewStore
 from ledger.projections.store import ViewStore
 
@@ -67,18 +65,6 @@ _TRANSIENT = (
 )
 Progress = Callable[[int, int], None]
 """Called after each page with (position reached, last notification id to reach)."""
-
-
-class EventLog(Protocol):
-    """What the runner reads: an event-sourced application's notification log (its
-    recorder) and how its stored events decode (its mapper). The ledger is one, a replay's
-    scratch ledger another; the read side needs nothing else of the write side."""
-
-    @property
-    def recorder(self) -> ApplicationRecorder: ...
-
-    @property
-    def mapper(self) -> Mapper[UUID]: ...
 
 
 @dataclass(slots=True)
@@ -284,8 +270,10 @@ class _Pipeline:
         self.durable = durable
         self.read = page_reader(ledger.recorder)
         self.decode = ledger.mapper.to_domain_event
-        #: the two events that make up nearly all of a history, mapped from their JSON
-        self.stored = stored.reader(ledger.mapper)
+        #: the two events that make up nearly all of a history, mapped from their JSON,
+        #: their audit details left to the events where the store reads them
+        details = not (isinstance(store, SqlViewStore) and store.events is not None)
+        self.stored = stored.reader(ledger.mapper, details=details)
         self.store = store
         self.page_size = page_size
         self.position = position

@@ -14,17 +14,18 @@ was read from so that a concurrent runner's page is refused, not doubled.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.errors import Conflict
+from ledger.domain.errors import Conflict, Unavailable
 from ledger.domain.period import Period
 from ledger.projections.balance_ready import ReadyBalance, decode, encode
-from ledger.projections.encoding import row_reader
+from ledger.projections.encoding import dumps, row_reader
 from ledger.projections.journal import (
     AuditEntry,
     DeferralDecision,
@@ -34,8 +35,10 @@ from ledger.projections.journal import (
     Quarantined,
     Row,
     UnitRegistered,
+    audit_detail,
 )
 from ledger.projections.pages import Page
+from ledger.projections.reading import EventLog
 from ledger.projections.schema import (
     READY_TABLE,
     TABLE_OF,
@@ -78,6 +81,11 @@ class SqlViewStore(ABC):
         self._registered: dict[str, UnitRegistered] = {}
         #: balances kept, as ``unit_read`` decoded them last (per unit)
         self._decoded: dict[UUID, ReadyBalance] = {}
+        #: the log whose events the views are made of, where the audit trail reads the
+        #: details left to the events (``stored.FROM_EVENT``: the detail repeats the event,
+        #: and building and storing it cost a rebuild a tenth of its CPU); set by whoever
+        #: opens the store with its ledger. None: the runner leaves no detail to them.
+        self.events: EventLog | None = None
 
     # ------------------------------------------------------------ dialect
 
@@ -382,7 +390,47 @@ class SqlViewStore(ABC):
         if until is not None:
             where.add("recorded_at <= ?", [self._param(until)])
         self._known(where, known_at)
-        return self._rows(AuditEntry, where, order="recorded_at, originator_id, version")
+        entries = self._rows(AuditEntry, where, order="recorded_at, originator_id, version")
+        return self._with_details(entries)
+
+    def _with_details(self, entries: list[AuditEntry]) -> list[AuditEntry]:
+        """The entries, those whose detail was left to the event (JSON null) with it made
+        from the event as ``journal.audit_detail`` makes it."""
+        left: dict[UUID, list[int]] = {}
+        for e in entries:
+            if e.detail is None:
+                left.setdefault(e.originator_id, []).append(e.version)
+        if not left:
+            return entries
+        details = self._details_of(left)
+        return [
+            e if e.detail is not None else replace(e, detail=details[e.originator_id, e.version])
+            for e in entries
+        ]
+
+    def _details_of(self, left: dict[UUID, list[int]]) -> dict[tuple[UUID, int], Any]:
+        log = self.events
+        if log is None:
+            raise Unavailable(
+                "the views leave some audit details to the events, and were opened "
+                "without them: open the views with their ledger (open_view_store)"
+            )
+        found: dict[tuple[UUID, int], Any] = {}
+        for uid, versions in left.items():
+            wanted = set(versions)
+            stored = log.recorder.select_events(uid, gt=min(wanted) - 1, lte=max(wanted))
+            for s in stored:
+                if s.originator_version in wanted:
+                    event = log.mapper.to_domain_event(s)
+                    # as the entry's column would have held it: JSON, read back
+                    found[uid, s.originator_version] = json.loads(dumps(audit_detail(event)))
+            for version in versions:
+                if (uid, version) not in found:
+                    raise Unavailable(
+                        f"the event log holds no event {uid} version {version}, whose audit "
+                        "entry the views hold: the log is damaged (`ledger audit verify`)"
+                    )
+        return found
 
     # ------------------------------------------------------------ helpers
 

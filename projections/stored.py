@@ -8,7 +8,10 @@ function that parses the state as plain JSON and hands its values to the page's
 shortcuts (``pages.assessment``, ``pages.payment``) directly: the same values the
 decoded event would have given them, checked as the mapper would decode them (the
 instant, the dates and the amounts parsed by the same functions), and the audit
-entry's detail made as ``journal.audit_detail`` makes it.
+entry's detail made as ``journal.audit_detail`` makes it, or left to the event
+(``FROM_EVENT``) where the views' store reads the events (``SqlViewStore.events``):
+the detail repeats the event, and building and storing it cost a rebuild a tenth of its
+CPU.
 
 Anything else answers False and writes nothing: another topic, a state with other or
 more fields, another class version, a value of another type, a nested object (which
@@ -77,6 +80,9 @@ PAID_FIELDS = (
     "allocations",
     "unallocated",
 )
+#: an audit entry's detail left to its event (JSON ``null``: the column holds JSON; the
+#: views' store reads the event when the entry is read, ``sql.SqlViewStore.audit``)
+FROM_EVENT = "null"
 #: the audit texts these events do not have ("" in their audit entries)
 _ABSENT = ("",) * (len(AUDIT_TEXTS) - 3)
 #: the JSON scanner ``JSONDecoder.decode`` calls, without the two whitespace matches
@@ -108,10 +114,11 @@ def _parse(state: bytes) -> Any:
         return None
 
 
-def reader(mapper: Mapper[UUID]) -> Map | None:
+def reader(mapper: Mapper[UUID], *, details: bool = True) -> Map | None:
     """How the runner maps the two events from their stored JSON, or None where the
     mapper does not store states as plain JSON or has no transcodings for an instant,
-    a date and an amount by the names the ledger's have."""
+    a date and an amount by the names the ledger's have. Without ``details`` their audit
+    entries leave the detail to the event (``FROM_EVENT``)."""
     transcoder = mapper.transcoder
     if mapper.cipher is not None or mapper.compressor is not None:
         return None
@@ -123,14 +130,15 @@ def reader(mapper: Mapper[UUID]) -> Map | None:
     kinds = {"datetime_iso": datetime, "date_iso": date, "decimal_str": Decimal}
     if any(getattr(names.get(name), "type", None) is not kind for name, kind in kinds.items()):
         return None
-    return _Reader(names).add
+    return _Reader(names, details).add
 
 
 class _Reader:
     """Maps the two events with the transcoder's own decoding of their instant, dates
     and amounts (what the mapper would call for them)."""
 
-    def __init__(self, names: dict[str, Transcoding]) -> None:
+    def __init__(self, names: dict[str, Transcoding], details: bool) -> None:
+        self._details = details
         self._instant = names["datetime_iso"].decode
         self._date = names["date_iso"].decode
         self._decimal = names["decimal_str"].decode
@@ -173,17 +181,7 @@ class _Reader:
         due, on = self._day(state["due_date"]), self._day(state["assessed_on"])
         if at is None or texts is None or due is None or on is None:
             return False
-        # journal.audit_detail: the fields other than metadata, the person lines counted,
-        # as JSON (dumps of that dict), its pieces joined: the texts repeat (the rates'
-        # citation, the policies) and are encoded once; dates and counts need no escaping
-        held = f',"bases_held":{sum(1 for row in lines if len(row) > 5)}' if limits else ""
-        detail = (
-            f'{{"period":{_json(period)},"lines":{len(set(map(_first, lines)))},'
-            f'"totals":{dumps(totals)},"due_date":"{due}","assessed_on":"{on}",'
-            f'"rates":{_json(rates)},"limits":{dumps(limits) if limits else "[]"},'
-            f'"limits_policy":{_json(limits_policy)},"fixed":{dumps(fixed) if fixed else "[]"},'
-            f'"fixed_policy":{_json(fixed_policy)}{held}}}'
-        )
+        detail = _assessed_detail(state, due, on) if self._details else FROM_EVENT
         audit = _audit(n, at, "PeriodAssessed", texts, detail)
         if not assessment(page, n.id, audit, Assessed(period, lines, totals, fixed, on, due)):
             return False
@@ -199,11 +197,12 @@ class _Reader:
         amount, credit = self._amount(state["amount"]), self._amount(state["unallocated"])
         if at is None or texts is None or on is None or amount is None or credit is None:
             return False
-        # str() of a Decimal needs no escaping
-        detail = (
-            f'{{"paid_on":"{on}","amount":"{amount}","allocations":{dumps(allocations)},'
-            f'"unallocated":"{credit}"}}'
-        )
+        detail = FROM_EVENT
+        if self._details:  # str() of a Decimal needs no escaping
+            detail = (
+                f'{{"paid_on":"{on}","amount":"{amount}","allocations":{dumps(allocations)},'
+                f'"unallocated":"{credit}"}}'
+            )
         audit = _audit(n, at, "PaymentCollected", texts, detail)
         if not payment(page, n.id, audit, Paid(allocations, on, credit)):
             return False
@@ -238,6 +237,22 @@ class _Reader:
         text = _data(value, "decimal_str")
         amount = None if text is None else self._decimal(text)
         return amount if type(amount) is Decimal else None
+
+
+def _assessed_detail(state: dict[str, Any], due: str, on: str) -> str:
+    """``journal.audit_detail``: the fields other than metadata, the person lines counted,
+    as JSON (dumps of that dict), its pieces joined: the texts repeat (the rates'
+    citation, the policies) and are encoded once; dates and counts need no escaping."""
+    lines, limits, fixed = state["lines"], state["limits"], state["fixed"]
+    held = f',"bases_held":{sum(1 for row in lines if len(row) > 5)}' if limits else ""
+    return (
+        f'{{"period":{_json(state["period"])},"lines":{len(set(map(_first, lines)))},'
+        f'"totals":{dumps(state["totals"])},"due_date":"{due}","assessed_on":"{on}",'
+        f'"rates":{_json(state["rates"])},"limits":{dumps(limits) if limits else "[]"},'
+        f'"limits_policy":{_json(state["limits_policy"])},'
+        f'"fixed":{dumps(fixed) if fixed else "[]"},'
+        f'"fixed_policy":{_json(state["fixed_policy"])}{held}}}'
+    )
 
 
 def _audit(

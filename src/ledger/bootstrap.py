@@ -37,16 +37,25 @@ def build_ledger(settings: Settings, *, configure_logs: bool = True) -> Ledger:
         raise Unavailable(f"the event store cannot be reached: {exc}") from exc
 
 
-def open_view_store(settings: Settings) -> SqlViewStore:
-    """The views' store beside the events of ``settings`` (tables created if missing)."""
+def open_view_store(settings: Settings, ledger: Ledger | None) -> SqlViewStore:
+    """The views' store beside the events of ``settings`` (tables created if missing).
+
+    With ``ledger`` (the one ``build_ledger(settings)`` opened) the views leave the
+    audit detail of the two events that make up nearly all of a history to the events,
+    and read it from them (``SqlViewStore.events``); without, nothing is left to them (a
+    store opened only to be made or checked)."""
+    store: SqlViewStore
     if settings.store_kind == "sqlite":
-        return SQLiteViewStore(settings.eventsourcing_env()["SQLITE_DBNAME"])
-    ensure_schema(settings)  # checks the name, and creates the region's schema if missing
-    return PostgresViewStore(
-        settings.database_url,
-        settings.postgres_schema or "public",
-        pool_size=settings.postgres_pool_size,
-    )
+        store = SQLiteViewStore(settings.eventsourcing_env()["SQLITE_DBNAME"])
+    else:
+        ensure_schema(settings)  # checks the name, and creates the region's schema if missing
+        store = PostgresViewStore(
+            settings.database_url,
+            settings.postgres_schema or "public",
+            pool_size=settings.postgres_pool_size,
+        )
+    store.events = ledger
+    return store
 
 
 def pages_in_processes(settings: Settings, workers: int) -> PagesInProcesses | None:

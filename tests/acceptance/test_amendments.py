@@ -69,7 +69,7 @@ def views(store: StoreConfig) -> Iterator[SqlViewStore]:
     settings = Settings(
         database_url=store.database_url, postgres_schema=store.postgres_schema or ""
     )
-    view_store = open_view_store(settings)
+    view_store = open_view_store(settings, None)
     yield view_store
     view_store.close()
 

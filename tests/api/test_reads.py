@@ -28,6 +28,7 @@ from ledger.bootstrap import open_view_store
 from ledger.demo import make_resident_id, make_uscc
 from ledger.domain.errors import Unavailable
 from ledger.projections.runner import catch_up as readside_catch_up
+from ledger.projections.sql import SqlViewStore
 from tests.api.conftest import CHIFENG as CHIFENG_REGION
 from tests.api.conftest import Desk, Prepared, demo_with_tokens, ok, problem, settings_for
 from tests.conftest import StoreConfig
@@ -478,10 +479,15 @@ def test_an_unknown_unit_is_404(reader: Reader) -> None:
     assert "no unit registered" in refused["detail"]
 
 
+def views_of(desk: Desk, prepared: Prepared) -> SqlViewStore:
+    """The views of the prepared store, beside the desk's ledger's events."""
+    return open_view_store(settings_for(prepared.store), desk.ledger)
+
+
 def test_a_long_backlog_is_projected_in_the_background_while_reads_answer_503(
     desk: Desk, prepared: Prepared
 ) -> None:
-    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=5)
+    side = ReadSide(desk.ledger, views_of(desk, prepared), backlog=5)
     try:
         # the prepared store holds the catalogue's enactments and the tokens: > 5 events
         with pytest.raises(Unavailable, match="events behind the ledger"):
@@ -499,8 +505,8 @@ def test_a_long_backlog_is_projected_in_the_background_while_reads_answer_503(
 def test_views_emptied_by_another_processs_rebuild_answer_503_until_projected_again(
     desk: Desk, prepared: Prepared
 ) -> None:
-    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=5)
-    other = open_view_store(settings_for(prepared.store))
+    side = ReadSide(desk.ledger, views_of(desk, prepared), backlog=5)
+    other = views_of(desk, prepared)
     try:
         with pytest.raises(Unavailable):
             side.fresh()
@@ -522,7 +528,7 @@ def test_views_emptied_by_another_processs_rebuild_answer_503_until_projected_ag
 def test_a_policy_enacted_just_before_a_read_is_in_force_for_it(
     desk: Desk, prepared: Prepared
 ) -> None:
-    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+    side = ReadSide(desk.ledger, views_of(desk, prepared), backlog=10_000)
     try:
         side.fresh()
         before = side.policies()
@@ -578,7 +584,7 @@ def test_known_at_reads_with_the_policies_the_ledger_knew_then(
 def test_the_follower_brings_the_views_up_to_date_between_reads(
     desk: Desk, prepared: Prepared
 ) -> None:
-    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+    side = ReadSide(desk.ledger, views_of(desk, prepared), backlog=10_000)
     try:
         side.follow()
         desk.region(CHIFENG_REGION)  # recorded after the follower started
@@ -597,7 +603,7 @@ def test_the_follower_brings_the_views_up_to_date_between_reads(
 def test_a_read_after_a_command_waits_for_the_follower_instead_of_projecting(
     desk: Desk, prepared: Prepared, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+    side = ReadSide(desk.ledger, views_of(desk, prepared), backlog=10_000)
     projected_in: list[str] = []
 
     def catch_up(ledger: Any, store: Any) -> None:
@@ -625,7 +631,7 @@ def test_a_read_waiting_for_a_failing_follower_answers_503_with_its_reason_at_on
 ) -> None:
     """Not after READ_WAIT with a message about time: a read holds a thread of the pool
     the commands share."""
-    side = ReadSide(desk.ledger, open_view_store(settings_for(prepared.store)), backlog=10_000)
+    side = ReadSide(desk.ledger, views_of(desk, prepared), backlog=10_000)
 
     def catch_up(ledger: Any, store: Any) -> None:
         raise RuntimeError("the views' database went away")

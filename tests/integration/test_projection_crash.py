@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from ledger.application import Ledger
 from ledger.bootstrap import open_view_store
 from ledger.projections import runner
 from ledger.projections.schema import TABLES
@@ -86,10 +87,10 @@ def test_a_rebuild_killed_midway_and_finished_equals_a_clean_rebuild(
     )
 
     assert finishing.returncode == 0, finishing.stderr
-    with fresh_store(store, tmp_path) as (clean, clean_settings):
+    with fresh_store(store, tmp_path, ledger) as (clean, clean_settings):
         runner.rebuild(ledger, clean)
         assert dump(settings) == dump(clean_settings)
-    views = open_view_store(settings)
+    views = open_view_store(settings, ledger)
     assert runner.catch_up(ledger, views) == 0
     assert views.position() == last
     views.close()
@@ -157,17 +158,21 @@ def query(settings: Settings, template: str, table: str) -> list[tuple[Any, ...]
 
 
 @contextmanager
-def fresh_store(store: StoreConfig, tmp_path: Path) -> Iterator[tuple[SqlViewStore, Settings]]:
-    """An empty view store of the same kind, away from the one under test."""
+def fresh_store(
+    store: StoreConfig, tmp_path: Path, ledger: Ledger
+) -> Iterator[tuple[SqlViewStore, Settings]]:
+    """An empty view store of the same kind, away from the one under test, reading the
+    ledger's events as the store under test does (so its rows leave the same audit
+    details to the events)."""
     if store.kind == "sqlite":
         settings = Settings(database_url=f"sqlite:///{tmp_path}/clean-views.db")
-        clean = open_view_store(settings)
+        clean = open_view_store(settings, ledger)
         yield clean, settings
         clean.close()
         return
     schema = f"{store.postgres_schema}_clean"
     settings = Settings(database_url=store.database_url, postgres_schema=schema)
-    clean = open_view_store(settings)  # creates the schema
+    clean = open_view_store(settings, ledger)  # creates the schema
     try:
         yield clean, settings
     finally:

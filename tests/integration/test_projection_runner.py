@@ -45,8 +45,8 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
 
 
 @pytest.fixture
-def views(settings: Settings) -> Iterator[SqlViewStore]:
-    store = open_view_store(settings)
+def views(settings: Settings, ledger: Ledger) -> Iterator[SqlViewStore]:
+    store = open_view_store(settings, ledger)
     yield store
     store.close()
 
@@ -140,7 +140,7 @@ def test_views_of_an_earlier_layout_are_emptied_when_opened_and_refilled(
     table = "view_person_lines" if layout == "a row per person" else "view_assessed_lines"
     execute(settings, EARLIER_LAYOUTS[layout], table)
 
-    reopened = open_view_store(settings)
+    reopened = open_view_store(settings, ledger)
     try:
         assert reopened.position() == 0
         assert reopened.audit() == []
@@ -174,7 +174,7 @@ def test_postgres_keeps_no_statistics_on_the_arrays_and_sets_that_once(
         pytest.skip("SQLite has no statistics targets")
     first = array_statistics(settings)
 
-    open_view_store(settings).close()  # opened again: an ALTER TABLE would wait behind
+    open_view_store(settings, None).close()  # opened again: an ALTER TABLE would wait behind
     # an index being built
 
     assert len(first) == 6  # resident IDs, bases, three parts, declared bases
@@ -271,7 +271,7 @@ def test_catching_up_applies_only_the_events_recorded_since(
 def test_a_page_read_before_another_runner_moved_the_position_is_refused(
     ledger: Ledger, views: SqlViewStore, settings: Settings
 ) -> None:
-    other = open_view_store(settings)
+    other = open_view_store(settings, ledger)
     runner.catch_up(ledger, other, page_size=100)
     other.close()
     audit_before = len(views.audit())
@@ -432,7 +432,7 @@ def test_a_rebuild_stopped_before_its_end_gets_its_keys_back_when_the_views_are_
         pytest.skip("SQLite keeps its rows in key order: the key is the table")
     views.clear()  # the rebuild stops here
 
-    again = open_view_store(settings)
+    again = open_view_store(settings, ledger)
     try:
         assert keyless_tables(settings) == set()
         assert AUDIT_GUARD in index_names(settings)
@@ -448,7 +448,7 @@ def test_following_postgres_wakes_on_a_save_not_on_the_interval(
 ) -> None:
     settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
     ledger = build_ledger(settings, configure_logs=False)
-    views = open_view_store(settings)
+    views = open_view_store(settings, ledger)
     stop = threading.Event()
     recorder: Any = ledger.recorder
     try:

@@ -71,11 +71,11 @@ def view_store(
     if request.param == "memory":
         store = MemoryViewStore()
     elif request.param == "sqlite":
-        store = open_view_store(Settings(database_url=f"sqlite:///{tmp_path}/views.db"))
+        store = open_view_store(Settings(database_url=f"sqlite:///{tmp_path}/views.db"), None)
     else:
         url: str = request.getfixturevalue("postgres_url")
         schema: str = request.getfixturevalue("pg_schema")
-        store = open_view_store(Settings(database_url=url, postgres_schema=schema))
+        store = open_view_store(Settings(database_url=url, postgres_schema=schema), None)
     for start in range(0, len(journal), PAGE):
         page = journal[start : start + PAGE]
         store.append([row for _, event_rows in page for row in event_rows], page[-1][0])
@@ -331,7 +331,7 @@ def test_emptying_the_views_drops_the_balances_kept(view_store: ViewStore, rows:
 def test_a_read_leaves_the_balance_unkept_while_sqlite_is_locked_by_a_writer(
     tmp_path: Path, rows: list[Row]
 ) -> None:
-    store = open_view_store(Settings(database_url=f"sqlite:///{tmp_path}/views.db"))
+    store = open_view_store(Settings(database_url=f"sqlite:///{tmp_path}/views.db"), None)
     moves = of(Movement, rows)
     unit = moves[0].unit_id
     state = ready_balance([m for m in moves if m.unit_id == unit])

@@ -40,8 +40,8 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
 
 
 @pytest.fixture
-def views(settings: Settings) -> Iterator[PostgresViewStore]:
-    store = open_view_store(settings)
+def views(settings: Settings, ledger: Ledger) -> Iterator[PostgresViewStore]:
+    store = open_view_store(settings, ledger)
     assert isinstance(store, PostgresViewStore)
     yield store
     store.close()

@@ -47,7 +47,7 @@ AS_OF = date(2023, 6, 30)
 
 @pytest.fixture
 def views(store: StoreConfig) -> Iterator[SqlViewStore]:
-    opened = open_view_store(settings_of(store))
+    opened = open_view_store(settings_of(store), None)
     yield opened
     opened.close()
 

@@ -102,9 +102,9 @@ def assert_views_equal_a_clean_rebuild(
     ledger: Ledger, store: StoreConfig, settings: Settings, tmp_path: Path
 ) -> None:
     """The views as recovered (caught up from where they were) against a fresh rebuild."""
-    views = open_view_store(settings)
+    views = open_view_store(settings, ledger)
     runner.catch_up(ledger, views)
     views.close()
-    with fresh_store(store, tmp_path) as (clean, clean_settings):
+    with fresh_store(store, tmp_path, ledger) as (clean, clean_settings):
         runner.rebuild(ledger, clean)
         assert dump(settings) == dump(clean_settings)

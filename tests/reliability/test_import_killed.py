@@ -45,7 +45,7 @@ def test_an_import_killed_midway_and_run_again_equals_a_clean_import(
     units_csv, month_csv, _ = generate.write(tmp_path / "data", UNITS, seed=7)
     settings = settings_of(store)
     ledger = region_with_units(settings, units_csv)
-    views = open_view_store(settings)
+    views = open_view_store(settings, ledger)
     runner.catch_up(ledger, views)  # the views are current before the import starts
     views.close()
     command = (

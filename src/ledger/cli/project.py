@@ -77,7 +77,7 @@ def project(
             field="workers",
         )
     ledger = build_ledger(settings)
-    store = open_view_store(settings)
+    store = open_view_store(settings, ledger)
     try:
         if rebuild:
             with _bar("rebuilding the views") as progress:

@@ -62,7 +62,7 @@ def link(
     # the region's view tables must exist there to be imported
     member_settings = Settings(database_url=url, postgres_schema=schema)
     build_ledger(member_settings, configure_logs=False).close()
-    open_view_store(member_settings).close()
+    open_view_store(member_settings, None).close()
     member = target.link(region, url, schema)
     out.print(
         f"linked {region} ({member.host}:{member.port}/{member.database}, schema {schema}) "
@@ -124,7 +124,7 @@ def province_deferral_rows(
         settings = Settings(database_url=member.url(), postgres_schema=member.schema)
         ledger = build_ledger(settings)
         try:
-            own = open_view_store(settings)
+            own = open_view_store(settings, ledger)
             try:
                 catch_up(ledger, own)
             finally:

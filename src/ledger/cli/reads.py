@@ -94,7 +94,7 @@ def views() -> Iterator[Reads]:
 
     settings = Settings()
     ledger = build_ledger(settings)
-    store = open_view_store(settings)
+    store = open_view_store(settings, ledger)
     try:
         with _progress() as progress:
             catch_up(ledger, store, progress=progress)

@@ -1,0 +1,143 @@
+"""The audit detail of assessments and payments, left to their events: the views opened
+with their ledger store none for them (the detail repeats the event), and the audit
+trail reads it from the event as the general path would have stored it; on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from ledger.application import Ledger
+from ledger.bootstrap import open_view_store
+from ledger.domain.errors import Unavailable
+from ledger.domain.unit import Unit
+from ledger.projections import runner
+from ledger.projections.audit import unit_trail
+from ledger.projections.store import MemoryViewStore
+from ledger.settings import Settings
+from tests.conftest import StoreConfig
+from tests.integration.conftest import demo_and_history
+
+BULK = {"PeriodAssessed", "PaymentCollected"}
+JINAN = "91370102MA3C1JN002"
+
+
+@pytest.fixture
+def settings(store: StoreConfig) -> Settings:
+    return Settings(database_url=store.database_url, postgres_schema=store.postgres_schema or "")
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    ledger = demo_and_history(settings, units=4, months=6)
+    yield ledger
+    ledger.close()
+
+
+def left_to_the_events(settings: Settings) -> Counter[str]:
+    """The audit entries per event type whose stored detail is JSON null."""
+    if settings.store_kind == "sqlite":
+        with sqlite3.connect(settings.eventsourcing_env()["SQLITE_DBNAME"]) as conn:
+            rows = conn.execute(
+                "SELECT event_type, COUNT(*) FROM view_audit WHERE detail = 'null' "
+                "GROUP BY event_type"
+            ).fetchall()
+    else:
+        with psycopg.connect(settings.database_url) as pg:
+            rows = pg.execute(
+                f'SELECT event_type, COUNT(*) FROM "{settings.postgres_schema}".view_audit '
+                "WHERE detail::text = 'null' GROUP BY event_type"
+            ).fetchall()
+    return Counter(dict(rows))
+
+
+def bulk_events(ledger: Ledger) -> Counter[str]:
+    topics = {
+        Unit.PeriodAssessed.TOPIC: "PeriodAssessed",
+        Unit.PaymentCollected.TOPIC: "PaymentCollected",
+    }
+    return Counter(
+        topics[n.topic]
+        for n in ledger.recorder.select_notifications(1, 1_000_000)
+        if n.topic in topics
+    )
+
+
+@pytest.mark.parametrize("how", ["catch_up", "rebuild"])
+def test_views_opened_with_their_ledger_leave_every_assessments_and_payments_detail_to_it(
+    ledger: Ledger, settings: Settings, how: str
+) -> None:
+    views = open_view_store(settings, ledger)
+    try:
+        getattr(runner, how)(ledger, views)
+    finally:
+        views.close()
+
+    left = left_to_the_events(settings)
+    assert left == bulk_events(ledger)
+    assert left["PeriodAssessed"] > 20
+    assert left["PaymentCollected"] > 20
+
+
+def test_the_audit_trail_reads_the_details_left_to_the_events_as_the_fold_makes_them(
+    ledger: Ledger, settings: Settings
+) -> None:
+    memory = MemoryViewStore()
+    runner.catch_up(ledger, memory)
+    views = open_view_store(settings, ledger)
+    try:
+        runner.catch_up(ledger, views)
+
+        assert views.audit() == memory.audit()
+        # filtered by the business date the detail carries (assessed_on, paid_on)
+        every = unit_trail(views, JINAN, as_of=None, known_at=None, kinds=sorted(BULK))
+        as_of = sorted(line.on for line in every if line.on is not None)[len(every) // 2]
+        trail = unit_trail(views, JINAN, as_of=as_of, known_at=None, kinds=sorted(BULK))
+        expected = unit_trail(memory, JINAN, as_of=as_of, known_at=None, kinds=sorted(BULK))
+    finally:
+        views.close()
+    assert trail == expected
+    assert {line.entry.type for line in every} == BULK
+    assert 0 < len(trail) < len(every)
+    assert all(line.on is not None and line.on <= as_of for line in trail)
+
+
+def test_views_opened_without_a_ledger_keep_every_detail(
+    ledger: Ledger, settings: Settings
+) -> None:
+    views = open_view_store(settings, None)
+    try:
+        runner.catch_up(ledger, views)
+        assert views.audit() == runner_audit_in_memory(ledger)
+    finally:
+        views.close()
+
+    assert left_to_the_events(settings) == Counter()
+
+
+def test_views_whose_details_were_left_to_the_events_refuse_a_trail_opened_without_them(
+    ledger: Ledger, settings: Settings
+) -> None:
+    views = open_view_store(settings, ledger)
+    runner.catch_up(ledger, views)
+    views.close()
+
+    blind = open_view_store(settings, None)
+    try:
+        with pytest.raises(Unavailable, match="opened without them"):
+            blind.audit(types=["PaymentCollected"])
+        # entries that keep their detail are read as before
+        assert blind.audit(types=["Registered"])
+    finally:
+        blind.close()
+
+
+def runner_audit_in_memory(ledger: Ledger) -> list[object]:
+    memory = MemoryViewStore()
+    runner.catch_up(ledger, memory)
+    return list(memory.audit())

@@ -42,6 +42,9 @@ from ledger.projections.sql import PositionMoved, SqlViewStore, Where
 
 #: how long a page waits for another runner's page (or a rebuild) before giving up
 LOCK_TIMEOUT = "60s"
+#: how long the reset of views of an earlier layout waits for their readers (a process
+#: of the earlier version): a DROP waiting longer would hold every later read behind it
+RESET_LOCK_TIMEOUT = "5s"
 #: memory for building an index after a rebuild (a session setting, not the server's)
 INDEX_MEMORY = "256MB"
 #: indexes built at once after a rebuild (each on a connection of its own)
@@ -70,12 +73,24 @@ class PostgresViewStore(SqlViewStore):
         self._create()
 
     def _create(self) -> None:
+        try:
+            self._create_tables()
+        except psycopg.errors.LockNotAvailable as exc:
+            raise Unavailable(
+                f"the views in schema {self.schema} are of an earlier layout and another "
+                f"process is reading them (waited {RESET_LOCK_TIMEOUT}): stop the region's "
+                "processes of the earlier version, then open the views again"
+            ) from exc
+
+    def _create_tables(self) -> None:
         with self._pool.connection() as conn, conn.transaction():
             # Two processes opening the store at once must not race on CREATE TABLE.
             conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.schema}.view_tables",)
             )
             outdated = self._outdated(conn)
+            if outdated:
+                conn.execute(f"SET LOCAL lock_timeout = '{RESET_LOCK_TIMEOUT}'")
             for table in outdated:
                 get_logger().warning("views_reset_for_new_layout", table=table)
                 conn.execute(f"DROP TABLE {self._qualified(table)}")

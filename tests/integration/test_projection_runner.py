@@ -17,9 +17,10 @@ from eventsourcing.persistence import Notification
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger, open_view_store
 from ledger.clocks import ReadClocks
+from ledger.domain.errors import Unavailable
 from ledger.domain.region import unit_id
 from ledger.domain.unit import Unit
-from ledger.projections import runner
+from ledger.projections import postgres_store, runner
 from ledger.projections.reading import page_reader
 from ledger.projections.rights import RightsRecord, rights_record
 from ledger.projections.schema import TABLES
@@ -148,6 +149,36 @@ def test_views_of_an_earlier_layout_are_emptied_when_opened_and_refilled(
         assert {"bases_fen", "declared_bases_fen"} <= column_names(settings, "view_assessed_lines")
         runner.catch_up(ledger, reopened)
         assert everything(reopened) == filled
+    finally:
+        reopened.close()
+
+
+def test_views_of_an_earlier_layout_still_read_by_another_process_are_not_reset_but_refused(
+    ledger: Ledger, views: SqlViewStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if settings.store_kind == "sqlite":
+        pytest.skip("SQLite's reset takes the file's write lock, with its own timeout")
+    runner.catch_up(ledger, views)
+    views.close()
+    execute(settings, EARLIER_LAYOUTS["amounts in yuan"], "view_assessed_lines")
+    monkeypatch.setattr(postgres_store, "RESET_LOCK_TIMEOUT", "200ms")
+    table = f'"{settings.postgres_schema}".view_assessed_lines'
+    with psycopg.connect(settings.database_url) as reader:  # an earlier version's read
+        reader.execute(f"SELECT 1 FROM {table} LIMIT 1")
+        # a reset waiting without bound would fail this test after 10 s, not hang it
+        release = threading.Timer(10, reader.rollback)
+        release.start()
+        with pytest.raises(Unavailable, match="earlier layout and another process"):
+            open_view_store(settings, ledger)
+        release.cancel()
+        # nothing reset: the earlier layout's rows are as they were
+        assert "bases" in column_names(settings, "view_assessed_lines")
+        reader.rollback()
+
+    reopened = open_view_store(settings, ledger)
+    try:
+        assert reopened.position() == 0
+        assert "bases_fen" in column_names(settings, "view_assessed_lines")
     finally:
         reopened.close()
 

@@ -114,13 +114,13 @@ def person_trail(
         for unit_id, versions in assessed.items():
             for e in store.audit(
                 originator_id=unit_id,
+                versions=versions,
                 types=["PeriodAssessed"],
                 since=since,
                 until=until,
                 known_at=known_at,
             ):
-                if e.version in versions:
-                    entries[(e.originator_id, e.version)] = e
+                entries[(e.originator_id, e.version)] = e
     ordered = sorted(
         entries.values(), key=lambda e: (e.recorded_at, str(e.originator_id), e.version)
     )

@@ -100,10 +100,22 @@ class InProcesses:
     workers: int
 
     def __call__(
-        self, store: SqlViewStore, *, page_size: int, last: int, progress: Progress | None
+        self,
+        store: SqlViewStore,
+        *,
+        page_size: int,
+        last: int,
+        progress: Progress | None,
+        details: bool = True,
     ) -> Applied:
         return rebuild_in_pool(
-            store, self.opener, self.workers, page_size=page_size, last=last, progress=progress
+            store,
+            self.opener,
+            self.workers,
+            page_size=page_size,
+            last=last,
+            progress=progress,
+            details=details,
         )
 
 
@@ -115,8 +127,11 @@ def rebuild_in_pool(
     page_size: int,
     last: int,
     progress: Progress | None = None,
+    details: bool = True,
 ) -> Applied:
-    """The pages of ids ``1..last`` into the emptied PostgreSQL ``store`` (see the module)."""
+    """The pages of ids ``1..last`` into the emptied PostgreSQL ``store`` (see the module);
+    without ``details``, the small assessments' and payments' audit details are left to
+    the events (``runner.keeps_details``)."""
     applied = Applied()
     pages = [(first, min(first + page_size - 1, last)) for first in range(1, last + 1, page_size)]
     versions: dict[int, int] = {}
@@ -124,9 +139,7 @@ def rebuild_in_pool(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start,
-        # the processes leave audit details to the events where the parent's store
-        # reads them (``SqlViewStore.events``)
-        initargs=(opener, store.events is None),
+        initargs=(opener, details),
     )
     try:
         ahead: deque[Future[_Mapped]] = deque()

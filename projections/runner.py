@@ -94,8 +94,21 @@ class PagesInProcesses(Protocol):
     page with its position (``ranges.InProcesses``: the pages mapped by other processes)."""
 
     def __call__(
-        self, store: SqlViewStore, *, page_size: int, last: int, progress: Progress | None
+        self,
+        store: SqlViewStore,
+        *,
+        page_size: int,
+        last: int,
+        progress: Progress | None,
+        details: bool,
     ) -> Applied: ...
+
+
+def keeps_details(ledger: EventLog, store: ViewStore) -> bool:
+    """Whether the views store every audit detail: all but views that read the events of
+    the log being projected (``SqlViewStore.events``), which leave the small assessments'
+    and payments' details to them (``stored.FROM_EVENT``)."""
+    return not (isinstance(store, SqlViewStore) and store.events is ledger)
 
 
 def rebuild(
@@ -152,7 +165,13 @@ def _in_processes(
     if last <= page_size:
         return None
     with _batch_gc():
-        applied = in_processes(store, page_size=page_size, last=last, progress=progress)
+        applied = in_processes(
+            store,
+            page_size=page_size,
+            last=last,
+            progress=progress,
+            details=keeps_details(ledger, store),
+        )
     # What was recorded meanwhile is caught up as any catch-up is, its aggregates' last
     # versions looked up in the views: through the audit's unique index, built first (a
     # scan of the audit per page without it; found by review: built only where a tail
@@ -272,8 +291,7 @@ class _Pipeline:
         self.decode = ledger.mapper.to_domain_event
         #: the two events that make up nearly all of a history, mapped from their JSON,
         #: their audit details left to the events where the store reads them
-        details = not (isinstance(store, SqlViewStore) and store.events is not None)
-        self.stored = stored.reader(ledger.mapper, details=details)
+        self.stored = stored.reader(ledger.mapper, details=keeps_details(ledger, store))
         self.store = store
         self.page_size = page_size
         self.position = position

@@ -1,6 +1,6 @@
 """The views' SQL stores: SQLite (embedded default) and PostgreSQL, one contract.
 
-``ledger.bootstrap.open_view_store(settings)`` opens one beside the events (the same
+``ledger.bootstrap.open_view_store(settings, ledger)`` opens one beside the events (the same
 SQLite file, or the same PostgreSQL database and schema), tables prefixed ``view_``,
 created if missing: the read side is handed its store, it never reads the settings.
 ``SqlViewStore`` implements every read of ``ViewStore`` with
@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.errors import Conflict, Unavailable
+from ledger.domain.errors import Conflict, HistoryDamaged, Unavailable
 from ledger.domain.period import Period
 from ledger.projections.balance_ready import ReadyBalance, decode, encode
 from ledger.projections.encoding import dumps, row_reader
@@ -368,6 +368,7 @@ class SqlViewStore(ABC):
         self,
         *,
         originator_id: UUID | None = None,
+        versions: Iterable[int] | None = None,
         resident_id: str | None = None,
         types: Iterable[str] | None = None,
         since: datetime | None = None,
@@ -378,6 +379,11 @@ class SqlViewStore(ABC):
         where = Where()
         if originator_id is not None:
             where.add("originator_id = ?", [self._param(originator_id)])
+        if versions is not None:
+            chosen = sorted(set(versions))
+            if not chosen:
+                return []
+            where.add(*self._in("version", chosen))
         if resident_id is not None:
             where.add("resident_id = ?", [resident_id])
         if types is not None:
@@ -417,16 +423,22 @@ class SqlViewStore(ABC):
             )
         found: dict[tuple[UUID, int], Any] = {}
         for uid, versions in left.items():
-            wanted = set(versions)
-            stored = log.recorder.select_events(uid, gt=min(wanted) - 1, lte=max(wanted))
-            for s in stored:
-                if s.originator_version in wanted:
-                    event = log.mapper.to_domain_event(s)
+            # runs of consecutive versions, each one read: never the events between
+            # (a large assessment between two payments keeps its own detail)
+            for first, last in _runs(versions):
+                for s in log.recorder.select_events(uid, gt=first - 1, lte=last):
+                    try:
+                        event = log.mapper.to_domain_event(s)
+                    except Exception as exc:
+                        raise HistoryDamaged(
+                            f"the event {uid} version {s.originator_version}, whose audit "
+                            f"detail the views leave to it, cannot be decoded ({exc})"
+                        ) from exc
                     # as the entry's column would have held it: JSON, read back
                     found[uid, s.originator_version] = json.loads(dumps(audit_detail(event)))
             for version in versions:
                 if (uid, version) not in found:
-                    raise Unavailable(
+                    raise HistoryDamaged(
                         f"the event log holds no event {uid} version {version}, whose audit "
                         "entry the views hold: the log is damaged (`ledger audit verify`)"
                     )
@@ -460,6 +472,17 @@ class SqlViewStore(ABC):
             sql += f" LIMIT {int(limit)}"
         read = self._readers[row_type]
         return [read(values) for values in self._select(sql, where.params)]
+
+
+def _runs(versions: list[int]) -> list[tuple[int, int]]:
+    """Sorted versions as (first, last) runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for v in sorted(set(versions)):
+        if runs and runs[-1][1] == v - 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
 
 
 @dataclass(frozen=True, slots=True)

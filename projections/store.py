@@ -102,13 +102,15 @@ class ViewStore(Protocol):
         self,
         *,
         originator_id: UUID | None = None,
+        versions: Iterable[int] | None = None,
         resident_id: str | None = None,
         types: Iterable[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         known_at: datetime | None = None,
     ) -> list[AuditEntry]:
-        """Audit entries in recorded order (recorded_at, originator, version)."""
+        """Audit entries in recorded order (recorded_at, originator, version); with
+        ``versions``, only those versions (of ``originator_id``'s aggregate)."""
         ...
 
 
@@ -230,6 +232,7 @@ class MemoryViewStore:
         self,
         *,
         originator_id: UUID | None = None,
+        versions: Iterable[int] | None = None,
         resident_id: str | None = None,
         types: Iterable[str] | None = None,
         since: datetime | None = None,
@@ -237,11 +240,13 @@ class MemoryViewStore:
         known_at: datetime | None = None,
     ) -> list[AuditEntry]:
         kinds = set(types) if types is not None else None
+        wanted = set(versions) if versions is not None else None
         found = [
             r
             for r in self.rows
             if isinstance(r, AuditEntry)
             and (originator_id is None or r.originator_id == originator_id)
+            and (wanted is None or r.version in wanted)
             and (resident_id is None or r.resident_id == resident_id)
             and (kinds is None or r.type in kinds)
             and (since is None or r.recorded_at >= since)

@@ -13,10 +13,10 @@ import psycopg
 import pytest
 
 from ledger.application import Ledger
-from ledger.bootstrap import open_view_store
-from ledger.domain.errors import Unavailable
+from ledger.bootstrap import build_ledger, open_view_store
+from ledger.domain.errors import HistoryDamaged, Unavailable
 from ledger.domain.unit import Unit
-from ledger.projections import runner
+from ledger.projections import runner, stored
 from ledger.projections.audit import unit_trail
 from ledger.projections.store import MemoryViewStore
 from ledger.settings import Settings
@@ -56,7 +56,8 @@ def left_to_the_events(settings: Settings) -> Counter[str]:
     return Counter(dict(rows))
 
 
-def bulk_events(ledger: Ledger) -> Counter[str]:
+def bulk_events(ledger: Ledger, up_to: int = stored.LEFT_UP_TO) -> Counter[str]:
+    """The two events' counts per type, of those whose stored state is at most ``up_to``."""
     topics = {
         Unit.PeriodAssessed.TOPIC: "PeriodAssessed",
         Unit.PaymentCollected.TOPIC: "PaymentCollected",
@@ -64,7 +65,7 @@ def bulk_events(ledger: Ledger) -> Counter[str]:
     return Counter(
         topics[n.topic]
         for n in ledger.recorder.select_notifications(1, 1_000_000)
-        if n.topic in topics
+        if n.topic in topics and len(n.state) <= up_to
     )
 
 
@@ -141,3 +142,60 @@ def runner_audit_in_memory(ledger: Ledger) -> list[object]:
     memory = MemoryViewStore()
     runner.catch_up(ledger, memory)
     return list(memory.audit())
+
+
+def test_an_assessment_larger_than_the_bound_keeps_its_detail_and_reads_alike(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = sorted(
+        len(n.state)
+        for n in ledger.recorder.select_notifications(1, 1_000_000)
+        if n.topic == Unit.PeriodAssessed.TOPIC
+    )
+    bound = sizes[len(sizes) // 2]  # half the assessments above it, every payment below
+    monkeypatch.setattr(stored, "LEFT_UP_TO", bound)
+    views = open_view_store(settings, ledger)
+    try:
+        runner.catch_up(ledger, views)
+        assert views.audit() == runner_audit_in_memory(ledger)
+    finally:
+        views.close()
+
+    left = left_to_the_events(settings)
+    assert left == bulk_events(ledger, bound)
+    assert 0 < left["PeriodAssessed"] < bulk_events(ledger)["PeriodAssessed"]
+
+
+def test_views_reading_another_ledgers_events_keep_every_detail(
+    ledger: Ledger, settings: Settings
+) -> None:
+    other = build_ledger(settings, configure_logs=False)  # the same log, another reader
+    views = open_view_store(settings, other)
+    try:
+        runner.catch_up(ledger, views)
+    finally:
+        views.close()
+        other.close()
+
+    assert left_to_the_events(settings) == Counter()
+
+
+def test_a_detail_left_to_an_event_missing_or_undecodable_is_refused_as_damage(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    views = open_view_store(settings, ledger)
+    try:
+        runner.catch_up(ledger, views)
+        monkeypatch.setattr(ledger.recorder, "select_events", lambda *a, **k: [])
+        with pytest.raises(HistoryDamaged, match="holds no event"):
+            views.audit(types=["PaymentCollected"])
+        monkeypatch.undo()
+
+        def undecodable(_: object) -> None:
+            raise ValueError("not JSON")
+
+        monkeypatch.setattr(ledger.mapper, "to_domain_event", undecodable)
+        with pytest.raises(HistoryDamaged, match="cannot be decoded"):
+            views.audit(types=["PeriodAssessed"])
+    finally:
+        views.close()

@@ -386,7 +386,7 @@ def test_a_rebuild_by_processes_is_refused_on_sqlite_before_the_views_are_emptie
     runner.catch_up(ledger, views)
     position = views.position()
 
-    def never(store: Any, *, page_size: int, last: int, progress: Any) -> Any:
+    def never(store: Any, *, page_size: int, last: int, progress: Any, details: bool) -> Any:
         raise AssertionError("called")
 
     with pytest.raises(ValueError, match="PostgreSQL only"):

@@ -216,7 +216,7 @@ def test_deferral_decisions_of_the_units_asked_for(view_store: ViewStore, rows: 
     assert view_store.deferral_decisions(ids[:1]) == [d for d in decisions if d.unit_id == ids[0]]
 
 
-def test_audit_in_recorded_order_filtered_by_originator_resident_type_and_time(
+def test_audit_in_recorded_order_filtered_by_originator_versions_resident_type_and_time(
     view_store: ViewStore, rows: list[Row]
 ) -> None:
     entries = sorted(
@@ -228,6 +228,10 @@ def test_audit_in_recorded_order_filtered_by_originator_resident_type_and_time(
 
     assert view_store.audit() == entries
     assert view_store.audit(originator_id=unit) == [e for e in entries if e.originator_id == unit]
+    assert view_store.audit(originator_id=unit, versions=[3, 1, 99]) == [
+        e for e in entries if e.originator_id == unit and e.version in (1, 3)
+    ]
+    assert view_store.audit(originator_id=unit, versions=[]) == []
     assert view_store.audit(resident_id=resident) == [
         e for e in entries if e.resident_id == resident
     ]

@@ -165,9 +165,11 @@ def test_what_was_recorded_while_the_processes_mapped_is_caught_up_through_the_i
     assert processes is not None
 
     def and_a_payment_meanwhile(
-        store: Any, *, page_size: int, last: int, progress: Progress | None
+        store: Any, *, page_size: int, last: int, progress: Progress | None, details: bool
     ) -> Applied:
-        applied = processes(store, page_size=page_size, last=last, progress=progress)
+        applied = processes(
+            store, page_size=page_size, last=last, progress=progress, details=details
+        )
         ledger.collect_payment(uscc, date(2024, 6, 10), "1.00", Actor("test:ranges", "", ""))
         return applied
 

@@ -32,6 +32,10 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
    pure-Python HTTP parser and event loop (h11 + asyncio, the baseline) and on the
    compiled ones the lock installs (httptools + uvloop), one process each
    (``benchmarks.serve_stack``).
+10. ``--phases joined``: steady payments (as in 8) on httptools + uvloop as uvicorn
+   writes a response (its head and its body, two writes of the socket) and as ``ledger
+   serve`` does (one, ``api/coalescing.py``), ``--pairs`` alternated pairs of servers,
+   each after its first passes; the medians and their ratio.
 
 The load comes from ``benchmarks.wire``, a lean asyncio HTTP/1.1 client (httpx spent
 about a millisecond of CPU per request). It still runs on the same two cores as the
@@ -48,6 +52,7 @@ import random
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -370,9 +375,11 @@ def last_notification(url: str, schema: str) -> int:
 #: folds the unit's movements up to it, as a read of the past does)
 AS_OF = "2024-06-30"
 
-PHASES = ("reads", "payments", "steady", "open", "routes", "pgbench", "stack")
+PHASES = ("reads", "payments", "steady", "open", "routes", "pgbench", "stack", "joined")
 #: uvicorn's pure-Python HTTP stack (the baseline) and the compiled one the lock installs
 STACKS = (("h11", "asyncio"), ("httptools", "uvloop"))
+#: uvicorn's httptools writing a response's head and body apart, and as ledger serve runs it
+WRITES = (("httptools", "uvloop"), ("joined", "uvloop"))
 
 
 class Server:
@@ -503,6 +510,29 @@ def stacks(args: argparse.Namespace, schema: str, tokens: tuple[str, str], usccs
     )
 
 
+def joined_writes(args: argparse.Namespace, schema: str, worker: str, usccs: list[str]) -> str:
+    """Steady payments with a response's head and body written apart (uvicorn's
+    httptools as it is) and joined (``ledger serve``'s), alternated pairs of servers."""
+    rates: dict[tuple[str, str], list[float]] = {stack: [] for stack in WRITES}
+    for _ in range(args.pairs):
+        for stack in WRITES:
+            with Server(args, schema, stack=stack, units_kept=2 * args.units) as server:
+                wait_ready(f"http://127.0.0.1:{args.port}", worker, usccs[0])
+                asyncio.run(commands(args.port, worker, usccs, args.concurrency, 12, 2))
+                sent, cpu = server.measured(
+                    commands(args.port, worker, usccs, args.concurrency, args.seconds)
+                )
+            label = "one write a response" if stack[0] == "joined" else "head and body apart"
+            say(sent.line(f"payments, steady, {label}") + sent.cpu(cpu, "payment"))
+            rates[stack].append(sent.count / sent.seconds)
+    apart, joined = (statistics.median(rates[s]) for s in WRITES)
+    return (
+        f"steady payments {joined:.0f}/s writing a response once against {apart:.0f}/s "
+        f"writing its head and body apart (x{joined / apart:.2f}, medians of "
+        f"{args.pairs} alternated pairs)"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
@@ -514,6 +544,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="ledger serve --workers")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--fresh", action="store_true", help="rebuild the history")
+    parser.add_argument("--pairs", type=int, default=3, help="alternated pairs (joined)")
     parser.add_argument(
         "--schema", default="", help="PostgreSQL schema (default bench_api_<units>u_<months>m)"
     )
@@ -601,6 +632,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     if "stack" in phases:
         summary.append(stacks(args, schema, (inspector, worker), usccs))
+    if "joined" in phases:
+        summary.append(joined_writes(args, schema, worker, usccs))
     if "pgbench" in phases:
         seconds = int(min(args.seconds, 15))
         tps = pgbench(args.url, seconds)

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from ledger.api.coalescing import CoalescingHttpTools
+
 
 @contextmanager
 def serving(app: FastAPI, *, start_within: float = 20.0) -> Iterator[str]:
@@ -19,7 +21,8 @@ def serving(app: FastAPI, *, start_within: float = 20.0) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, http=CoalescingHttpTools)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_within

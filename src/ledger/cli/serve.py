@@ -45,8 +45,13 @@ def serve(
             os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics)
             _serve_workers(host, port, workers)
         return
-    # The API logs one structured line per request itself; uvicorn's access log would repeat it.
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+    from ledger.api.coalescing import CoalescingHttpTools
+
+    # The API logs one structured line per request itself; uvicorn's access log would
+    # repeat it. Each response is written to the socket once (api/coalescing.py).
+    uvicorn.run(
+        create_app(settings), host=host, port=port, access_log=False, http=CoalescingHttpTools
+    )
 
 
 def _serve_workers(host: str, port: int, workers: int) -> None:
@@ -66,6 +71,7 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         access_log=False,
+        http="ledger.api.coalescing:CoalescingHttpTools",
     )
     if not SPREADS or port == 0:  # port 0: each worker would bind a port of its own
         Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -18,6 +18,7 @@ from ledger.domain.errors import HistoryDamaged, Unavailable
 from ledger.domain.unit import Unit
 from ledger.projections import runner, stored
 from ledger.projections.audit import unit_trail
+from ledger.projections.journal import AuditEntry
 from ledger.projections.store import MemoryViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
@@ -111,12 +112,7 @@ def test_the_audit_trail_reads_the_details_left_to_the_events_as_the_fold_makes_
 def test_views_opened_without_a_ledger_keep_every_detail(
     ledger: Ledger, settings: Settings
 ) -> None:
-    views = open_view_store(settings, None)
-    try:
-        runner.catch_up(ledger, views)
-        assert views.audit() == runner_audit_in_memory(ledger)
-    finally:
-        views.close()
+    assert projected_audit(ledger, settings, None) == runner_audit_in_memory(ledger)
 
     assert left_to_the_events(settings) == Counter()
 
@@ -138,10 +134,20 @@ def test_views_whose_details_were_left_to_the_events_refuse_a_trail_opened_witho
         blind.close()
 
 
-def runner_audit_in_memory(ledger: Ledger) -> list[object]:
+def runner_audit_in_memory(ledger: Ledger) -> list[AuditEntry]:
     memory = MemoryViewStore()
     runner.catch_up(ledger, memory)
-    return list(memory.audit())
+    return memory.audit()
+
+
+def projected_audit(ledger: Ledger, settings: Settings, events: Ledger | None) -> list[AuditEntry]:
+    """The audit of views opened with ``events`` and caught up with ``ledger``."""
+    views = open_view_store(settings, events)
+    try:
+        runner.catch_up(ledger, views)
+        return views.audit()
+    finally:
+        views.close()
 
 
 def test_an_assessment_larger_than_the_bound_keeps_its_detail_and_reads_alike(
@@ -154,12 +160,8 @@ def test_an_assessment_larger_than_the_bound_keeps_its_detail_and_reads_alike(
     )
     bound = sizes[len(sizes) // 2]  # half the assessments above it, every payment below
     monkeypatch.setattr(stored, "LEFT_UP_TO", bound)
-    views = open_view_store(settings, ledger)
-    try:
-        runner.catch_up(ledger, views)
-        assert views.audit() == runner_audit_in_memory(ledger)
-    finally:
-        views.close()
+
+    assert projected_audit(ledger, settings, ledger) == runner_audit_in_memory(ledger)
 
     left = left_to_the_events(settings)
     assert left == bulk_events(ledger, bound)
@@ -170,11 +172,9 @@ def test_views_reading_another_ledgers_events_keep_every_detail(
     ledger: Ledger, settings: Settings
 ) -> None:
     other = build_ledger(settings, configure_logs=False)  # the same log, another reader
-    views = open_view_store(settings, other)
     try:
-        runner.catch_up(ledger, views)
+        projected_audit(ledger, settings, other)
     finally:
-        views.close()
         other.close()
 
     assert left_to_the_events(settings) == Counter()

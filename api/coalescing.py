@@ -5,7 +5,9 @@ the transport, and the event loop sends each at once when nothing is queued: two
 syscalls on the event loop (a profile of the steady payments: 61 and 26 µs, a tenth of
 the interpreter's time a payment) and two packets for the client to wake up for. Here
 the writes of one turn of the loop are joined and sent by one write at its next turn
-(``call_soon``), before the connection is closed; everything else is the transport's.
+(``call_soon``), before the connection is closed or handed to another protocol, and at
+once when they reach ``AT_ONCE`` (a body streamed without a pause is held back by the
+transport's flow control as before); everything else is the transport's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ledger.logs import get_logger
+
+#: queued bytes sent without waiting for the next turn (a response's head and a JSON
+#: body are a few hundred bytes; a stream's chunks reach the transport's flow control)
+AT_ONCE = 65_536
 
 
 class CoalescingHttpTools(HttpToolsProtocol):
@@ -32,19 +40,30 @@ class _Joined(asyncio.Transport):
         self._transport = transport
         self._loop = loop
         self._queued: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes | bytearray | memoryview[Any]) -> None:
         if not self._queued:
             self._loop.call_soon(self._flush)
-        self._queued.append(bytes(data))
+        chunk = bytes(data)  # a bytearray or a view may change after the call
+        self._queued.append(chunk)
+        self._size += len(chunk)
+        if self._size >= AT_ONCE:
+            self._flush()
 
     def _flush(self) -> None:
         if not self._queued:
             return
         data = b"".join(self._queued)
         self._queued.clear()
-        if not self._transport.is_closing():
+        self._size = 0
+        if self._transport.is_closing():
+            return
+        try:
             self._transport.write(data)
+        except Exception as exc:  # the response is lost: the client must not wait for it
+            get_logger().error("response_write_failed", error=str(exc))
+            self._transport.abort()
 
     def close(self) -> None:
         self._flush()
@@ -52,7 +71,21 @@ class _Joined(asyncio.Transport):
 
     def abort(self) -> None:
         self._queued.clear()
+        self._size = 0
         self._transport.abort()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
 
     def is_closing(self) -> bool:
         return self._transport.is_closing()
@@ -77,4 +110,4 @@ class _Joined(asyncio.Transport):
         return self._transport.get_protocol()
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(map(len, self._queued))
+        return self._transport.get_write_buffer_size() + self._size

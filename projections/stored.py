@@ -186,9 +186,7 @@ class _Reader:
         due, on = self._day(state["due_date"]), self._day(state["assessed_on"])
         if at is None or texts is None or due is None or on is None:
             return False
-        detail = FROM_EVENT
-        if self._details or len(n.state) > LEFT_UP_TO:
-            detail = _assessed_detail(state, due, on)
+        detail = _assessed_detail(state, due, on) if self._keeps_detail(n) else FROM_EVENT
         audit = _audit(n, at, "PeriodAssessed", texts, detail)
         if not assessment(page, n.id, audit, Assessed(period, lines, totals, fixed, on, due)):
             return False
@@ -205,7 +203,7 @@ class _Reader:
         if at is None or texts is None or on is None or amount is None or credit is None:
             return False
         detail = FROM_EVENT
-        if self._details or len(n.state) > LEFT_UP_TO:  # str() of a Decimal needs no escaping
+        if self._keeps_detail(n):  # str() of a Decimal needs no escaping
             detail = (
                 f'{{"paid_on":"{on}","amount":"{amount}","allocations":{dumps(allocations)},'
                 f'"unallocated":"{credit}"}}'
@@ -215,6 +213,11 @@ class _Reader:
             return False
         page.events += 1
         return True
+
+    def _keeps_detail(self, n: Notification) -> bool:
+        """Whether the entry keeps its detail: always with ``details``, else only for a
+        state past ``LEFT_UP_TO``."""
+        return self._details or len(n.state) > LEFT_UP_TO
 
     def _at(self, value: Any) -> tuple[datetime, str | None] | None:
         """The instant, and its text where it is what ``isoformat`` writes (``_ISO``)."""

@@ -22,7 +22,7 @@ from ledger.projections.journal import AuditEntry
 from ledger.projections.store import MemoryViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
-from tests.integration.conftest import demo_and_history
+from tests.integration.conftest import demo_and_history, settings_of
 
 BULK = {"PeriodAssessed", "PaymentCollected"}
 JINAN = "91370102MA3C1JN002"
@@ -30,7 +30,7 @@ JINAN = "91370102MA3C1JN002"
 
 @pytest.fixture
 def settings(store: StoreConfig) -> Settings:
-    return Settings(database_url=store.database_url, postgres_schema=store.postgres_schema or "")
+    return settings_of(store)
 
 
 @pytest.fixture

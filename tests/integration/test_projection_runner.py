@@ -28,14 +28,14 @@ from ledger.projections.sql import PositionMoved, SqlViewStore
 from ledger.projections.store import MemoryViewStore, ViewStore
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
-from tests.integration.conftest import demo_and_history
+from tests.integration.conftest import demo_and_history, settings_of
 
 ACTOR = Actor("case-worker:runner", "runner test", "req-runner")
 
 
 @pytest.fixture
 def settings(store: StoreConfig) -> Settings:
-    return Settings(database_url=store.database_url, postgres_schema=store.postgres_schema or "")
+    return settings_of(store)
 
 
 @pytest.fixture

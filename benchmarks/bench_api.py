@@ -83,6 +83,18 @@ def say(text: str = "") -> None:
     sys.stdout.flush()
 
 
+@dataclass(frozen=True)
+class Used:
+    """CPU seconds over a load: the server's processes, the local PostgreSQL's (0 for a
+    server elsewhere), and the share of the machine's cores busy (``/proc/stat``: it
+    also counts what no process accounts for, the kernel's work and processes that
+    ended meanwhile, which is why it can exceed the sum of the others)."""
+
+    server: float
+    postgres: float
+    busy: float
+
+
 @dataclass
 class Sample:
     latencies: list[float] = field(default_factory=list)
@@ -98,9 +110,14 @@ class Sample:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
-    def cpu(self, seconds: float, what: str) -> str:
-        """The server's CPU per request, as a line's tail."""
-        return f"; server CPU {1000 * seconds / max(1, self.count):.2f} ms a {what}"
+    def cpu(self, used: Used, what: str) -> str:
+        """The server's and PostgreSQL's CPU per request and how busy the machine was,
+        as a line's tail."""
+        n = max(1, self.count)
+        return (
+            f"; server CPU {1000 * used.server / n:.2f} ms a {what}, PostgreSQL's "
+            f"{1000 * used.postgres / n:.2f} ms; machine {100 * used.busy:.0f}% busy"
+        )
 
     def line(self, name: str) -> str:
         failed = sum(n for s, n in self.statuses.items() if s >= 400) + sum(self.errors.values())
@@ -136,6 +153,13 @@ def prepare(url: str, schema: str, units: int, months: int, fresh: bool) -> None
         f"history: {built.units} units x {built.months} months, {built.events} events, "
         f"{built.person_lines} person lines in {time.perf_counter() - start:.0f} s"
     )
+
+
+def machine_ticks() -> tuple[int, int]:
+    """The machine's busy and total clock ticks so far, all cores (``/proc/stat``)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return sum(values) - idle, sum(values)
 
 
 def tokens(url: str, schema: str) -> tuple[str, str]:
@@ -415,26 +439,40 @@ class Server:
         )
         return self
 
-    def measured(self, load: Coroutine[Any, Any, Sample]) -> tuple[Sample, float]:
-        """The load's sample and the server's CPU seconds while it ran."""
-        before = self.cpu_seconds()
+    def measured(self, load: Coroutine[Any, Any, Sample]) -> tuple[Sample, Used]:
+        """The load's sample and the CPU used while it ran."""
+        server, postgres = self.cpu_seconds()
+        busy, total = machine_ticks()
         sample = asyncio.run(load)
-        return sample, self.cpu_seconds() - before
+        server_after, postgres_after = self.cpu_seconds()
+        busy_after, total_after = machine_ticks()
+        return sample, Used(
+            server_after - server,
+            postgres_after - postgres,
+            (busy_after - busy) / max(1, total_after - total),
+        )
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) the server's processes have used so far."""
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time (user + system) the server's processes and PostgreSQL's have used so
+        far (the server's: the process group ``ledger serve`` leads)."""
         assert self.process is not None
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        server = postgres = 0
         for entry in Path("/proc").iterdir():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
+                name, _, rest = (entry / "stat").read_text().rpartition(")")
+                fields = rest.split()
+            except OSError:
                 continue
             # after the name: state, ppid, pgrp, ...; utime and stime are fields 14 and 15
+            if len(fields) < 13:
+                continue
+            used = int(fields[11]) + int(fields[12])
             if fields[2] == str(self.process.pid):
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
+                server += used
+            elif name.endswith("(postgres"):
+                postgres += used
+        return server / ticks, postgres / ticks
 
     def __exit__(self, *_: object) -> None:
         # uvicorn would first finish every request still queued by an open loop

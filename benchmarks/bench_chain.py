@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
@@ -39,6 +40,9 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 class UnchainedRecorder(ChainedPostgresRecorder):
     """The ledger's recorder without the chain: the baseline."""
+
+    # the library's save (its transaction and pipeline) rather than the chained function
+    insert_events = PostgresApplicationRecorder.insert_events
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -20,8 +20,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
@@ -330,23 +331,27 @@ def run_cli(store: StoreConfig, *args: str) -> subprocess.CompletedProcess[str]:
 def test_a_save_takes_the_event_tables_lock_within_its_timeout_and_notifies_on_commit(
     postgres_url: str, pg_schema: str
 ) -> None:
-    """The save's first statement (one code block for the library's three): the lock
-    timeout for the transaction only, the EXCLUSIVE lock that keeps notification ids in
-    commit order, and the NOTIFY the views' follower wakes on."""
+    """The save's one statement (``ledger.chain.pgsave``): the lock timeout for the
+    transaction only, the EXCLUSIVE lock that keeps notification ids in commit order, and
+    the NOTIFY the views' follower wakes on."""
     settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
     settings = settings.model_copy(update={"postgres_lock_timeout": 1})
     ledger = build_ledger(settings, configure_logs=False)
     recorder: Any = ledger.recorder
     events = f'"{pg_schema}".ledger_events'
+
+    def stored() -> list[StoredEvent]:
+        return [StoredEvent(uuid.uuid4(), 1, "test.lock", b"{}")]
+
     try:
         ledger.register_region("110100", "北京市", "110000", ACTOR)
         with (
             psycopg.connect(postgres_url, autocommit=True) as listener,
-            psycopg.connect(postgres_url) as saver,
-            psycopg.connect(postgres_url) as other,
+            psycopg.connect(postgres_url, row_factory=dict_row) as saver,
+            psycopg.connect(postgres_url, row_factory=dict_row) as other,
         ):
             listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(recorder.channel_name)))
-            saver.execute(recorder.lock_statement.on(saver))
+            saved = recorder.insert_on(saver.cursor(), stored())
             held = saver.execute(
                 "SELECT mode FROM pg_locks "
                 "WHERE pid = pg_backend_pid() AND relation = %s::regclass",
@@ -357,16 +362,23 @@ def test_a_save_takes_the_event_tables_lock_within_its_timeout_and_notifies_on_c
             # timeout only keeps this test from hanging if it did not)
             other.execute("SET statement_timeout = '20s'")
             with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute(recorder.lock_statement.on(other))
+                recorder.insert_on(other.cursor(), stored())
             saver.commit()
             after = saver.execute("SHOW lock_timeout").fetchone()
-            notified = list(listener.notifies(timeout=5, stop_after=1))
+            # the saver's own (other tests' saves, run beside this one, notify the
+            # same channel in other schemas)
+            notified = next(
+                (n for n in listener.notifies(timeout=5) if n.pid == saver.info.backend_pid),
+                None,
+            )
     finally:
         ledger.close()
 
-    assert ("ExclusiveLock",) in held
-    assert (timeout, after) == (("1s",), ("0",))
-    assert [n.channel for n in notified] == [recorder.channel_name]
+    assert len(saved) == 1
+    assert {"mode": "ExclusiveLock"} in held
+    assert (timeout, after) == ({"lock_timeout": "1s"}, {"lock_timeout": "0"})
+    assert notified is not None
+    assert notified.channel == recorder.channel_name
 
 
 @pytest.mark.postgres
@@ -397,3 +409,57 @@ def test_a_schema_named_in_chinese_is_chained_over_a_gbk_connection_too(
     assert encoding == "gbk"
     assert report.intact, [b.describe() for b in report.breaks]
     assert set(report.verified) == {"110100", "120100", "global"}
+
+
+@pytest.mark.postgres
+def test_a_store_of_text_originator_ids_is_refused_when_opened(
+    postgres_url: str, pg_schema: str
+) -> None:
+    """The library's other id type: the ledger's queries and the save's function take
+    UUIDs, so such a store is refused at once rather than at its first query."""
+    env = Settings(database_url=postgres_url, postgres_schema=pg_schema).eventsourcing_env()
+    with pytest.raises(ProgrammingError, match="ORIGINATOR_ID_TYPE uuid"):
+        Ledger(env={**env, "ORIGINATOR_ID_TYPE": "text"})
+
+
+@pytest.mark.postgres
+def test_ledgers_opened_at_once_on_a_store_keep_its_one_save_function(
+    postgres_url: str, pg_schema: str
+) -> None:
+    """As ``ledger serve --workers N`` starts: each process creates what is missing, and
+    the save's function, once there, is left as it is (replacing it at once from several
+    processes fails: "tuple concurrently updated")."""
+    settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
+    first = build_ledger(settings, configure_logs=False)
+    first.close()
+    failures: list[BaseException] = []
+    opened: list[Ledger] = []
+
+    def open_one() -> None:
+        try:
+            opened.append(Ledger(env=settings.eventsourcing_env()))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        for n, ledger in enumerate(opened):
+            ledger.register_region(f"1{n}0100", "某市", f"1{n}0000", ACTOR)
+        report = verify(opened[0])
+    finally:
+        for ledger in opened:
+            ledger.close()
+    with psycopg.connect(postgres_url) as conn:
+        functions = conn.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace "
+            "WHERE s.nspname = %s AND p.proname LIKE 'ledger_chained_insert%%'",
+            (pg_schema,),
+        ).fetchone()
+
+    assert failures == []
+    assert report.intact, [b.describe() for b in report.breaks]
+    assert functions == (1,)

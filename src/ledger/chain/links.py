@@ -24,6 +24,7 @@ from uuid import UUID
 from ledger.domain.region import region_units_log_id
 
 __all__ = [
+    "GENESIS_PREFIX",
     "GLOBAL",
     "Head",
     "Links",
@@ -40,6 +41,8 @@ __all__ = [
 GLOBAL = "global"
 #: changes if the canonical form ever changes, so old and new links never mix silently
 _VERSION = b"ledger-chain-v1"
+#: what a chain's name follows in its genesis value
+GENESIS_PREFIX = _VERSION + b"\x00genesis\x00"
 
 UNIT_REGISTERED = "ledger.unit.registered"
 REGION_REGISTERED = "ledger.region.registered"
@@ -57,7 +60,7 @@ class Record:
 
 def genesis(chain: str) -> bytes:
     """The value the first link of ``chain`` is chained to."""
-    return hashlib.sha256(_VERSION + b"\x00genesis\x00" + chain.encode()).digest()
+    return hashlib.sha256(GENESIS_PREFIX + chain.encode()).digest()
 
 
 def record_bytes(record: Record) -> bytes:

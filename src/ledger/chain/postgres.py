@@ -1,21 +1,13 @@
 """The PostgreSQL application recorder that chains every event it stores.
 
-The library's save (its transaction, its EXCLUSIVE lock on the event table that keeps
-notification ids in commit order, with its lock timeout, and its NOTIFY) is kept; in the
-same transaction, in three statements sent in one pipeline:
+A save is one statement, in its own transaction: a call of the schema's PL/pgSQL
+function (``ledger.chain.pgsave``) with the events as binary arrays (ids, versions,
+topics, states: the library's array of a composite type in text had psycopg escape
+every state in Python). The function keeps what the library's save does (the lock
+timeout, the event table's EXCLUSIVE lock that keeps notification ids in commit order,
+the NOTIFY) and chains the events as ``ledger.chain.links`` says, returning their
+notification ids in their order, as the library expects them.
 
-1. the lock timeout, the table lock and the NOTIFY in one anonymous code block (as the
-   library's own stored-function path sets the timeout and takes the lock);
-2. the heads of all chains read ``FOR UPDATE`` (the table lock already serialises our
-   writers; the row lock also holds off anyone else updating a head) and the chain of
-   each unit or region of the save already registered, in one query;
-3. in one statement, the events are inserted (as binary arrays rather than the
-   library's array of a composite type in text), the heads moved, new members stored
-   and the links inserted, ``RETURNING`` the notification ids in the events' order,
-   as the library expects them.
-
-Each statement costs the save's thread a round of psycopg's pipeline (its Python and a
-send to the server): six of them were a fifth of a batch of payments' save.
 Statements are composed once per client encoding (``Rendered``): psycopg composes a
 ``Composed`` again (identifiers escaped through libpq) on every execution.
 
@@ -25,7 +17,7 @@ without its link, nor a link without its event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -44,7 +36,8 @@ from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from ledger.chain.links import Head, Record, extend
+from ledger.chain import pgsave
+from ledger.chain.links import Record, new_members
 
 __all__ = ["TOPIC", "ChainedPostgresRecorder", "chain_tables"]
 
@@ -69,6 +62,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if datastore.enable_db_functions:
             # That path inserts through a stored function and would bypass the chain.
             raise ProgrammingError("the hash chain needs POSTGRES_ENABLE_DB_FUNCTIONS off")
+        # The library creates its insert function even when it will not call it, and
+        # replaces it each time: processes opening the store at once (``ledger serve
+        # --workers N``) failed on "tuple concurrently updated". Ours is created once.
+        self.sql_create_statements.remove(self.sql_create_pg_function_insert_events)
+        if datastore.originator_id_type != "uuid":
+            # The ledger's queries and the save's function take UUIDs.
+            raise ProgrammingError("the ledger needs ORIGINATOR_ID_TYPE uuid")
         t = chain_tables(datastore.schema)
         id_type = Identifier(datastore.originator_id_type)
         self.sql_create_statements += [
@@ -90,58 +90,27 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         events = SQL("{}.{}").format(
             Identifier(datastore.schema), Identifier(self.events_table_name)
         )
-        self.lock_statement = Rendered(
-            SQL(
-                "SET LOCAL lock_timeout = '{}s'; LOCK TABLE {} IN EXCLUSIVE MODE; NOTIFY {};"
-            ).format(datastore.lock_timeout, events, Identifier(self.channel_name)),
-            _anonymous_block,
-        )
-        # Heads (member NULL) in chain order, locked in that order (ordered locking
-        # cannot deadlock), then the save's known members (length NULL).
-        self._heads_and_members = Rendered(
-            SQL(
-                "SELECT h.chain, h.length, h.notification_id, h.hash, NULL::{id} AS member "
-                "FROM (SELECT chain, length, notification_id, hash FROM {heads} "
-                "ORDER BY chain FOR UPDATE) h "
-                "UNION ALL SELECT m.chain, NULL, NULL, NULL, m.originator_id FROM {members} m "
-                "WHERE m.originator_id = ANY(%b)"
-            ).format(id=id_type, heads=t[HEADS], members=t[MEMBERS])
-        )
-        # The events, their links, the chains' new heads and new members in one
-        # statement (one round trip while the table lock is held): each event's
-        # notification id joined back by its (originator id, version), so each link and
-        # head gets the id of its own event, and the ids returned in the events' order
-        # (the links' insert last: the library reads the ids from it).
-        self._insert_linked = Rendered(
-            SQL(
-                "WITH e AS (SELECT * FROM unnest(%b::{id}[], %b::bigint[], %b::text[], "
-                "%b::bytea[], %b::text[], %b::bytea[]) "
-                "WITH ORDINALITY AS e(id, version, topic, state, chain, hash, n)"
-                "), ins AS (INSERT INTO {events} (originator_id, originator_version, topic, state) "
-                "SELECT id, version, topic, state FROM e ORDER BY n "
-                "RETURNING notification_id, originator_id, originator_version"
-                "), linked AS (SELECT ins.notification_id, e.chain, e.hash, e.n FROM ins JOIN e "
-                "ON ins.originator_id = e.id AND ins.originator_version = e.version"
-                "), heads AS (INSERT INTO {heads} (chain, length, notification_id, hash) "
-                "SELECT h.chain, h.length, linked.notification_id, linked.hash "
-                "FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) AS h(chain, length, n) "
-                "JOIN linked ON linked.n = h.n "
-                "ON CONFLICT (chain) DO UPDATE SET length = excluded.length, "
-                "notification_id = excluded.notification_id, hash = excluded.hash"
-                "), members AS (INSERT INTO {members} (originator_id, chain) "
-                "SELECT * FROM unnest(%s::{id}[], %s::text[]) "
-                "ON CONFLICT (originator_id) DO NOTHING"
-                ") INSERT INTO {links} (notification_id, chain, hash) "
-                "SELECT notification_id, chain, hash FROM linked ORDER BY n "
-                "RETURNING notification_id"
-            ).format(id=id_type, events=events, heads=t[HEADS], members=t[MEMBERS], links=t[LINKS])
+        self.sql_create_statements.append(
+            pgsave.create_function(
+                datastore.schema,
+                self.channel_name,
+                events=events,
+                links=t[LINKS],
+                heads=t[HEADS],
+                members=t[MEMBERS],
+            )
         )
         # The library passes a save's events as one array of a composite type in text
         # form: psycopg escapes every event's state (bytea as hex, inside a composite
         # literal, inside an array literal) in Python, about 100 us of client CPU per
-        # 1.5 kB event, seven times the insert itself. Four binary arrays instead (ids,
-        # versions, topics, states): the same rows, notification ids returned in the
-        # order of the events as the library's statement returns them.
+        # 1.5 kB event, seven times the insert itself. Binary arrays instead.
+        self._call = Rendered(
+            SQL(
+                "SELECT n AS notification_id FROM {}(%b::{id}[], %b::bigint[], %b::text[], "
+                "%b::bytea[], %s::text[], %s::{id}[], %s::text[], %s) AS n"
+            ).format(pgsave.function_name(datastore.schema), id=id_type)
+        )
+        # The same events inserted alone, unchained: ``benchmarks.bench_chain``'s baseline.
         self.insert_arrays_statement = SQL(
             "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::{}[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -187,41 +156,36 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 )
         return answers
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The events stored and chained in one statement, its own transaction
+        (``ledger.chain.pgsave``): their notification ids, in their order."""
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            return self.insert_on(curs, stored_events)
+
+    def insert_on(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
+        """The save's statement on ``curs`` (in its transaction, if it is in one)."""
         records = [
             Record(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events
         ]
-        curs.execute(self.lock_statement.on(curs), prepare=True)
-        # Every head, locked: a save touches few chains and a store holds few (one per
-        # region plus the global one). Sent with the lock before either is answered: one
-        # round trip (the save runs in pipeline mode).
-        curs.execute(self._heads_and_members.on(curs), (list({r.originator_id for r in records}),))
-        heads: dict[str, Head] = {}
-        members: dict[UUID | str, str] = {}
-        for r in curs.fetchall():
-            if r["member"] is None:
-                heads[r["chain"]] = Head(
-                    r["chain"], r["length"], r["notification_id"], bytes(r["hash"])
-                )
-            else:
-                members[r["member"]] = r["chain"]
-        links = extend(records, members, heads)
-        moved = links.last_of_each_chain(heads)
+        # the chains that registrations in this save give: read from their states here
+        new = new_members(records)
         curs.execute(
-            self._insert_linked.on(curs),
+            self._call.on(curs),
             (
                 *_columns(stored_events),
-                links.chains,
-                links.hashes,
-                [chain for chain, _, _ in moved],
-                [length for _, length, _ in moved],
-                [index + 1 for _, _, index in moved],
-                list(links.members),
-                list(links.members.values()),
+                [new.get(r.originator_id) for r in records],
+                list(new),
+                list(new.values()),
+                f"{self.datastore.lock_timeout}s",
             ),
+            prepare=True,
         )
+        return [row["notification_id"] for row in curs.fetchall()]
 
     def _insert_arrays(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
         """The events alone, their notification ids left to be read from ``curs``
@@ -234,9 +198,8 @@ class Rendered:
     psycopg composes it on the connection: identifiers in the connection's encoding),
     then taken as they are."""
 
-    def __init__(self, statement: Composed, wrap: Callable[[bytes], bytes] | None = None) -> None:
+    def __init__(self, statement: Composed) -> None:
         self._statement = statement
-        self._wrap = wrap
         self._by_encoding: dict[str, bytes] = {}
 
     def on(self, context: Cursor[Any] | Connection[Any]) -> bytes:
@@ -244,19 +207,8 @@ class Rendered:
         found = self._by_encoding.get(encoding)
         if found is None:
             found = self._statement.as_bytes(context)
-            if self._wrap is not None:
-                found = self._wrap(found)
             self._by_encoding[encoding] = found
         return found
-
-
-def _anonymous_block(body: bytes) -> bytes:
-    """``body`` run as a PL/pgSQL ``DO`` block, in a dollar quote no identifier of it
-    can close."""
-    tag = b"$ledger$"
-    while tag in body:
-        tag = tag[:-1] + b"_$"
-    return b"DO " + tag + b"BEGIN " + body + b" END" + tag
 
 
 def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:

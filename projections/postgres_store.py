@@ -167,6 +167,9 @@ class PostgresViewStore(SqlViewStore):
     def _in(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
         return f"{column} = ANY(?)", [values]
 
+    def _each(self, values: list[Any]) -> tuple[str, list[Any]]:
+        return "SELECT unnest(?) AS value", [values]
+
     def _starts_with(self, column: str, prefix: str) -> tuple[str, list[Any]]:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"{column} LIKE ?", [escaped + "%"]

@@ -102,6 +102,10 @@ class SqlViewStore(ABC):
         """``column`` is one of ``values`` (any number of them, one parameter)."""
 
     @abstractmethod
+    def _each(self, values: list[Any]) -> tuple[str, list[Any]]:
+        """A subquery of one row per value, its column ``value`` (one parameter)."""
+
+    @abstractmethod
     def _starts_with(self, column: str, prefix: str) -> tuple[str, list[Any]]: ...
 
     @abstractmethod
@@ -224,13 +228,18 @@ class SqlViewStore(ABC):
             return {}
         found: dict[UUID, int] = {}
         for table in ("view_audit", "view_quarantine"):
-            condition, params = self._in("originator_id", ids)
+            each, params = self._each(ids)
+            # each aggregate's last version by itself, from the end of the (originator id,
+            # version) index: a MAX over the matching rows grouped read every version of
+            # every aggregate of the page (a quarter of a core under steady payments)
             rows = self._select(
-                f"SELECT originator_id, MAX(version) FROM {self._qualified(table)} "
-                f"WHERE {condition} GROUP BY originator_id",
+                f"SELECT i.value, (SELECT MAX(t.version) FROM {self._qualified(table)} t "
+                f"WHERE t.originator_id = i.value) FROM ({each}) AS i",
                 params,
             )
             for originator, version in rows:
+                if version is None:
+                    continue
                 key = originator if isinstance(originator, UUID) else UUID(originator)
                 found[key] = max(found.get(key, 0), version)
         return found

@@ -107,6 +107,9 @@ class SQLiteViewStore(SqlViewStore):
         # One JSON parameter, however many values (no bound-parameter limit).
         return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
 
+    def _each(self, values: list[Any]) -> tuple[str, list[Any]]:
+        return "SELECT value FROM json_each(?)", [json.dumps(values)]
+
     def _starts_with(self, column: str, prefix: str) -> tuple[str, list[Any]]:
         # A range, which the column's index serves (LIKE would not: case-insensitive).
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)

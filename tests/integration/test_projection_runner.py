@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -274,6 +275,22 @@ def test_the_runner_reads_the_log_as_the_library_does(ledger: Ledger) -> None:
 
 def fields(n: Notification) -> tuple[Any, ...]:
     return (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
+
+
+def test_the_views_know_each_aggregates_last_version_and_nothing_of_one_never_seen(
+    ledger: Ledger, views: SqlViewStore
+) -> None:
+    """What a catch-up asks before it applies a page: each aggregate's last version the
+    views hold (its audit entries), found one aggregate at a time from the index's end."""
+    runner.catch_up(ledger, views)
+    units = [u.unit_id for u in views.units()][:5]
+    expected: dict[uuid.UUID, int] = {u: ledger.repository.get(u).version for u in units}
+    never = uuid.uuid4()
+
+    found = views.last_versions([*units, never, units[0]])
+
+    assert found == expected
+    assert min(expected.values()) > 1
 
 
 def test_a_second_rebuild_starts_from_nothing(ledger: Ledger, views: SqlViewStore) -> None:

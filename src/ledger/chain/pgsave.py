@@ -16,9 +16,10 @@ in the statement's own transaction (the connection is in autocommit) it does wha
 5. the events, their links, the moved heads and the new members inserted in one
    statement, the notification ids returned in the events' order.
 
-Done in Python the save was three statements, two round trips of psycopg's pipeline
-and the hashing while the table lock was held: about half a batch of payments' CPU in
-the server (issue 11.2). Every verification still recomputes the links in Python
+Done in Python the save was three statements in two round trips of psycopg's pipeline,
+a third of the server's interpreter time under steady payments; as one call it costs
+the client about half as much CPU, PostgreSQL a little more (issue 11.2, ninth pass:
+``api/README.md``). Every verification still recomputes the links in Python
 (``ledger.chain.verify``), so a link this function made differently would be found
 by the chain's tests on PostgreSQL.
 

@@ -12,7 +12,9 @@ the highest rate sustained, beside pgbench's select-only rate on the same server
    the views are caught up before anything is measured.
 3. Balance reads (GET /units/{uscc}/balance of random units) in a **closed loop** of 8
    clients: the highest rate the server sustains, its latencies and the server's CPU per
-   read (user + system time of its processes over the loop).
+   read (user + system time of its processes over the loop), beside PostgreSQL's (its
+   processes on this machine) and the machine's busy share (``/proc/stat``): every loop
+   prints the three, so a run shows what bounds it.
 4. Commands: POST /units/{uscc}/payments (a fresh Idempotency-Key each, a unit per
    request in flight), **closed loop** with ``--concurrency`` clients; then reads again
    (the first ones catch the views up with the payments).

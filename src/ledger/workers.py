@@ -3,11 +3,11 @@ and the replay are CPU-bound Python, one core per process (threads would take tu
 one core).
 
 Each worker builds its own ledger (its own connections) from the parent ledger's
-environment, with ``CREATE_TABLE=n``: the parent has created the tables, and workers
-starting at once must not race to (concurrent ``CREATE OR REPLACE FUNCTION`` fails with
-"tuple concurrently updated"). Workers are started with ``spawn``: forking a process
-whose connection pools run threads is unsafe. At most ``QUEUED_PER_WORKER`` batches per
-worker wait, so memory stays flat however many batches there are.
+environment, with ``CREATE_TABLE=n``: the parent has created the tables (and the
+chained save's function), and workers starting at once need not race to. Workers are
+started with ``spawn``: forking a process whose connection pools run threads is unsafe.
+At most ``QUEUED_PER_WORKER`` batches per worker wait, so memory stays flat however many
+batches there are.
 """
 
 from __future__ import annotations

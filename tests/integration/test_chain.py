@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 from ledger.application import Actor, Ledger
 from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import load_default_catalogue
+from ledger.chain import pgsave
 from ledger.chain.verify import heads, verify
 from ledger.demo import make_uscc
 from ledger.domain.errors import Contention
@@ -227,7 +228,8 @@ def test_concurrent_writers_keep_every_chain_whole(store: StoreConfig) -> None:
     ledger.register_region("530900", "临沧市", "530000", ACTOR)
 
     # Each writer its own ledger (its own connections), built here: tables are not
-    # created concurrently (PostgreSQL: "tuple concurrently updated").
+    # created concurrently (two processes creating one new table at once can both try,
+    # and one fails).
     writers = [Ledger(env={**ledger.env, "CREATE_TABLE": "n"}) for _ in range(4)]
     failures: list[BaseException] = []
 
@@ -462,4 +464,79 @@ def test_ledgers_opened_at_once_on_a_store_keep_its_one_save_function(
 
     assert failures == []
     assert report.intact, [b.describe() for b in report.breaks]
+    assert functions == (1,)
+
+
+@pytest.mark.postgres
+def test_a_store_without_the_save_function_refuses_saves_naming_what_creates_it(
+    postgres_url: str, pg_schema: str
+) -> None:
+    """A store whose processes all open it without creating (``CREATE_TABLE=n``) after an
+    upgrade: the save says what to do, and one open with creation on mends it."""
+    settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
+    build_ledger(settings, configure_logs=False).close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP FUNCTION {}.{}").format(
+                sql.Identifier(pg_schema), sql.Identifier(pgsave.FUNCTION)
+            )
+        )
+    opened = Ledger(env={**settings.eventsourcing_env(), "CREATE_TABLE": "n"})
+    try:
+        with pytest.raises(ProgrammingError, match="CREATE_TABLE"):
+            opened.register_region("110100", "北京市", "110000", ACTOR)
+    finally:
+        opened.close()
+    mended = build_ledger(settings, configure_logs=False)
+    try:
+        mended.register_region("110100", "北京市", "110000", ACTOR)
+        report = verify(mended)
+    finally:
+        mended.close()
+
+    assert report.intact
+    assert report.total == 2
+
+
+@pytest.mark.postgres
+def test_processes_creating_the_save_function_at_once_leave_one(
+    postgres_url: str, pg_schema: str
+) -> None:
+    """The function's creation run by several connections at the same moment (a store's
+    first start by several processes): the ones that lose the race go on, one function."""
+    settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
+    ledger = build_ledger(settings, configure_logs=False)
+    recorder: Any = ledger.recorder
+    create = recorder.sql_create_statements[-1]
+    ledger.close()
+    drop = sql.SQL("DROP FUNCTION {}.{}").format(
+        sql.Identifier(pg_schema), sql.Identifier(pgsave.FUNCTION)
+    )
+    failures: list[BaseException] = []
+    for _ in range(3):  # the race is won at random: a few rounds
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(drop)
+        start = threading.Barrier(4)
+
+        def create_it(start: threading.Barrier) -> None:
+            try:
+                with psycopg.connect(postgres_url) as conn:
+                    start.wait()
+                    conn.execute(create)
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=create_it, args=(start,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    with psycopg.connect(postgres_url) as conn:
+        functions = conn.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace "
+            "WHERE s.nspname = %s AND p.proname = %s",
+            (pg_schema, pgsave.FUNCTION),
+        ).fetchone()
+
+    assert failures == []
     assert functions == (1,)

@@ -56,13 +56,12 @@ def create_function(
     members: Composed,
 ) -> Composed:
     """A statement creating the function unless it exists, over the schema's tables."""
+    names = (schema, channel, *(t.as_string() for t in (events, links, heads, members)))
+    fn, create = (_tag(word, names) for word in ("fn", "create"))
     body = SQL(
         "CREATE FUNCTION {function}(p_ids uuid[], p_versions bigint[], p_topics text[], "
         "p_states bytea[], p_given text[], p_member_ids uuid[], p_member_chains text[], "
-        "p_timeout text) RETURNS SETOF bigint LANGUAGE plpgsql AS $fn$ DECLARE "
-        # arrays held in variables are expanded: element i is found at once, not by
-        # walking the elements before it
-        "v_ids uuid[] := p_ids; v_states bytea[] := p_states; v_topics text[] := p_topics; "
+        "p_timeout text) RETURNS SETOF bigint LANGUAGE plpgsql AS {fn} DECLARE "
         "v_chains text[]; v_hashes bytea[] := ARRAY[]::bytea[]; "
         # the chains touched: name, last link so far, length, index of its last event
         "v_names text[] := ARRAY[]::text[]; v_tips bytea[] := ARRAY[]::bytea[]; "
@@ -82,20 +81,21 @@ def create_function(
         "v_lengths := array_append(v_lengths, v_head.length); "
         "v_lasts := array_append(v_lasts, NULL::int); "
         "END LOOP; "
-        "FOR i IN 1 .. cardinality(v_ids) LOOP "
+        "FOR i IN 1 .. cardinality(p_ids) LOOP "
         "v_k := array_position(v_names, v_chains[i]); "
         "IF v_k IS NULL THEN "
         "v_names := array_append(v_names, v_chains[i]); "
-        "v_tips := array_append(v_tips, sha256({genesis} || convert_to(v_chains[i], 'UTF8'))); "
+        "v_tips := array_append(v_tips, "
+        "sha256(decode({genesis}, 'hex') || convert_to(v_chains[i], 'UTF8'))); "
         "v_lengths := array_append(v_lengths, 0::bigint); "
         "v_lasts := array_append(v_lasts, NULL::int); "
         "v_k := cardinality(v_names); "
         "END IF; "
-        "v_topic := convert_to(v_topics[i], 'UTF8'); "
-        "v_tips[v_k] := sha256(v_tips[v_k] || int8send(16) || uuid_send(v_ids[i]) "
+        "v_topic := convert_to(p_topics[i], 'UTF8'); "
+        "v_tips[v_k] := sha256(v_tips[v_k] || int8send(16) || uuid_send(p_ids[i]) "
         "|| int8send(8) || int8send(p_versions[i]) "
         "|| int8send(octet_length(v_topic)) || v_topic "
-        "|| int8send(octet_length(v_states[i])) || v_states[i]); "
+        "|| int8send(octet_length(p_states[i])) || p_states[i]); "
         "v_lengths[v_k] := v_lengths[v_k] + 1; "
         "v_lasts[v_k] := i; "
         "v_hashes := array_append(v_hashes, v_tips[v_k]); "
@@ -123,7 +123,7 @@ def create_function(
         ") INSERT INTO {links} AS l (notification_id, chain, hash) "
         "SELECT linked.notification_id, linked.chain, linked.hash FROM linked "
         "ORDER BY linked.n RETURNING l.notification_id; "
-        "END $fn$"
+        "END {fn}"
     ).format(
         function=function_name(schema),
         events=events,
@@ -131,12 +131,21 @@ def create_function(
         members=members,
         heads=heads,
         links=links,
-        genesis=Literal(GENESIS_PREFIX),
+        genesis=Literal(GENESIS_PREFIX.hex()),
+        fn=SQL(fn),
     )
     # created once, when missing; another process creating it meanwhile is no error
     return SQL(
-        "DO $create$ BEGIN IF NOT EXISTS (SELECT FROM pg_proc p JOIN pg_namespace s "
+        "DO {create} BEGIN IF NOT EXISTS (SELECT FROM pg_proc p JOIN pg_namespace s "
         "ON s.oid = p.pronamespace WHERE s.nspname = {schema} AND p.proname = {name}) "
         "THEN {body}; END IF; "
-        "EXCEPTION WHEN duplicate_function OR unique_violation THEN NULL; END $create$"
-    ).format(schema=Literal(schema), name=Literal(FUNCTION), body=body)
+        "EXCEPTION WHEN duplicate_function OR unique_violation THEN NULL; END {create}"
+    ).format(schema=Literal(schema), name=Literal(FUNCTION), body=body, create=SQL(create))
+
+
+def _tag(word: str, names: tuple[str, ...]) -> str:
+    """A dollar-quote tag that none of ``names`` (which the quoted text holds) contains."""
+    tag = f"${word}$"
+    while any(tag in name for name in names):
+        tag = tag[:-1] + "_$"
+    return tag

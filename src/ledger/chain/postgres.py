@@ -33,6 +33,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import get_topic, retry
 from psycopg import Connection, Cursor
+from psycopg.errors import UndefinedFunction
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -165,7 +166,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return None
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            return self.insert_on(curs, stored_events)
+            try:
+                return self.insert_on(curs, stored_events)
+            except UndefinedFunction as exc:  # the store predates it, opened without creating
+                raise ProgrammingError(
+                    f"the chained save's function {pgsave.FUNCTION} is missing in schema "
+                    f"{self.datastore.schema!r}: open the store once with table creation on "
+                    "(CREATE_TABLE, the default) as a role that may create functions there"
+                ) from exc
 
     def insert_on(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
         """The save's statement on ``curs`` (in its transaction, if it is in one)."""

@@ -59,6 +59,18 @@ def execute(store: StoreConfig, statement: str, params: tuple[Any, ...] = ()) ->
         return cursor.fetchall() if cursor.description else []
 
 
+def save_functions(postgres_url: str, schema: str) -> int:
+    """How many versions of the chained save's function ``schema`` holds."""
+    with psycopg.connect(postgres_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace "
+            "WHERE s.nspname = %s AND p.proname LIKE 'ledger_chained_insert%%'",
+            (schema,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def jinan_events(store: StoreConfig) -> list[tuple[int, int]]:
     """(notification id, version) of the Jinan unit's events, in order."""
     oid = JINAN_UNIT.hex if store.kind == "sqlite" else JINAN_UNIT
@@ -455,16 +467,11 @@ def test_ledgers_opened_at_once_on_a_store_keep_its_one_save_function(
     finally:
         for ledger in opened:
             ledger.close()
-    with psycopg.connect(postgres_url) as conn:
-        functions = conn.execute(
-            "SELECT count(*) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace "
-            "WHERE s.nspname = %s AND p.proname LIKE 'ledger_chained_insert%%'",
-            (pg_schema,),
-        ).fetchone()
+    functions = save_functions(postgres_url, pg_schema)
 
     assert failures == []
     assert report.intact, [b.describe() for b in report.breaks]
-    assert functions == (1,)
+    assert functions == 1
 
 
 @pytest.mark.postgres
@@ -531,12 +538,7 @@ def test_processes_creating_the_save_function_at_once_leave_one(
             thread.start()
         for thread in threads:
             thread.join()
-    with psycopg.connect(postgres_url) as conn:
-        functions = conn.execute(
-            "SELECT count(*) FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace "
-            "WHERE s.nspname = %s AND p.proname = %s",
-            (pg_schema, pgsave.FUNCTION),
-        ).fetchone()
+    functions = save_functions(postgres_url, pg_schema)
 
     assert failures == []
-    assert functions == (1,)
+    assert functions == 1

@@ -20,6 +20,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ledger import pgsql
 from ledger.domain.errors import Unavailable
 from ledger.logs import get_logger
 from ledger.projections.journal import AssessedLines, PersonLine
@@ -109,6 +110,9 @@ class PostgresViewStore(SqlViewStore):
                 conn.execute(
                     f"ALTER TABLE {self._qualified(table)} ALTER COLUMN {column} SET STATISTICS 0"
                 )
+            # person-line arrays, audit details and kept balances pass 2 kB: lz4
+            for name in (*(t.name for t in TABLES), READY_TABLE):
+                conn.execute(pgsql.lz4_statement(self.schema, name))
             conn.execute(
                 f"INSERT INTO {self._qualified(TRACKING_TABLE)} (name, position) "
                 "VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",

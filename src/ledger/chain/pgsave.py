@@ -34,6 +34,7 @@ from __future__ import annotations
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from ledger.chain.links import GENESIS_PREFIX
+from ledger.pgsql import dollar_tag
 
 __all__ = ["FUNCTION", "create_function", "function_name"]
 
@@ -57,7 +58,7 @@ def create_function(
 ) -> Composed:
     """A statement creating the function unless it exists, over the schema's tables."""
     names = (schema, channel, *(t.as_string() for t in (events, links, heads, members)))
-    fn, create = (_tag(word, names) for word in ("fn", "create"))
+    fn, create = (dollar_tag(word, names) for word in ("fn", "create"))
     body = SQL(
         "CREATE FUNCTION {function}(p_ids uuid[], p_versions bigint[], p_topics text[], "
         "p_states bytea[], p_given text[], p_member_ids uuid[], p_member_chains text[], "
@@ -141,11 +142,3 @@ def create_function(
         "THEN {body}; END IF; "
         "EXCEPTION WHEN duplicate_function OR unique_violation THEN NULL; END {create}"
     ).format(schema=Literal(schema), name=Literal(FUNCTION), body=body, create=SQL(create))
-
-
-def _tag(word: str, names: tuple[str, ...]) -> str:
-    """A dollar-quote tag that none of ``names`` (which the quoted text holds) contains."""
-    tag = f"${word}$"
-    while any(tag in name for name in names):
-        tag = tag[:-1] + "_$"
-    return tag

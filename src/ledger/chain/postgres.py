@@ -37,6 +37,7 @@ from psycopg.errors import UndefinedFunction
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger import pgsql
 from ledger.chain import pgsave
 from ledger.chain.links import Record, new_members
 
@@ -88,6 +89,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {} (originator_id {} PRIMARY KEY, chain text NOT NULL)"
             ).format(t[MEMBERS], id_type),
         ]
+        # an assessment's state passes 2 kB from a few dozen persons: compressed by lz4
+        self.sql_create_statements.append(
+            pgsql.lz4_statement(datastore.schema, self.events_table_name)
+        )
         events = SQL("{}.{}").format(
             Identifier(datastore.schema), Identifier(self.events_table_name)
         )

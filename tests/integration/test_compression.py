@@ -1,0 +1,182 @@
+"""Large values compressed with lz4 on PostgreSQL (``ledger.pgsql``): the events' states
+and the views' wide columns, set when a store is opened, once, and read back alike."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ledger.application import Ledger
+from ledger.bootstrap import build_ledger, open_view_store
+from ledger.chain.verify import verify
+from ledger.pgsql import lz4_statement
+from ledger.projections import runner
+from ledger.settings import Settings
+from tests.integration.conftest import demo_and_history
+
+pytestmark = pytest.mark.postgres
+
+#: what ``pg_attribute.attcompression`` holds for lz4 (pglz is 'p', the default '')
+LZ4 = "l"
+#: tables of short values only (names, hashes, the views' position): left as they are
+SHORT = {"ledger_chain_links", "ledger_chain_heads", "ledger_chain_members", "view_tracking"}
+
+
+def lz4_offered(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT 'lz4' = ANY (enumvals) FROM pg_settings "
+            "WHERE name = 'default_toast_compression'"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def methods(url: str, schema: str) -> dict[str, str]:
+    """``table.column`` -> its compression method, for every compressible column of the
+    schema's tables that may hold large values (not ``SHORT``)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname || '.' || a.attname, a.attcompression FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+            "AND a.attstorage IN ('x', 'm')",
+            (schema,),
+        ).fetchall()
+    return {column: method for column, method in rows if column.split(".")[0] not in SHORT}
+
+
+@pytest.fixture
+def settings(postgres_url: str, pg_schema: str) -> Settings:
+    if not lz4_offered(postgres_url):
+        pytest.fail("this PostgreSQL has no lz4: the tests below need a server built with it")
+    return Settings(database_url=postgres_url, postgres_schema=pg_schema)
+
+
+@pytest.fixture
+def ledger(settings: Settings) -> Iterator[Ledger]:
+    # units of up to 200 persons: their assessments' states pass 2 kB
+    ledger = demo_and_history(settings, units=30, months=1)
+    yield ledger
+    ledger.close()
+
+
+def test_every_large_value_of_a_ledger_and_its_views_is_stored_compressed_with_lz4(
+    ledger: Ledger, settings: Settings
+) -> None:
+    views = open_view_store(settings, ledger)
+    try:
+        runner.catch_up(ledger, views)
+    finally:
+        views.close()
+    schema = settings.postgres_schema
+
+    found = methods(settings.database_url, schema)
+
+    assert {"ledger_events.state", "view_assessed_lines.resident_ids"} <= set(found)
+    assert {c for c, m in found.items() if m != LZ4} == set()
+    with psycopg.connect(settings.database_url) as conn:
+        stored = conn.execute(
+            sql.SQL(
+                "SELECT pg_column_compression(state), count(*) FROM {}.ledger_events "
+                "WHERE pg_column_compression(state) IS NOT NULL GROUP BY 1"
+            ).format(sql.Identifier(schema))
+        ).fetchall()
+        lines = conn.execute(
+            sql.SQL(
+                "SELECT DISTINCT pg_column_compression(resident_ids) FROM {}.view_assessed_lines "
+                "WHERE pg_column_compression(resident_ids) IS NOT NULL"
+            ).format(sql.Identifier(schema))
+        ).fetchall()
+    assert [method for method, _ in stored] == ["lz4"]
+    assert stored[0][1] > 0
+    assert lines == [("lz4",)]
+
+
+def test_a_store_made_before_with_pglz_has_its_columns_set_to_lz4_when_opened_again(
+    ledger: Ledger, settings: Settings
+) -> None:
+    schema, url = settings.postgres_schema, settings.database_url
+    views = open_view_store(settings, ledger)
+    views.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for column in methods(url, schema):
+            table, name = column.split(".")
+            conn.execute(
+                sql.SQL("ALTER TABLE {}.{} ALTER COLUMN {} SET COMPRESSION pglz").format(
+                    sql.Identifier(schema), sql.Identifier(table), sql.Identifier(name)
+                )
+            )
+    assert set(methods(url, schema).values()) == {"p"}
+
+    again = build_ledger(settings, configure_logs=False)
+    views = open_view_store(settings, again)
+    try:
+        found = methods(url, schema)
+    finally:
+        views.close()
+        again.close()
+
+    assert {c for c, m in found.items() if m != LZ4} == set()
+
+
+def test_values_stored_with_pglz_before_read_back_beside_those_stored_with_lz4(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """A column's method applies to what is stored from then on: a history stored with
+    pglz reads back byte for byte after the column is set to lz4 (its chain verifies)."""
+    schema, url = settings.postgres_schema, settings.database_url
+    events = sql.Identifier(schema, "ledger_events")
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute(
+            sql.SQL("SELECT notification_id, md5(state) FROM {} ORDER BY 1").format(events)
+        ).fetchall()
+        # the history recorded again with pglz, as a store of an earlier version holds it
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN state SET COMPRESSION pglz").format(events)
+        )
+        conn.execute(sql.SQL("UPDATE {} SET state = state || ''::bytea").format(events))
+        conn.execute(lz4_statement(schema, "ledger_events"))
+        after = conn.execute(
+            sql.SQL("SELECT notification_id, md5(state) FROM {} ORDER BY 1").format(events)
+        ).fetchall()
+        methods_now = conn.execute(
+            sql.SQL(
+                "SELECT DISTINCT pg_column_compression(state) FROM {} "
+                "WHERE pg_column_compression(state) IS NOT NULL"
+            ).format(events)
+        ).fetchall()
+    report = verify(ledger)
+
+    assert methods_now == [("pglz",)]
+    assert after == before
+    assert report.intact, [b.describe() for b in report.breaks]
+
+
+def test_a_reader_of_the_events_leaves_their_columns_to_the_next_open_instead_of_queueing_saves(
+    ledger: Ledger, settings: Settings
+) -> None:
+    """Behind a long reader (a dump, a replay's read) the ALTER TABLE would wait, and
+    every save after it in the lock's queue: it gives up after ``LOCK_WAIT`` instead."""
+    schema, url = settings.postgres_schema, settings.database_url
+    events = sql.Identifier(schema, "ledger_events")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN state SET COMPRESSION pglz").format(events)
+        )
+    with psycopg.connect(url) as reader:
+        reader.execute(sql.SQL("SELECT count(*) FROM {}").format(events))  # holds its lock
+        started = time.monotonic()
+        waiting = build_ledger(settings, configure_logs=False)
+        waited = time.monotonic() - started
+        waiting.close()
+        behind_reader = methods(url, schema)["ledger_events.state"]
+    again = build_ledger(settings, configure_logs=False)
+    again.close()
+
+    assert behind_reader == "p"
+    assert waited < 30
+    assert methods(url, schema)["ledger_events.state"] == LZ4

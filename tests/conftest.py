@@ -8,11 +8,13 @@ go green without having run them.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -78,3 +80,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreConfig:
     url: str = request.getfixturevalue("postgres_url")
     schema: str = request.getfixturevalue("pg_schema")
     return StoreConfig(kind="postgres", database_url=url, postgres_schema=schema)
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON log lines in ``text`` (uvicorn's own lines and others left out)."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]

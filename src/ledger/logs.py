@@ -5,12 +5,14 @@ One event per use case, from the application layer, with request id and actor.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
 import structlog
 
 
@@ -22,7 +24,7 @@ def configure_logging(fmt: str = "auto", level: str = "INFO", file: Path | None 
         stream = _opened(file)
     renderer: Any
     if fmt == "json" or (fmt == "auto" and not stream.isatty()):
-        renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
     else:
         renderer = structlog.dev.ConsoleRenderer()
     structlog.configure(
@@ -47,3 +49,15 @@ def get_logger() -> Any:
 def _opened(file: Path) -> TextIO:
     """One append stream per file for the process (configured again, it is reused)."""
     return file.open("a", encoding="utf-8", buffering=1)
+
+
+def _json_line(event: dict[str, Any], **options: Any) -> str:
+    """An event as a JSON line by orjson: a served request writes two (its use case's and
+    its own), and the standard library's encoder was about 4% of the server's interpreter
+    time under steady payments (issue 11.2). Dates, instants and UUIDs come out as their
+    ISO and canonical text (the standard library gave their ``repr``); what orjson cannot
+    write (an integer past 64 bits) is written by the standard library as before."""
+    try:
+        return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **options).decode()
+    except TypeError:
+        return json.dumps(event, ensure_ascii=False, **options)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from ledger.api import examples
+from tests.conftest import json_lines
 
 
 def ledger(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
@@ -85,5 +86,9 @@ def test_ledger_serve_answers_over_http_on_the_configured_store(tmp_path: Path) 
 
     assert document.status_code == 200
     assert registered.status_code == 201, registered.text
-    assert '"event": "register_region"' in log
-    assert '"route": "/regions", "status": 201' in log
+    lines = json_lines(log)
+    assert any(line.get("event") == "register_region" for line in lines)
+    assert any(
+        (line.get("event"), line.get("route"), line.get("status")) == ("request", "/regions", 201)
+        for line in lines
+    )

@@ -19,6 +19,7 @@ from ledger.demo import make_resident_id, make_uscc
 from ledger.domain.errors import InvalidValue
 from ledger.domain.identifiers import parse_uscc
 from ledger.domain.money import money_text
+from tests.conftest import json_lines
 
 WUHAI = make_uscc("91150302MA0Q1WH00")
 LEAVER = make_resident_id("150302", "19920202", 99)
@@ -174,7 +175,9 @@ def test_a_command_in_a_script_writes_no_log_lines_unless_asked(
 
     assert (quiet.returncode, quiet.stderr) == (0, "")
     assert (logged.returncode, logged.stderr) == (0, "")
-    assert '"event": "register_region"' in log.read_text(encoding="utf-8")
+    assert [line["event"] for line in json_lines(log.read_text(encoding="utf-8"))] == [
+        "register_region"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from ledger.bootstrap import build_ledger
 from ledger.catalogue.loader import default_catalogue_dir
 from ledger.settings import Settings
 from tests.acceptance.conftest import WUHAI, Agency
+from tests.conftest import json_lines
 from tests.e2e.test_cli_demo import run_ledger
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -197,4 +198,4 @@ def test_two_worker_processes_print_on_stdout_the_report_of_one(tmp_path: Path) 
     assert spread.stdout == alone.stdout
     report = json.loads(spread.stdout)
     assert (report["units_compared"], report["units_changed"]) == (120, 80)
-    assert '"workers": 2' in spread.stderr
+    assert any(line.get("workers") == 2 for line in json_lines(spread.stderr))

@@ -19,7 +19,7 @@ in the statement's own transaction (the connection is in autocommit) it does wha
 Done in Python the save was three statements in two round trips of psycopg's pipeline,
 a third of the server's interpreter time under steady payments; as one call it costs
 the client about half as much CPU, PostgreSQL a little more (issue 11.2, ninth pass:
-``api/README.md``). Every verification still recomputes the links in Python
+``docs/api-load.md``). Every verification still recomputes the links in Python
 (``ledger.chain.verify``), so a link this function made differently would be found
 by the chain's tests on PostgreSQL.
 

@@ -128,7 +128,7 @@ def gc_paused() -> Iterator[None]:
     units loaded), nearly all freed by reference counting when it ends; meanwhile the
     collector would pass over them again and again (every 700 allocations, and the
     older generations as they grow): a fifth of the import's CPU, 2 to 3 us a line
-    (``benchmarks/bench_import.py``, in README "Benchmarks"). A batch is bounded
+    (``benchmarks/bench_import.py``, in ``docs/benchmarks.md``). A batch is bounded
     (BATCH_UNITS, BATCH_LINES), so what cyclic garbage it leaves is bounded too and is
     collected after it, as usual.
     """

@@ -76,6 +76,7 @@ class PostgresViewStore(SqlViewStore):
     def _create(self) -> None:
         try:
             self._create_tables()
+            self._compress()
         except psycopg.errors.LockNotAvailable as exc:
             raise Unavailable(
                 f"the views in schema {self.schema} are of an earlier layout and another "
@@ -110,9 +111,6 @@ class PostgresViewStore(SqlViewStore):
                 conn.execute(
                     f"ALTER TABLE {self._qualified(table)} ALTER COLUMN {column} SET STATISTICS 0"
                 )
-            # person-line arrays, audit details and kept balances pass 2 kB: lz4
-            for name in (*(t.name for t in TABLES), READY_TABLE):
-                conn.execute(pgsql.lz4_statement(self.schema, name))
             conn.execute(
                 f"INSERT INTO {self._qualified(TRACKING_TABLE)} (name, position) "
                 "VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
@@ -132,6 +130,21 @@ class PostgresViewStore(SqlViewStore):
             for table in self._keyless(conn):  # a rebuild stopped before its end
                 for statement in key_statements(self.schema, table):
                     conn.execute(statement)  # the index, then the constraint over it
+
+    def _compress(self, conn: psycopg.Connection[Any] | None = None) -> None:
+        """Person-line arrays, audit details and kept balances pass 2 kB: their columns
+        compressed by lz4 (``ledger.pgsql``). Each table in a transaction of its own
+        (autocommit), so that a table set holds none of its readers while the next one
+        waits for its own; or in ``conn``'s transaction, which holds every table already
+        (a rebuild's ``clear``)."""
+        names = (*(t.name for t in TABLES), READY_TABLE)
+        if conn is not None:
+            for name in names:
+                conn.execute(pgsql.lz4_statement(self.schema, name))
+            return
+        with self._pool.connection() as own:
+            for name in names:
+                own.execute(pgsql.lz4_statement(self.schema, name))
 
     def _outdated(self, conn: psycopg.Connection[Any]) -> list[str]:
         """The tables of an earlier layout (``LEGACY_TABLE``, ``CURRENT_COLUMNS``)."""
@@ -275,6 +288,8 @@ class PostgresViewStore(SqlViewStore):
             names += ", " + self._qualified(READY_TABLE)
             conn.execute(f"TRUNCATE {names}")
             self._byte_order(conn)
+            # a column's type set again forgets its compression
+            self._compress(conn)
             conn.execute(
                 f"UPDATE {self._qualified(TRACKING_TABLE)} SET position = 0 WHERE name = %s",
                 (TRACKING_NAME,),

@@ -23,7 +23,9 @@ __all__ = ["LOCK_WAIT", "dollar_tag", "lz4_statement"]
 
 #: how long setting a table's columns waits for its readers: behind a long one (a dump,
 #: a replay's read) the ALTER would hold every later save or read of the table in the
-#: lock's queue. Past it the columns stay as they are until the next open.
+#: lock's queue. Past it (or in a deadlock: a caller holding a weaker lock of the table
+#: while another asks too) the columns stay as they are until the next open. Run it in
+#: a transaction of its own: the exclusive lock is held until the transaction ends.
 LOCK_WAIT = "2s"
 
 
@@ -58,7 +60,7 @@ def lz4_statement(schema: str, table: str) -> Composed:
         "IF columns IS NOT NULL THEN BEGIN "
         "PERFORM set_config('lock_timeout', {wait}, true); EXECUTE {alter} || columns; "
         "PERFORM set_config('lock_timeout', waited, true); "
-        "EXCEPTION WHEN lock_not_available THEN NULL; END; END IF; "
+        "EXCEPTION WHEN lock_not_available OR deadlock_detected THEN NULL; END; END IF; "
         "END {tag}"
     ).format(
         tag=SQL(tag),

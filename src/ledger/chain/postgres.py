@@ -89,10 +89,6 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {} (originator_id {} PRIMARY KEY, chain text NOT NULL)"
             ).format(t[MEMBERS], id_type),
         ]
-        # an assessment's state passes 2 kB from a few dozen persons: compressed by lz4
-        self.sql_create_statements.append(
-            pgsql.lz4_statement(datastore.schema, self.events_table_name)
-        )
         events = SQL("{}.{}").format(
             Identifier(datastore.schema), Identifier(self.events_table_name)
         )
@@ -161,6 +157,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                     )
                 )
         return answers
+
+    def create_table(self) -> None:
+        super().create_table()
+        # An assessment's state passes 2 kB from a few dozen persons: compressed by lz4.
+        # In a transaction of its own: in the tables' one, each process opening the store
+        # holds the event table's share lock (its index's CREATE ... IF NOT EXISTS) while
+        # asking for the ALTER's exclusive one, and processes opening an older store at
+        # once deadlocked.
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(pgsql.lz4_statement(self.datastore.schema, self.events_table_name))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(

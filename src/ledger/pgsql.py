@@ -7,8 +7,8 @@ large event, a kept balance. Its default method, pglz, was the server's largest 
 cost in a rebuild of the views (``pglz_compress`` 3.5% of the machine's samples under
 ``perf``, more than any other function of the server) and slowed the import's inserts.
 lz4 compresses and reads back several times faster for about the same size: measured
-alternated on the benchmarks' histories, the server's CPU in a rebuild of the views -10
-to -12%, the import's insert phase 15.1 -> 11.5 s (issues 11.3 and 11.5).
+alternated on the benchmarks' histories, the server's CPU in a rebuild of the views -8
+to -14%, the import's insert phase 15.1 -> 11.5 s (issues 11.3 and 11.5).
 
 lz4 is PostgreSQL's since version 14 when built with it (Debian's and the PostgreSQL
 project's packages are); elsewhere nothing changes. Only a column's method is set (a

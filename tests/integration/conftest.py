@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -43,3 +44,25 @@ def demo_and_history(settings: Settings, *, units: int = 0, months: int = 0) -> 
     if units:
         build_history(ledger, units=units, months=months)
     return ledger
+
+
+def opened_at_once(settings: Settings, count: int = 4) -> tuple[list[Ledger], list[BaseException]]:
+    """``count`` ledgers opened on ``settings``'s store at the same moment, as ``ledger
+    serve --workers N`` starts its processes: those opened, and what the others raised."""
+    start = threading.Barrier(count)
+    opened: list[Ledger] = []
+    failed: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            start.wait()
+            opened.append(Ledger(env=settings.eventsourcing_env()))
+        except BaseException as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return opened, failed

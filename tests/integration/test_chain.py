@@ -37,7 +37,7 @@ from ledger.domain.unit import Unit
 from ledger.importer import import_assessments
 from ledger.settings import Settings
 from tests.conftest import StoreConfig
-from tests.integration.conftest import settings_of
+from tests.integration.conftest import opened_at_once, settings_of
 
 ACTOR = Actor("case-worker:chain-test", "chain test", "req-chain")
 #: the demo's Jinan unit: its events chain in 370100
@@ -446,20 +446,7 @@ def test_ledgers_opened_at_once_on_a_store_keep_its_one_save_function(
     settings = Settings(database_url=postgres_url, postgres_schema=pg_schema)
     first = build_ledger(settings, configure_logs=False)
     first.close()
-    failures: list[BaseException] = []
-    opened: list[Ledger] = []
-
-    def open_one() -> None:
-        try:
-            opened.append(Ledger(env=settings.eventsourcing_env()))
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened, failures = opened_at_once(settings)
     try:
         for n, ledger in enumerate(opened):
             ledger.register_region(f"1{n}0100", "某市", f"1{n}0000", ACTOR)

@@ -17,7 +17,7 @@ from ledger.chain.verify import verify
 from ledger.pgsql import lz4_statement
 from ledger.projections import runner
 from ledger.settings import Settings
-from tests.integration.conftest import demo_and_history
+from tests.integration.conftest import demo_and_history, opened_at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -193,22 +193,7 @@ def test_ledgers_opening_an_older_store_at_once_all_open_and_leave_it_compressed
     NOT EXISTS) deadlocked with the others' ALTER TABLE."""
     url, schema = settings.database_url, settings.postgres_schema
     as_before(url, schema, ("ledger_events",))
-    start = threading.Barrier(4)
-    opened: list[Ledger] = []
-    failed: list[BaseException] = []
-
-    def open_one() -> None:
-        try:
-            start.wait()
-            opened.append(Ledger(env=settings.eventsourcing_env()))
-        except BaseException as exc:
-            failed.append(exc)
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    opened, failed = opened_at_once(settings)
     for each in opened:
         each.close()
 

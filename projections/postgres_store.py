@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -137,14 +138,9 @@ class PostgresViewStore(SqlViewStore):
         (autocommit), so that a table set holds none of its readers while the next one
         waits for its own; or in ``conn``'s transaction, which holds every table already
         (a rebuild's ``clear``)."""
-        names = (*(t.name for t in TABLES), READY_TABLE)
-        if conn is not None:
-            for name in names:
-                conn.execute(pgsql.lz4_statement(self.schema, name))
-            return
-        with self._pool.connection() as own:
-            for name in names:
-                own.execute(pgsql.lz4_statement(self.schema, name))
+        with nullcontext(conn) if conn is not None else self._pool.connection() as on:
+            for name in (*(t.name for t in TABLES), READY_TABLE):
+                on.execute(pgsql.lz4_statement(self.schema, name))
 
     def _outdated(self, conn: psycopg.Connection[Any]) -> list[str]:
         """The tables of an earlier layout (``LEGACY_TABLE``, ``CURRENT_COLUMNS``)."""

@@ -101,13 +101,17 @@ def desk(store_config: StoreConfig) -> Iterator[Desk]:
         yield Desk(url, store_config.kind, app.state.ledger, tokens)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is open, its event loop is the
+# main thread's running loop, and a later module's ``asyncio.run`` there fails ("cannot be
+# called from a running event loop"); pytest-xdist runs other modules after these in
+# the same process, in any order. A launch per module costs about a second.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is not installed: scripts/test installs it (apt-get)"

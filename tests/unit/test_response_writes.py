@@ -56,8 +56,9 @@ class Transport(asyncio.Transport):
 
 
 def on_a_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Runs ``main()`` on an event loop in a thread of its own: the test process's main
-    thread may be running another loop (Playwright's, while the browser tests' is open)."""
+    """Runs ``main()`` on an event loop in a thread of its own, whatever loop the test
+    process's main thread may be running (Playwright's sync API keeps one running there
+    while it is open: ``tests/browser/conftest.py``)."""
     failed: list[BaseException] = []
 
     def run() -> None:

@@ -5,8 +5,7 @@ and nothing queued is lost or sent after the connection is closed."""
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from ledger.api.coalescing import AT_ONCE, _Joined
@@ -55,25 +54,6 @@ class Transport(asyncio.Transport):
         return 0
 
 
-def on_a_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Runs ``main()`` on an event loop in a thread of its own, whatever loop the test
-    process's main thread may be running (Playwright's sync API keeps one running there
-    while it is open: ``tests/browser/conftest.py``)."""
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(main())
-        except BaseException as exc:
-            failed.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
-
-
 def joined(body: Callable[[_Joined, Transport], None]) -> Transport:
     """Runs ``body(joined, socket)`` on a loop (the joined transport and the socket's
     beneath it) and then one more turn of it."""
@@ -83,7 +63,7 @@ def joined(body: Callable[[_Joined, Transport], None]) -> Transport:
         body(_Joined(transport, asyncio.get_running_loop()), transport)
         await asyncio.sleep(0)  # the next turn
 
-    on_a_loop(run)
+    asyncio.run(run())
     return transport
 
 
@@ -109,7 +89,7 @@ def test_writes_of_two_turns_are_two_writes_in_order() -> None:
         t.write(b"c")
         await asyncio.sleep(0)
 
-    on_a_loop(run)
+    asyncio.run(run())
 
     assert transport.sent == [b"a", b"bc"]
 
